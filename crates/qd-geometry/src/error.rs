@@ -1,0 +1,36 @@
+//! Typed errors of the geometry layer.
+
+use thiserror::Error;
+
+/// Everything that can go wrong when building shapes or querying distances.
+///
+/// Every error names what was wrong with the input, so a caller (or the CLI) can print it as one
+/// readable line.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum GeometryError {
+    /// A shape parameter is not a positive finite number (radius, length, edge length).
+    #[error("invalid {shape}: {field} must be a positive finite number, got {value}")]
+    InvalidDimension {
+        /// Shape kind, e.g. `"sphere"`.
+        shape: &'static str,
+        /// Name of the offending parameter, e.g. `"radius"`.
+        field: &'static str,
+        /// The value that was given.
+        value: f64,
+    },
+    /// A convex hull could not be built (fewer than 4 affinely independent points, or NaN).
+    #[error("invalid convex polyhedron: {0}")]
+    InvalidHull(String),
+    /// A pose has a NaN/infinite entry or a quaternion that cannot be normalised.
+    #[error("invalid pose: {0}")]
+    InvalidPose(String),
+    /// Two half-spaces have no finite signed distance (they always overlap unless parallel).
+    #[error("signed distance between two half-spaces is undefined")]
+    HalfSpacePair,
+    /// The general convex solver (parry) does not support this pair.
+    #[error("no signed-distance routine for the pair {0} / {1}")]
+    UnsupportedPair(&'static str, &'static str),
+    /// The general solver produced no result or a non-finite one.
+    #[error("signed-distance solver failed for {0} / {1}: {2}")]
+    SolverFailed(&'static str, &'static str, &'static str),
+}

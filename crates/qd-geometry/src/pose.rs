@@ -1,0 +1,82 @@
+//! Rigid poses and their plain-data form used in files and on the command line.
+
+use crate::error::GeometryError;
+use nalgebra::{Isometry3, Quaternion, Translation3, UnitQuaternion};
+use serde::{Deserialize, Serialize};
+
+/// A rigid transform `world_from_local`: maps points of a shape's local frame into the world.
+pub type Pose = Isometry3<f64>;
+
+/// How far from unit norm a quaternion read from a file may be before it is rejected rather
+/// than normalised. Hand-typed values such as `0.7071` are off by about 1e-5; anything beyond
+/// this tolerance is more likely a mistake than rounding.
+pub const QUATERNION_NORM_TOLERANCE: f64 = 1e-3;
+
+/// A pose as written in JSON/TOML: position (m) and orientation as a quaternion stored
+/// **w, x, y, z** (SPEC §1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoseSpec {
+    /// Position of the local origin in the world (m).
+    pub position: [f64; 3],
+    /// Orientation quaternion `[w, x, y, z]`; normalised on conversion if its norm is within
+    /// [`QUATERNION_NORM_TOLERANCE`] of 1, rejected otherwise. Defaults to the identity.
+    #[serde(default = "identity_wxyz")]
+    pub quaternion_wxyz: [f64; 4],
+}
+
+fn identity_wxyz() -> [f64; 4] {
+    [1.0, 0.0, 0.0, 0.0]
+}
+
+impl PoseSpec {
+    /// Converts to a [`Pose`], checking finiteness and the quaternion norm.
+    pub fn to_pose(&self) -> Result<Pose, GeometryError> {
+        if !self
+            .position
+            .iter()
+            .chain(self.quaternion_wxyz.iter())
+            .all(|v| v.is_finite())
+        {
+            return Err(GeometryError::InvalidPose(format!(
+                "non-finite entry in position {:?} or quaternion {:?}",
+                self.position, self.quaternion_wxyz
+            )));
+        }
+        let [w, x, y, z] = self.quaternion_wxyz;
+        let quaternion = Quaternion::new(w, x, y, z);
+        let norm = quaternion.norm();
+        if (norm - 1.0).abs() > QUATERNION_NORM_TOLERANCE {
+            return Err(GeometryError::InvalidPose(format!(
+                "quaternion [w, x, y, z] = {:?} has norm {norm}, expected 1",
+                self.quaternion_wxyz
+            )));
+        }
+        Ok(Isometry3::from_parts(
+            Translation3::from(self.position),
+            UnitQuaternion::new_normalize(quaternion),
+        ))
+    }
+
+    /// The plain-data form of a pose.
+    pub fn from_pose(pose: &Pose) -> Self {
+        let q = pose.rotation.quaternion();
+        PoseSpec {
+            position: pose.translation.vector.into(),
+            quaternion_wxyz: [q.w, q.i, q.j, q.k],
+        }
+    }
+}
+
+/// Returns an error if any entry of the pose is NaN or infinite.
+pub fn check_pose_finite(pose: &Pose) -> Result<(), GeometryError> {
+    let finite = pose.translation.vector.iter().all(|v| v.is_finite())
+        && pose.rotation.coords.iter().all(|v| v.is_finite());
+    if finite {
+        Ok(())
+    } else {
+        Err(GeometryError::InvalidPose(format!(
+            "non-finite pose {pose}"
+        )))
+    }
+}
