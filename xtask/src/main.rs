@@ -1,1 +1,27 @@
-fn main() {}
+//! `cargo xtask`: project automation that needs no extra tools.
+//!
+//! - `cargo xtask check-layers`: fails when a crate depends on a crate of a higher layer.
+//! - `cargo xtask bench [--quick] [--filter NAME]`: runs the criterion benchmarks and writes
+//!   `docs/benchmarks.md` and `docs/benchmarks.json`.
+
+mod bench;
+mod layers;
+
+use anyhow::bail;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("check-layers") => layers::check(),
+        Some("bench") => bench::run(&args[1..]),
+        _ => bail!("usage: cargo xtask <check-layers | bench [--quick] [--filter NAME]>"),
+    }
+}
+
+/// The workspace root (the parent of this crate's folder).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default()
+}

@@ -52,6 +52,16 @@ fn parry_contact(
 ) -> Result<Option<SignedDistance>, GeometryError> {
     let exact_path = penetration::applies_to(a) && penetration::applies_to(b);
     let separated = |moved_b: &Pose| parry_core_contact(a, pose_a, b, moved_b).ok().flatten();
+    // Polytope pairs: the separating-axis test decides overlap exactly and gives the start
+    // direction, so parry's EPA is never needed for them.
+    if penetration::is_polytope_core(a) && penetration::is_polytope_core(b) {
+        if let Some(n) = penetration::sat_overlap(a, pose_a, b, pose_b) {
+            let core = penetration::exact_penetration(a, pose_a, b, pose_b, &n, separated);
+            return Ok(core
+                .map(|core| inflate(a, b, core))
+                .filter(SignedDistance::is_finite));
+        }
+    }
     let core = match parry_core_contact(a, pose_a, b, pose_b)? {
         Some(core) if core.distance < 0.0 && exact_path => {
             penetration::exact_penetration(a, pose_a, b, pose_b, &core.normal, separated)
@@ -68,17 +78,22 @@ fn parry_contact(
         }
         None => None,
     };
-    let Some(core) = core else { return Ok(None) };
+    Ok(core
+        .map(|core| inflate(a, b, core))
+        .filter(SignedDistance::is_finite))
+}
+
+/// The shapes' signed distance from their cores' (capsules are segments inflated by radius).
+fn inflate(a: &Shape, b: &Shape, core: SignedDistance) -> SignedDistance {
     let inflate_a = core_inflation(a);
     let inflate_b = core_inflation(b);
     let unit = core.normal.into_inner();
-    let result = SignedDistance {
+    SignedDistance {
         distance: core.distance - inflate_a - inflate_b,
         normal: core.normal,
         witness_a: core.witness_a + unit * inflate_a,
         witness_b: core.witness_b - unit * inflate_b,
-    };
-    Ok(result.is_finite().then_some(result))
+    }
 }
 
 /// How much the shape is inflated around the core parry sees.

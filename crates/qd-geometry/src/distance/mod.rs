@@ -48,7 +48,7 @@ impl SignedDistance {
         }
     }
 
-    fn is_finite(&self) -> bool {
+    pub(crate) fn is_finite(&self) -> bool {
         self.distance.is_finite()
             && self.normal.iter().all(|v| v.is_finite())
             && self.witness_a.iter().all(|v| v.is_finite())

@@ -20,10 +20,37 @@ use crate::pose::Pose;
 use crate::shape::Shape;
 use nalgebra::{Isometry3, Point3, Translation3, Unit, UnitQuaternion, Vector3};
 
-/// Chart residual (≈ normal change) below which the polish has converged.
-const NORMAL_TOLERANCE: f64 = 1e-12;
-/// Polish iterations before settling for the best point found.
-const MAX_POLISH_ITERATIONS: usize = 64;
+/// Chart residual (≈ normal change) below which the polish has converged. The final normal
+/// is taken from the witness pair, so this only has to bring the witnesses onto the optimum.
+const NORMAL_TOLERANCE: f64 = 1e-10;
+/// Polish iterations before settling for the best point found (polytopes converge in one;
+/// cylinder rims can stall, see `with_normal_from_witnesses`).
+const MAX_POLISH_ITERATIONS: usize = 12;
+
+/// Whether the shape is a polytope core (box, hull, capsule segment), for which the
+/// separating-axis candidates are complete: the smallest clearance over them is the exact
+/// penetration depth, and a negative one proves separation.
+pub(super) fn is_polytope_core(shape: &Shape) -> bool {
+    matches!(
+        shape,
+        Shape::Capsule { .. } | Shape::Cuboid { .. } | Shape::ConvexPolyhedron(_)
+    )
+}
+
+/// The separating-axis test on two polytope cores: `Some(n)` with the minimum-translation
+/// direction if they overlap, `None` if some axis separates them.
+pub(super) fn sat_overlap(
+    a: &Shape,
+    pose_a: &Pose,
+    b: &Shape,
+    pose_b: &Pose,
+) -> Option<Vector3<f64>> {
+    let guess = (pose_b.translation.vector - pose_a.translation.vector)
+        .try_normalize(1e-12)
+        .unwrap_or_else(Vector3::z);
+    let (n, clearance) = best_candidate(a, pose_a, b, pose_b, &guess);
+    (clearance > 0.0).then_some(n)
+}
 
 /// Whether the general path should hand this pair to [`exact_penetration`] when it overlaps.
 pub(super) fn applies_to(shape: &Shape) -> bool {

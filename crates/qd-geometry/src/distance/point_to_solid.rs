@@ -108,7 +108,8 @@ fn solid_to_sphere(
     centre: &Point3<f64>,
     radius: f64,
 ) -> SignedDistance {
-    let normal = Unit::new_normalize(solid_pose.rotation * proj.normal);
+    // A rotation keeps the projection's unit normal unit.
+    let normal = Unit::new_unchecked(solid_pose.rotation * proj.normal);
     SignedDistance {
         distance: proj.distance - radius,
         normal,

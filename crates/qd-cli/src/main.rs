@@ -1,0 +1,36 @@
+//! `qd`: the command-line front end of the qd planner.
+//!
+//! Every subcommand prints one readable line on error and exits non-zero.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Planning robot manipulation through contact with a convex quasi-dynamic model.
+#[derive(Debug, Parser)]
+#[command(name = "qd", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Signed distance between pairs of shapes, one JSON query per input line.
+    Distance(commands::distance::DistanceArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Distance(args) => commands::distance::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("qd: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

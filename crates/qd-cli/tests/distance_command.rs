@@ -1,0 +1,73 @@
+//! End-to-end tests of `qd distance`, running the built binary.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run_qd(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qd"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("qd binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("qd finishes");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn field(line: &str, name: &str) -> serde_json::Value {
+    let value: serde_json::Value = serde_json::from_str(line).expect("output is JSON");
+    value[name].clone()
+}
+
+#[test]
+fn sphere_above_ground_gives_height_minus_radius() {
+    let query = r#"{"a": {"halfspace": {}}, "pose_a": {"position": [0, 0, 0], "quaternion_wxyz": [1, 0, 0, 0]}, "b": {"sphere": {"radius": 0.1}}, "pose_b": {"position": [0.3, 0, 0.5], "quaternion_wxyz": [1, 0, 0, 0]}}"#;
+    let (code, stdout, stderr) = run_qd(&["distance"], query);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let line = stdout.lines().next().expect("one output line");
+    assert!((field(line, "distance").as_f64().unwrap() - 0.4).abs() < 1e-12);
+    assert_eq!(field(line, "normal"), serde_json::json!([0.0, 0.0, 1.0]));
+    assert_eq!(field(line, "witness_a"), serde_json::json!([0.3, 0.0, 0.0]));
+}
+
+#[test]
+fn bad_lines_are_reported_by_number_and_the_rest_still_run() {
+    let good = r#"{"a": {"sphere": {"radius": 0.1}}, "pose_a": {"position": [0, 0, 0]}, "b": {"sphere": {"radius": 0.1}}, "pose_b": {"position": [1, 0, 0]}}"#;
+    let negative = r#"{"a": {"sphere": {"radius": -1}}, "pose_a": {"position": [0, 0, 0]}, "b": {"sphere": {"radius": 0.1}}, "pose_b": {"position": [1, 0, 0]}}"#;
+    let planes = r#"{"a": {"halfspace": {}}, "pose_a": {"position": [0, 0, 0]}, "b": {"halfspace": {}}, "pose_b": {"position": [1, 0, 0]}}"#;
+    let input = format!("{good}\nnot json\n{negative}\n\n{planes}\n{good}\n");
+    let (code, stdout, stderr) = run_qd(&["distance"], &input);
+    assert_eq!(code, 1);
+    assert_eq!(stdout.lines().count(), 2, "both good lines answered");
+    let errors: Vec<&str> = stderr.lines().collect();
+    assert_eq!(errors.len(), 3, "one line per bad input: {stderr}");
+    assert!(errors[0].starts_with("line 2:"));
+    assert!(errors[1].starts_with("line 3:") && errors[1].contains("radius"));
+    assert!(errors[2].starts_with("line 5:") && errors[2].contains("half-spaces"));
+}
+
+#[test]
+fn demo_runs_and_answers_every_query() {
+    let (code, stdout, stderr) = run_qd(&["distance", "--demo"], "");
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(stdout.lines().count(), 4);
+}
+
+#[test]
+fn missing_input_file_is_one_readable_line() {
+    let (code, _, stderr) = run_qd(&["distance", "--input", "/nonexistent/queries.jsonl"], "");
+    assert_eq!(code, 1);
+    assert_eq!(stderr.lines().count(), 1);
+    assert!(stderr.contains("cannot open"));
+}

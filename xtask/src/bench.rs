@@ -1,0 +1,240 @@
+//! `cargo xtask bench`: runs the criterion benchmarks and records their medians with targets.
+//!
+//! Criterion writes `target/criterion/<group>/<id>/new/{benchmark.json, estimates.json}`;
+//! this reads them back, so the figures in `docs/benchmarks.md` are exactly what criterion
+//! measured. Each row carries the target stated in the issues and whether it is met.
+
+use anyhow::{Context, bail};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `(package, bench target)` pairs to run.
+const BENCHES: &[(&str, &str)] = &[("qd-geometry", "signed_distance")];
+
+struct Row {
+    group: String,
+    id: String,
+    median_ns: f64,
+    target_ns: Option<f64>,
+}
+
+/// Targets from the issues: analytic pairs under 100 ns, no pair over 5 µs.
+fn target_ns(group: &str, id: &str) -> Option<f64> {
+    match group {
+        "signed_distance" if id.ends_with(".analytic") => Some(100.0),
+        "signed_distance" => Some(5_000.0),
+        _ => None,
+    }
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let filter = args
+        .iter()
+        .position(|a| a == "--filter")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let root = crate::workspace_root();
+    let criterion_dir = root.join("target").join("criterion");
+    if criterion_dir.exists() {
+        std::fs::remove_dir_all(&criterion_dir).context("clearing old criterion results")?;
+    }
+    for (package, bench) in BENCHES {
+        let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        command
+            .current_dir(&root)
+            .args(["bench", "-p", package, "--bench", bench, "--"]);
+        if quick {
+            command.arg("--quick");
+        }
+        if let Some(f) = &filter {
+            command.arg(f);
+        }
+        let status = command
+            .status()
+            .with_context(|| format!("running {package}/{bench}"))?;
+        if !status.success() {
+            bail!("benchmark {package}/{bench} failed");
+        }
+    }
+    let rows = collect(&criterion_dir)?;
+    if rows.is_empty() {
+        bail!(
+            "no benchmark results found under {}",
+            criterion_dir.display()
+        );
+    }
+    let invocation = format!(
+        "cargo xtask bench{}",
+        args.iter().map(|a| format!(" {a}")).collect::<String>()
+    );
+    let machine = Machine::read(&root);
+    std::fs::write(
+        root.join("docs/benchmarks.md"),
+        render_markdown(&rows, &machine, &invocation),
+    )?;
+    std::fs::write(
+        root.join("docs/benchmarks.json"),
+        render_json(&rows, &machine, &invocation)?,
+    )?;
+    let missed = rows
+        .iter()
+        .filter(|r| r.target_ns.is_some_and(|t| r.median_ns > t))
+        .count();
+    println!(
+        "wrote docs/benchmarks.md and docs/benchmarks.json: {} rows, {missed} over target",
+        rows.len()
+    );
+    Ok(())
+}
+
+fn collect(dir: &Path) -> anyhow::Result<Vec<Row>> {
+    let mut files = Vec::new();
+    find_benchmark_files(dir, &mut files)?;
+    let mut rows = Vec::new();
+    for bench_file in files {
+        let folder = bench_file.parent().context("benchmark.json has a folder")?;
+        let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&bench_file)?)?;
+        let estimates: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(folder.join("estimates.json"))?)?;
+        let group = meta["group_id"].as_str().unwrap_or_default().to_string();
+        let id = meta["function_id"].as_str().unwrap_or_default().to_string();
+        let median_ns = estimates["median"]["point_estimate"]
+            .as_f64()
+            .context("median in estimates.json")?;
+        let target_ns = target_ns(&group, &id);
+        rows.push(Row {
+            group,
+            id,
+            median_ns,
+            target_ns,
+        });
+    }
+    rows.sort_by(|a, b| (&a.group, &a.id).cmp(&(&b.group, &b.id)));
+    Ok(rows)
+}
+
+fn find_benchmark_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            find_benchmark_files(&path, out)?;
+        } else if path.file_name().is_some_and(|n| n == "benchmark.json")
+            && path
+                .parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|n| n == "new")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+struct Machine {
+    cpu: String,
+    cores: usize,
+    date: String,
+    revision: String,
+}
+
+impl Machine {
+    fn read(root: &Path) -> Self {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into());
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let run = |cmd: &str, args: &[&str]| {
+            Command::new(cmd)
+                .args(args)
+                .current_dir(root)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_else(|| "unknown".into())
+        };
+        let mut revision = run("git", &["rev-parse", "--short", "HEAD"]);
+        if run("git", &["status", "--porcelain"]) != "" {
+            revision.push_str(" (with uncommitted changes)");
+        }
+        Machine {
+            cpu,
+            cores,
+            date: run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            revision,
+        }
+    }
+}
+
+fn format_ns(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmarks\n");
+    let _ = writeln!(md, "Written by `{invocation}`; do not edit by hand.\n");
+    let _ = writeln!(md, "- machine: {} ({} cores)", machine.cpu, machine.cores);
+    let _ = writeln!(md, "- date: {}", machine.date);
+    let _ = writeln!(md, "- revision: {}\n", machine.revision);
+    let mut current = String::new();
+    for row in rows {
+        if row.group != current {
+            current = row.group.clone();
+            let _ = writeln!(
+                md,
+                "\n## {current}\n\n| benchmark | median | target | met |\n|---|---:|---:|:---:|"
+            );
+        }
+        let (target, met) = match row.target_ns {
+            Some(t) => (
+                format_ns(t),
+                if row.median_ns <= t { "yes" } else { "**no**" },
+            ),
+            None => ("—".into(), "—"),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            row.id,
+            format_ns(row.median_ns),
+            target,
+            met
+        );
+    }
+    md
+}
+
+fn render_json(rows: &[Row], machine: &Machine, invocation: &str) -> anyhow::Result<String> {
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "group": r.group, "id": r.id, "median_ns": r.median_ns,
+                "target_ns": r.target_ns, "met": r.target_ns.map(|t| r.median_ns <= t),
+            })
+        })
+        .collect();
+    Ok(serde_json::to_string_pretty(&serde_json::json!({
+        "command": invocation, "cpu": machine.cpu, "cores": machine.cores,
+        "date": machine.date, "revision": machine.revision, "rows": rows,
+    }))?)
+}
