@@ -166,7 +166,7 @@ impl Machine {
                 .unwrap_or_else(|| "unknown".into())
         };
         let mut revision = run("git", &["rev-parse", "--short", "HEAD"]);
-        if run("git", &["status", "--porcelain"]) != "" {
+        if !run("git", &["status", "--porcelain"]).is_empty() {
             revision.push_str(" (with uncommitted changes)");
         }
         Machine {

@@ -17,8 +17,8 @@ fn survey_worst_errors_per_pair_class() {
         "{:<22} {:>6} {:>10} {:>10} {:>10} {:>6}",
         "pair", "pen%", "gap", "surface", "symmetry", "fail"
     );
-    for a in 0..6 {
-        for b in a..6 {
+    for (a, name_a) in KINDS.iter().enumerate() {
+        for (b, name_b) in KINDS.iter().enumerate().skip(a) {
             if a == 4 && b == 4 {
                 continue;
             }
@@ -46,7 +46,7 @@ fn survey_worst_errors_per_pair_class() {
             }
             println!(
                 "{:<22} {:>6.1} {:>10.1e} {:>10.1e} {:>10.1e} {:>6}",
-                format!("{}-{}", KINDS[a], KINDS[b]),
+                format!("{name_a}-{name_b}"),
                 100.0 * penetrating as f64 / n as f64,
                 gap,
                 surface,

@@ -8,7 +8,10 @@ use qd_geometry::{CollisionFilter, Pose, PosedShape, ProximityQuery, signed_dist
 
 /// A scene of 2–40 bounded shapes spread over a 2 m cube, plus optionally one ground plane,
 /// with random body assignment (so some pairs share a body) and some ignored body pairs.
-fn arb_scene() -> impl Strategy<Value = (Vec<(TestShape, Pose, usize)>, Vec<(usize, usize)>, f64)> {
+/// Shapes with pose and body, ignored body pairs, detection distance.
+type Scene = (Vec<(TestShape, Pose, usize)>, Vec<(usize, usize)>, f64);
+
+fn arb_scene() -> impl Strategy<Value = Scene> {
     let bounded = (
         prop_oneof![Just(0usize), Just(1), Just(2), Just(3), Just(5)],
         0..12usize,

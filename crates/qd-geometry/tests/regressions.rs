@@ -127,6 +127,8 @@ fn non_finite_pose_is_an_error() {
 }
 
 #[test]
+// The rounded 0.7071 is the point: it is what people type for cos(45°).
+#[allow(clippy::approx_constant)]
 fn pose_spec_normalises_small_errors_and_rejects_large_ones() {
     let almost = PoseSpec {
         position: [0.0; 3],

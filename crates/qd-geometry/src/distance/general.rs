@@ -1,15 +1,24 @@
-//! The general convex path: parry's `contact()` (GJK when apart, EPA or SAT when penetrating).
+//! The general convex path, for pairs without a closed form.
+//!
+//! - Pairs of support-mapped cores (capsule segments, boxes, cylinders, hulls): pure GJK gives
+//!   the exact distance when apart; when they overlap, [`super::penetration`] finds the exact
+//!   minimum translation (separating-axis candidates, polished with GJK).
+//! - Pairs with a ball or a half-space: parry's `contact()`, whose routines for those are exact
+//!   (point projection, deepest point).
 
-use super::{SignedDistance, penetration};
+use super::SignedDistance;
+use super::core_shape::PosedCore;
+use super::gjk::{GjkOutcome, gjk_cores};
+use super::penetration::exact_penetration;
 use crate::error::GeometryError;
 use crate::parry_bridge::{from_glam_point, from_glam_vector, to_parry};
 use crate::pose::{Pose, check_pose_finite};
 use crate::shape::Shape;
-use nalgebra::Unit;
+use nalgebra::{Unit, Vector3};
 
-/// Signed distance through parry's general convex-pair solver, for any pair but two
-/// half-spaces. [`super::signed_distance`] uses it for the pairs without a closed form; it is
-/// public so the closed forms can be checked against it.
+/// Signed distance through the general convex path, for any pair but two half-spaces.
+/// [`super::signed_distance`] uses it for the pairs without a closed form; it is public so the
+/// closed forms can be checked against it.
 pub fn signed_distance_general(
     a: &Shape,
     pose_a: &Pose,
@@ -27,60 +36,68 @@ pub fn signed_distance_general(
     if matches!(b, Shape::HalfSpace) {
         return signed_distance_general(b, pose_b, a, pose_a).map(|d| d.swapped());
     }
-    match parry_contact(a, pose_a, b, pose_b)? {
-        Some(result) => Ok(result),
-        // EPA occasionally fails on degenerate simplices; the other argument order builds a
-        // different simplex and usually succeeds.
-        None => match parry_contact(b, pose_b, a, pose_a)? {
-            Some(result) => Ok(result.swapped()),
-            None => Err(GeometryError::SolverFailed(
-                a.kind(),
-                b.kind(),
-                "GJK/EPA found no contact",
-            )),
-        },
+    let has_dedicated_routine = |s: &Shape| matches!(s, Shape::Sphere { .. } | Shape::HalfSpace);
+    let result = if has_dedicated_routine(a) || has_dedicated_routine(b) {
+        parry_contact(a, pose_a, b, pose_b)?
+    } else {
+        support_map_distance(a, pose_a, b, pose_b)?
+    };
+    match result {
+        Some(found) if found.is_finite() => Ok(found),
+        _ => Err(GeometryError::SolverFailed(
+            a.kind(),
+            b.kind(),
+            "no finite answer",
+        )),
     }
 }
 
-/// One call of parry's `contact()` on the cores (capsules as segments), made exact when the
-/// cores overlap, then inflated back to the shapes; `None` when parry reports nothing.
+/// GJK when apart, exact penetration when overlapping, on the cores; inflated back.
+fn support_map_distance(
+    a: &Shape,
+    pose_a: &Pose,
+    b: &Shape,
+    pose_b: &Pose,
+) -> Result<Option<SignedDistance>, GeometryError> {
+    let core_a = PosedCore::new(a, pose_a);
+    let core_b = PosedCore::new(b, pose_b);
+    let core = match gjk_cores(&core_a, &core_b) {
+        GjkOutcome::Separated(found) => Some(found),
+        GjkOutcome::Overlapping => {
+            // Polytopes need no starting direction (their candidates are complete). Curved
+            // cores start from EPA's answer when it has one: their candidate set misses the
+            // curved directions, and a poor start leaves the polish on the wrong side of a rim.
+            let start = if core_a.is_polytope() && core_b.is_polytope() {
+                None
+            } else {
+                parry_core_contact(a, pose_a, b, pose_b)?.map(|d| d.normal.into_inner())
+            };
+            let start = start.unwrap_or_else(|| {
+                (pose_b.translation.vector - pose_a.translation.vector)
+                    .try_normalize(1e-12)
+                    .unwrap_or_else(Vector3::z)
+            });
+            exact_penetration(&core_a, &core_b, &start)
+        }
+        GjkOutcome::Failed => {
+            return Err(GeometryError::SolverFailed(
+                a.kind(),
+                b.kind(),
+                "GJK failed",
+            ));
+        }
+    };
+    Ok(core.map(|core| inflate(a, b, core)))
+}
+
+/// parry's `contact()` on the cores, inflated back; `None` when parry reports nothing.
 fn parry_contact(
     a: &Shape,
     pose_a: &Pose,
     b: &Shape,
     pose_b: &Pose,
 ) -> Result<Option<SignedDistance>, GeometryError> {
-    let exact_path = penetration::applies_to(a) && penetration::applies_to(b);
-    let separated = |moved_b: &Pose| parry_core_contact(a, pose_a, b, moved_b).ok().flatten();
-    // Polytope pairs: the separating-axis test decides overlap exactly and gives the start
-    // direction, so parry's EPA is never needed for them.
-    if penetration::is_polytope_core(a) && penetration::is_polytope_core(b) {
-        if let Some(n) = penetration::sat_overlap(a, pose_a, b, pose_b) {
-            let core = penetration::exact_penetration(a, pose_a, b, pose_b, &n, separated);
-            return Ok(core
-                .map(|core| inflate(a, b, core))
-                .filter(SignedDistance::is_finite));
-        }
-    }
-    let core = match parry_core_contact(a, pose_a, b, pose_b)? {
-        Some(core) if core.distance < 0.0 && exact_path => {
-            penetration::exact_penetration(a, pose_a, b, pose_b, &core.normal, separated)
-        }
-        Some(core) => Some(core),
-        // parry reports nothing for overlapping shapes when EPA fails; the exact path only
-        // needs a starting direction.
-        None if exact_path => {
-            let guess = pose_b.translation.vector - pose_a.translation.vector;
-            let guess = guess
-                .try_normalize(1e-12)
-                .unwrap_or_else(nalgebra::Vector3::z);
-            penetration::exact_penetration(a, pose_a, b, pose_b, &guess, separated)
-        }
-        None => None,
-    };
-    Ok(core
-        .map(|core| inflate(a, b, core))
-        .filter(SignedDistance::is_finite))
+    Ok(parry_core_contact(a, pose_a, b, pose_b)?.map(|core| inflate(a, b, core)))
 }
 
 /// The shapes' signed distance from their cores' (capsules are segments inflated by radius).
@@ -131,13 +148,12 @@ fn parry_core_contact(
     let Some(contact) = contact else {
         return Ok(None);
     };
-    let normal = from_glam_vector(&contact.normal1);
-    if !(normal.norm() > 0.5) {
+    let Some(normal) = Unit::try_new(from_glam_vector(&contact.normal1), 0.5) else {
         return Ok(None);
-    }
+    };
     let result = SignedDistance {
         distance: contact.dist,
-        normal: Unit::new_normalize(normal),
+        normal,
         witness_a: from_glam_point(&contact.point1),
         witness_b: from_glam_point(&contact.point2),
     };

@@ -5,7 +5,9 @@
 //! parry's GJK/EPA ([`signed_distance_general`]) for the remaining convex pairs.
 
 mod closest_points;
+mod core_shape;
 mod general;
+mod gjk;
 mod halfspace;
 mod inflated_core;
 mod penetration;
