@@ -19,12 +19,16 @@ struct Cli {
 enum Command {
     /// Signed distance between pairs of shapes, one JSON query per input line.
     Distance(commands::distance::DistanceArgs),
+    /// Inspect scenes: built-in systems or scene files.
+    #[command(subcommand)]
+    Scene(commands::scene::SceneCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Distance(args) => commands::distance::run(&args),
+        Command::Scene(command) => commands::scene::run(&command),
     };
     match result {
         Ok(code) => code,

@@ -30,6 +30,27 @@ pub enum GeometryError {
     /// The general convex solver (parry) does not support this pair.
     #[error("no signed-distance routine for the pair {0} / {1}")]
     UnsupportedPair(&'static str, &'static str),
+    /// An inconsistent model: duplicate names, bad joint definitions, unknown references.
+    #[error("invalid model: {0}")]
+    Model(String),
+    /// A vector of the wrong length.
+    #[error("{what} has length {got}, expected {expected}")]
+    Dimension {
+        /// Which vector.
+        what: &'static str,
+        /// The length the model needs.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+    /// A NaN or infinite entry.
+    #[error("{what}[{index}] is not finite")]
+    NonFinite {
+        /// Which vector.
+        what: &'static str,
+        /// Index of the first bad entry.
+        index: usize,
+    },
     /// The general solver produced no result or a non-finite one.
     #[error("signed-distance solver failed for {0} / {1}: {2}")]
     SolverFailed(&'static str, &'static str, &'static str),

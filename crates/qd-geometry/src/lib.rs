@@ -24,14 +24,19 @@
 //! # Ok::<(), qd_geometry::GeometryError>(())
 //! ```
 
+mod contact_query;
 mod distance;
 mod error;
+pub mod kinematics;
 mod parry_bridge;
 mod pose;
 mod proximity;
+pub mod scene;
 mod shape;
 mod shape_spec;
+pub mod urdf;
 
+pub use contact_query::{Contact, ContactQuery};
 pub use distance::{
     DistanceMethod, SignedDistance, distance_method, signed_distance, signed_distance_general,
 };

@@ -1,0 +1,155 @@
+//! `qd scene show NAME|FILE`: a readable summary of a scene: bodies, joints, the actuated /
+//! unactuated split, parameters and the contacts at the default configuration.
+
+use anyhow::Context;
+use qd_geometry::ContactQuery;
+use qd_geometry::scene::Scene;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SceneCommand {
+    /// Print the model summary of a built-in scene (by name) or a scene file (by path).
+    Show {
+        /// A built-in scene name (`qd scene list`) or a path to a `.toml` scene file.
+        scene: String,
+    },
+    /// List the built-in scenes.
+    List,
+}
+
+/// Loads a built-in scene by name, or a scene file when the argument names an existing file.
+pub fn load_scene(name_or_path: &str) -> anyhow::Result<Scene> {
+    let path = Path::new(name_or_path);
+    if path.is_file() {
+        Ok(Scene::from_file(path)?)
+    } else {
+        qd_scenes::load(name_or_path).context("not a scene file either")
+    }
+}
+
+pub fn run(command: &SceneCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SceneCommand::List => {
+            for name in qd_scenes::names() {
+                let scene = qd_scenes::load(name)?;
+                println!("{name:<16} {}", scene.description);
+            }
+        }
+        SceneCommand::Show { scene } => {
+            let scene = load_scene(scene)?;
+            print!("{}", summary(&scene)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_vec(values: &[f64]) -> String {
+    let parts: Vec<String> = values.iter().map(|v| format!("{v:.4}")).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// The text `qd scene show` prints.
+pub fn summary(scene: &Scene) -> anyhow::Result<String> {
+    let tree = &scene.tree;
+    let p = &scene.parameters;
+    let mut s = String::new();
+    writeln!(s, "scene {}: {}", scene.name, scene.description)?;
+    writeln!(
+        s,
+        "dof: n_q = {}, n_v = {}, n_a = {} actuated, {} unactuated (q) / {} (v)",
+        tree.nq(),
+        tree.nv(),
+        scene.na(),
+        scene.split.unactuated_q.len(),
+        scene.split.unactuated_v.len()
+    )?;
+    writeln!(s, "\nrobots:")?;
+    for robot in &scene.robots {
+        writeln!(s, "  {} ({} links)", robot.name, robot.links.len())?;
+        for (joint_id, k) in robot.actuated.iter().zip(&robot.stiffness) {
+            let joint = &tree.joints()[*joint_id];
+            let limits = joint
+                .limits
+                .map(|(lo, hi)| format!("[{lo:.3}, {hi:.3}]"))
+                .unwrap_or_else(|| "none".into());
+            writeln!(
+                s,
+                "    {:<24} {:<10} q[{}]  K = {k}  limits {limits}",
+                joint.name,
+                joint.kind.name(),
+                joint.q_start
+            )?;
+        }
+    }
+    writeln!(s, "\nobjects:")?;
+    for object in &scene.objects {
+        let joint = &tree.joints()[object.joint];
+        let link = &tree.links()[object.link];
+        writeln!(
+            s,
+            "  {:<10} {} joint, q[{}..{}] = ({}), mass {} kg",
+            object.name,
+            joint.kind.name(),
+            joint.q_start,
+            joint.q_start + joint.kind.nq(),
+            joint.kind.coordinate_names().join(", "),
+            link.inertia.mass
+        )?;
+    }
+    writeln!(s, "\ngeometry: {} shapes", scene.geometries.len())?;
+    for g in &scene.geometries {
+        writeln!(
+            s,
+            "  {:<28} {:<9} on {:<22} μ = {:.3}",
+            g.name,
+            g.shape.kind(),
+            tree.links()[g.link].name,
+            g.friction
+        )?;
+    }
+    writeln!(
+        s,
+        "\nparameters: h = {} s, gravity = {:?} m/s², d_detect = {} m, mass_scale = {}, quasi_dynamic = {}, κ = {}, nd = {}, forward = {:?}, gradient = {:?}",
+        p.h,
+        p.gravity,
+        p.d_detect,
+        p.mass_scale
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "none".into()),
+        p.quasi_dynamic,
+        p.kappa,
+        p.nd,
+        p.forward_mode,
+        p.gradient_mode
+    )?;
+    writeln!(s, "\ndefault q = {}", fmt_vec(&scene.default_q))?;
+    let mut query = ContactQuery::new();
+    let contacts = query.contacts(scene, &scene.default_q, None)?;
+    writeln!(
+        s,
+        "contacts at the default configuration (φ ≤ {} m): {}",
+        p.d_detect,
+        contacts.len()
+    )?;
+    for c in contacts {
+        let (a, b) = (
+            &scene.geometries[c.geometry_a],
+            &scene.geometries[c.geometry_b],
+        );
+        writeln!(
+            s,
+            "  {:<24} – {:<24} φ = {:+.5} m  n = {}  μ = {:.3}",
+            a.name,
+            b.name,
+            c.distance.distance,
+            fmt_vec(c.distance.normal.as_slice()),
+            c.friction
+        )?;
+    }
+    for warning in &scene.warnings {
+        writeln!(s, "warning: {warning}")?;
+    }
+    Ok(s)
+}

@@ -1,0 +1,117 @@
+//! Forward kinematics and point Jacobians, evaluated into a reusable cache.
+
+use super::joint::JointKind;
+use super::tree::{LinkId, MultibodyTree};
+use crate::error::GeometryError;
+use nalgebra::{DMatrix, Isometry3, Point3, Unit, Vector3};
+
+/// Poses of every link and joint frame for one configuration. Reuse one cache across calls:
+/// [`KinematicsCache::update`] does not allocate once the cache has been sized for a tree.
+#[derive(Debug, Clone, Default)]
+pub struct KinematicsCache {
+    /// `world_from_link` for every link (index = [`LinkId`]).
+    pub world_from_link: Vec<Isometry3<f64>>,
+    /// `world_from_joint` (the joint frame, before the joint's motion) for every joint.
+    pub world_from_joint: Vec<Isometry3<f64>>,
+}
+
+impl KinematicsCache {
+    /// Recomputes every pose for configuration `q`.
+    ///
+    /// # Errors
+    /// Wrong length or non-finite q; a free joint's quaternion that is zero.
+    pub fn update(&mut self, tree: &MultibodyTree, q: &[f64]) -> Result<(), GeometryError> {
+        tree.check_lengths(q, None)?;
+        self.world_from_link
+            .resize(tree.links().len(), Isometry3::identity());
+        self.world_from_joint
+            .resize(tree.joints().len(), Isometry3::identity());
+        self.world_from_link[MultibodyTree::WORLD] = Isometry3::identity();
+        // Joints are stored in topological order, so parents are ready before children.
+        for (j, joint) in tree.joints().iter().enumerate() {
+            let q_joint = &q[joint.q_start..joint.q_start + joint.kind.nq()];
+            if matches!(joint.kind, JointKind::Free) {
+                let norm = q_joint[3..7].iter().map(|c| c * c).sum::<f64>().sqrt();
+                if norm < 1e-9 {
+                    return Err(GeometryError::InvalidPose(format!(
+                        "joint '{}': zero quaternion",
+                        joint.name
+                    )));
+                }
+            }
+            let world_from_joint = self.world_from_link[joint.parent] * joint.parent_from_joint;
+            self.world_from_joint[j] = world_from_joint;
+            self.world_from_link[joint.child] = world_from_joint * joint.kind.motion(q_joint);
+        }
+        Ok(())
+    }
+
+    /// Writes into `out` (3 × n_v, resized if needed) the Jacobian `∂p/∂v` of the world point
+    /// `point` (m) rigidly attached to `link`: the velocity of that material point per unit
+    /// of each velocity coordinate. Free joints: v = (δp, δω) in the world frame.
+    pub fn point_jacobian(
+        &self,
+        tree: &MultibodyTree,
+        link: LinkId,
+        point: &Point3<f64>,
+        out: &mut DMatrix<f64>,
+    ) {
+        if out.nrows() != 3 || out.ncols() != tree.nv() {
+            *out = DMatrix::zeros(3, tree.nv());
+        } else {
+            out.fill(0.0);
+        }
+        self.accumulate_point_jacobian(tree, link, point, 1.0, out);
+    }
+
+    /// Adds `sign · ∂p/∂v` of the material point `point` of `link` into `out` (3 × n_v).
+    pub fn accumulate_point_jacobian(
+        &self,
+        tree: &MultibodyTree,
+        mut link: LinkId,
+        point: &Point3<f64>,
+        sign: f64,
+        out: &mut DMatrix<f64>,
+    ) {
+        while let Some(j) = tree.links()[link].parent_joint {
+            let joint = &tree.joints()[j];
+            let frame = &self.world_from_joint[j];
+            let mut set = |col: usize, value: Vector3<f64>| {
+                for r in 0..3 {
+                    out[(r, joint.v_start + col)] += sign * value[r];
+                }
+            };
+            let world_axis = |a: &Unit<Vector3<f64>>| frame.rotation * a.into_inner();
+            match &joint.kind {
+                JointKind::Fixed => {}
+                JointKind::Revolute { axis } => {
+                    set(
+                        0,
+                        world_axis(axis).cross(&(point - Point3::from(frame.translation.vector))),
+                    );
+                }
+                JointKind::Prismatic { axis } => set(0, world_axis(axis)),
+                JointKind::Planar { axis_1, axis_2 } => {
+                    let child_origin =
+                        Point3::from(self.world_from_link[joint.child].translation.vector);
+                    let normal = world_axis(axis_1).cross(&world_axis(axis_2));
+                    set(0, world_axis(axis_1));
+                    set(1, world_axis(axis_2));
+                    set(2, normal.cross(&(point - child_origin)));
+                }
+                JointKind::Free => {
+                    let r =
+                        point - Point3::from(self.world_from_link[joint.child].translation.vector);
+                    for (k, e) in [Vector3::x(), Vector3::y(), Vector3::z()]
+                        .iter()
+                        .enumerate()
+                    {
+                        set(k, *e);
+                        set(3 + k, e.cross(&r));
+                    }
+                }
+            }
+            link = joint.parent;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Multibody kinematics: the tree, its configuration layout, forward kinematics and point
+//! Jacobians (SPEC §1).
+
+mod forward;
+mod joint;
+mod tree;
+
+pub use forward::KinematicsCache;
+pub use joint::JointKind;
+pub use tree::{Inertia, Joint, JointId, Link, LinkId, MultibodyTree};

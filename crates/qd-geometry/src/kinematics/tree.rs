@@ -1,0 +1,265 @@
+//! The kinematic tree: links connected by joints, rooted at the world (link 0).
+
+use super::joint::JointKind;
+use crate::error::GeometryError;
+use nalgebra::{Isometry3, Matrix3, Point3};
+
+/// Index of a link; link 0 is the world.
+pub type LinkId = usize;
+/// Index of a joint.
+pub type JointId = usize;
+
+/// Mass properties of a link, in the link frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inertia {
+    /// Mass (kg).
+    pub mass: f64,
+    /// Centre of mass in the link frame (m).
+    pub com: Point3<f64>,
+    /// Rotational inertia about the centre of mass, link-frame axes (kg m²).
+    pub rotational: Matrix3<f64>,
+}
+
+impl Inertia {
+    /// No mass (the world, massless frames).
+    pub fn zero() -> Self {
+        Inertia {
+            mass: 0.0,
+            com: Point3::origin(),
+            rotational: Matrix3::zeros(),
+        }
+    }
+}
+
+/// A rigid link.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// Unique name (robots' links are qualified `robot/link`).
+    pub name: String,
+    /// The joint connecting it to its parent (`None` only for the world).
+    pub parent_joint: Option<JointId>,
+    /// Mass properties.
+    pub inertia: Inertia,
+}
+
+/// A joint between a parent and a child link.
+#[derive(Debug, Clone)]
+pub struct Joint {
+    /// Unique name (robots' joints are qualified `robot/joint`).
+    pub name: String,
+    /// The motion it allows.
+    pub kind: JointKind,
+    /// Parent link.
+    pub parent: LinkId,
+    /// Child link.
+    pub child: LinkId,
+    /// Fixed transform `parent_from_joint` (the joint frame in the parent link's frame).
+    pub parent_from_joint: Isometry3<f64>,
+    /// First index of its coordinates in q.
+    pub q_start: usize,
+    /// First index of its coordinates in v.
+    pub v_start: usize,
+    /// Position limits `(lower, upper)` for scalar joints (rad or m), if any.
+    pub limits: Option<(f64, f64)>,
+}
+
+/// Links and joints in topological order (every joint's parent comes before its child).
+#[derive(Debug, Clone)]
+pub struct MultibodyTree {
+    links: Vec<Link>,
+    joints: Vec<Joint>,
+    nq: usize,
+    nv: usize,
+}
+
+impl Default for MultibodyTree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MultibodyTree {
+    /// A tree holding only the world link.
+    pub fn new() -> Self {
+        MultibodyTree {
+            links: vec![Link {
+                name: "world".into(),
+                parent_joint: None,
+                inertia: Inertia::zero(),
+            }],
+            joints: Vec::new(),
+            nq: 0,
+            nv: 0,
+        }
+    }
+
+    /// The world link.
+    pub const WORLD: LinkId = 0;
+
+    /// Adds `child` under `parent` through a joint; returns the new link's id. Coordinates are
+    /// appended to q and v in the order joints are added.
+    ///
+    /// # Errors
+    /// Duplicate link or joint names, an unknown parent, a free joint not directly under the
+    /// world, planar axes that are not orthonormal, or limits with `lower > upper`.
+    pub fn add_link(
+        &mut self,
+        child: Link,
+        joint_name: &str,
+        kind: JointKind,
+        parent: LinkId,
+        parent_from_joint: Isometry3<f64>,
+        limits: Option<(f64, f64)>,
+    ) -> Result<LinkId, GeometryError> {
+        if self.link_id(&child.name).is_some() {
+            return Err(GeometryError::Model(format!(
+                "duplicate link name '{}'",
+                child.name
+            )));
+        }
+        if self.joint_id(joint_name).is_some() {
+            return Err(GeometryError::Model(format!(
+                "duplicate joint name '{joint_name}'"
+            )));
+        }
+        if parent >= self.links.len() {
+            return Err(GeometryError::Model(format!(
+                "joint '{joint_name}': unknown parent link {parent}"
+            )));
+        }
+        if matches!(kind, JointKind::Free) && parent != Self::WORLD {
+            return Err(GeometryError::Model(format!(
+                "joint '{joint_name}': a free joint must connect a body directly to the world"
+            )));
+        }
+        if let JointKind::Planar { axis_1, axis_2 } = &kind {
+            if axis_1.dot(axis_2).abs() > 1e-9 {
+                return Err(GeometryError::Model(format!(
+                    "joint '{joint_name}': planar axes must be orthogonal"
+                )));
+            }
+        }
+        if let Some((lower, upper)) = limits {
+            if !(lower <= upper) {
+                return Err(GeometryError::Model(format!(
+                    "joint '{joint_name}': limits [{lower}, {upper}] are empty or not numbers"
+                )));
+            }
+        }
+        let child_id = self.links.len();
+        let joint_id = self.joints.len();
+        self.joints.push(Joint {
+            name: joint_name.to_string(),
+            q_start: self.nq,
+            v_start: self.nv,
+            parent,
+            child: child_id,
+            parent_from_joint,
+            limits,
+            kind,
+        });
+        self.nq += self.joints[joint_id].kind.nq();
+        self.nv += self.joints[joint_id].kind.nv();
+        self.links.push(Link {
+            parent_joint: Some(joint_id),
+            ..child
+        });
+        Ok(child_id)
+    }
+
+    /// All links; index = [`LinkId`].
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
+    /// All joints; index = [`JointId`].
+    pub fn joints(&self) -> &[Joint] {
+        &self.joints
+    }
+
+    /// Size of q.
+    pub fn nq(&self) -> usize {
+        self.nq
+    }
+
+    /// Size of v.
+    pub fn nv(&self) -> usize {
+        self.nv
+    }
+
+    /// The link with this name.
+    pub fn link_id(&self, name: &str) -> Option<LinkId> {
+        self.links.iter().position(|l| l.name == name)
+    }
+
+    /// The joint with this name.
+    pub fn joint_id(&self, name: &str) -> Option<JointId> {
+        self.joints.iter().position(|j| j.name == name)
+    }
+
+    /// The neutral configuration: zeros, identity quaternions.
+    pub fn neutral_configuration(&self) -> Vec<f64> {
+        let mut q = vec![0.0; self.nq];
+        for joint in &self.joints {
+            let neutral = joint.kind.neutral();
+            q[joint.q_start..joint.q_start + neutral.len()].copy_from_slice(&neutral);
+        }
+        q
+    }
+
+    /// `q ⊕ dv` in place (SPEC §1).
+    ///
+    /// # Errors
+    /// Wrong lengths.
+    pub fn integrate(&self, q: &mut [f64], dv: &[f64]) -> Result<(), GeometryError> {
+        self.check_lengths(q, Some(dv))?;
+        for joint in &self.joints {
+            let (nq, nv) = (joint.kind.nq(), joint.kind.nv());
+            joint.kind.integrate(
+                &mut q[joint.q_start..joint.q_start + nq],
+                &dv[joint.v_start..joint.v_start + nv],
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks lengths of q (and v) and that every entry of q is finite.
+    pub fn check_lengths(&self, q: &[f64], v: Option<&[f64]>) -> Result<(), GeometryError> {
+        if q.len() != self.nq {
+            return Err(GeometryError::Dimension {
+                what: "q",
+                expected: self.nq,
+                got: q.len(),
+            });
+        }
+        if let Some(v) = v {
+            if v.len() != self.nv {
+                return Err(GeometryError::Dimension {
+                    what: "v",
+                    expected: self.nv,
+                    got: v.len(),
+                });
+            }
+        }
+        if let Some(i) = q.iter().position(|x| !x.is_finite()) {
+            return Err(GeometryError::NonFinite {
+                what: "q",
+                index: i,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `link` is `ancestor` or lies below it.
+    pub fn is_descendant(&self, mut link: LinkId, ancestor: LinkId) -> bool {
+        loop {
+            if link == ancestor {
+                return true;
+            }
+            match self.links[link].parent_joint {
+                Some(j) => link = self.joints[j].parent,
+                None => return false,
+            }
+        }
+    }
+}

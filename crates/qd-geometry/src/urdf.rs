@@ -1,0 +1,287 @@
+//! URDF loading: links, joints (origins, axes, limits), inertials and collision primitives.
+//!
+//! `urdf-rs` parses the XML; everything after parsing is ours. Visual geometry is ignored.
+//! Collision meshes cannot be resolved here (no mesh reader yet): each is skipped with a
+//! warning in [`UrdfModel::warnings`]. Joint types: fixed, revolute, continuous (revolute
+//! without limits), prismatic, planar (the URDF axis is the plane normal); floating and
+//! spherical joints inside a robot are rejected.
+
+use crate::error::GeometryError;
+use crate::kinematics::{Inertia, JointKind};
+use crate::shape::Shape;
+use nalgebra::{Isometry3, Matrix3, Point3, Translation3, Unit, UnitQuaternion, Vector3};
+use std::path::Path;
+
+/// A collision geometry attached to a link.
+#[derive(Debug, Clone)]
+pub struct LinkGeometry {
+    /// Name (the URDF's, or `link/collision_k`).
+    pub name: String,
+    /// The shape.
+    pub shape: Shape,
+    /// `link_from_geometry`.
+    pub link_from_geometry: Isometry3<f64>,
+}
+
+/// A link of a URDF robot.
+#[derive(Debug, Clone)]
+pub struct UrdfLink {
+    /// Link name as in the file.
+    pub name: String,
+    /// Mass properties in the link frame.
+    pub inertia: Inertia,
+    /// Collision primitives.
+    pub geometries: Vec<LinkGeometry>,
+}
+
+/// A joint of a URDF robot.
+#[derive(Debug, Clone)]
+pub struct UrdfJoint {
+    /// Joint name as in the file.
+    pub name: String,
+    /// Motion type with axes in the joint frame.
+    pub kind: JointKind,
+    /// Parent link name.
+    pub parent: String,
+    /// Child link name.
+    pub child: String,
+    /// `parent_from_joint`.
+    pub origin: Isometry3<f64>,
+    /// Position limits for revolute and prismatic joints.
+    pub limits: Option<(f64, f64)>,
+}
+
+/// A robot read from URDF, before it is placed in a scene.
+#[derive(Debug, Clone)]
+pub struct UrdfModel {
+    /// Robot name.
+    pub name: String,
+    /// The root link (the only link that is no joint's child).
+    pub root: String,
+    /// Links in file order.
+    pub links: Vec<UrdfLink>,
+    /// Joints ordered parent-before-child (breadth first from the root).
+    pub joints: Vec<UrdfJoint>,
+    /// What was skipped and why (unresolvable meshes).
+    pub warnings: Vec<String>,
+}
+
+fn isometry(pose: &urdf_rs::Pose) -> Isometry3<f64> {
+    let [x, y, z] = pose.xyz.0;
+    let [roll, pitch, yaw] = pose.rpy.0;
+    // URDF rpy: fixed-axis roll about x, then pitch about y, then yaw about z.
+    Isometry3::from_parts(
+        Translation3::new(x, y, z),
+        UnitQuaternion::from_euler_angles(roll, pitch, yaw),
+    )
+}
+
+fn inertia(inertial: &urdf_rs::Inertial) -> Inertia {
+    let i = &inertial.inertia;
+    let in_frame = Matrix3::new(
+        i.ixx, i.ixy, i.ixz, i.ixy, i.iyy, i.iyz, i.ixz, i.iyz, i.izz,
+    );
+    let frame = isometry(&inertial.origin);
+    let r = frame.rotation.to_rotation_matrix().into_inner();
+    Inertia {
+        mass: inertial.mass.value,
+        com: Point3::from(frame.translation.vector),
+        rotational: r * in_frame * r.transpose(),
+    }
+}
+
+fn unit_axis(joint: &urdf_rs::Joint) -> Result<Unit<Vector3<f64>>, GeometryError> {
+    Unit::try_new(Vector3::from(joint.axis.xyz.0), 1e-9)
+        .ok_or_else(|| GeometryError::Model(format!("joint '{}': zero axis", joint.name)))
+}
+
+impl UrdfModel {
+    /// Reads a URDF file.
+    ///
+    /// # Errors
+    /// An unreadable or malformed file, an unsupported joint type, invalid geometry.
+    pub fn from_file(path: &Path) -> Result<Self, GeometryError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            GeometryError::Model(format!("cannot read URDF {}: {e}", path.display()))
+        })?;
+        Self::from_urdf_str(&text).map_err(|e| match e {
+            GeometryError::Model(m) => GeometryError::Model(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Reads URDF text.
+    ///
+    /// # Errors
+    /// As [`UrdfModel::from_file`].
+    pub fn from_urdf_str(text: &str) -> Result<Self, GeometryError> {
+        let robot = urdf_rs::read_from_string(text)
+            .map_err(|e| GeometryError::Model(format!("malformed URDF: {e}")))?;
+        let mut warnings = Vec::new();
+        let mut links = Vec::with_capacity(robot.links.len());
+        for link in &robot.links {
+            let mut geometries = Vec::new();
+            for (k, collision) in link.collision.iter().enumerate() {
+                let name = collision
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/collision_{k}", link.name));
+                let shape = match &collision.geometry {
+                    urdf_rs::Geometry::Box { size } => Shape::cuboid(size.0),
+                    urdf_rs::Geometry::Sphere { radius } => Shape::sphere(*radius),
+                    urdf_rs::Geometry::Cylinder { radius, length } => {
+                        Shape::cylinder(*radius, *length)
+                    }
+                    urdf_rs::Geometry::Capsule { radius, length } => {
+                        Shape::capsule(*radius, *length)
+                    }
+                    urdf_rs::Geometry::Mesh { filename, .. } => {
+                        warnings.push(format!(
+                            "link '{}': mesh '{filename}' skipped (meshes are not read)",
+                            link.name
+                        ));
+                        continue;
+                    }
+                }
+                .map_err(|e| GeometryError::Model(format!("link '{}': {e}", link.name)))?;
+                geometries.push(LinkGeometry {
+                    name,
+                    shape,
+                    link_from_geometry: isometry(&collision.origin),
+                });
+            }
+            links.push(UrdfLink {
+                name: link.name.clone(),
+                inertia: inertia(&link.inertial),
+                geometries,
+            });
+        }
+
+        let mut joints = Vec::with_capacity(robot.joints.len());
+        for joint in &robot.joints {
+            let limits = Some((joint.limit.lower, joint.limit.upper));
+            let (kind, limits) = match joint.joint_type {
+                urdf_rs::JointType::Fixed => (JointKind::Fixed, None),
+                urdf_rs::JointType::Revolute => (
+                    JointKind::Revolute {
+                        axis: unit_axis(joint)?,
+                    },
+                    limits,
+                ),
+                urdf_rs::JointType::Continuous => (
+                    JointKind::Revolute {
+                        axis: unit_axis(joint)?,
+                    },
+                    None,
+                ),
+                urdf_rs::JointType::Prismatic => (
+                    JointKind::Prismatic {
+                        axis: unit_axis(joint)?,
+                    },
+                    limits,
+                ),
+                urdf_rs::JointType::Planar => {
+                    let normal = unit_axis(joint)?;
+                    let axis_1 = Unit::new_normalize(normal.cross(&if normal.x.abs() < 0.9 {
+                        Vector3::x()
+                    } else {
+                        Vector3::y()
+                    }));
+                    let axis_2 = Unit::new_normalize(normal.cross(&axis_1));
+                    (JointKind::Planar { axis_1, axis_2 }, None)
+                }
+                urdf_rs::JointType::Floating | urdf_rs::JointType::Spherical => {
+                    return Err(GeometryError::Model(format!(
+                        "joint '{}': {:?} joints are not supported inside a robot",
+                        joint.name, joint.joint_type
+                    )));
+                }
+            };
+            joints.push(UrdfJoint {
+                name: joint.name.clone(),
+                kind,
+                parent: joint.parent.link.clone(),
+                child: joint.child.link.clone(),
+                origin: isometry(&joint.origin),
+                limits,
+            });
+        }
+
+        UrdfModel {
+            name: robot.name,
+            root: String::new(),
+            links,
+            joints,
+            warnings,
+        }
+        .validated()
+    }
+
+    /// Finds the root, checks every joint names known links, and orders the joints
+    /// parent-before-child. Used for URDF and for robots written inline in scenes.
+    ///
+    /// # Errors
+    /// Unknown links, several roots, cycles, disconnected joints.
+    pub fn validated(mut self) -> Result<Self, GeometryError> {
+        self.root = find_root(&self.links, &self.joints)?;
+        self.joints = order_breadth_first(&self.root, std::mem::take(&mut self.joints))?;
+        Ok(self)
+    }
+
+    /// The link with this name.
+    pub fn link(&self, name: &str) -> Option<&UrdfLink> {
+        self.links.iter().find(|l| l.name == name)
+    }
+}
+
+fn find_root(links: &[UrdfLink], joints: &[UrdfJoint]) -> Result<String, GeometryError> {
+    for joint in joints {
+        for end in [&joint.parent, &joint.child] {
+            if !links.iter().any(|l| &l.name == end) {
+                return Err(GeometryError::Model(format!(
+                    "joint '{}' names unknown link '{end}'",
+                    joint.name
+                )));
+            }
+        }
+    }
+    let roots: Vec<&str> = links
+        .iter()
+        .map(|l| l.name.as_str())
+        .filter(|n| !joints.iter().any(|j| j.child == *n))
+        .collect();
+    match roots.as_slice() {
+        [root] => Ok(root.to_string()),
+        [] => Err(GeometryError::Model(
+            "URDF has no root link (a joint cycle)".into(),
+        )),
+        many => Err(GeometryError::Model(format!(
+            "URDF has several root links: {}",
+            many.join(", ")
+        ))),
+    }
+}
+
+fn order_breadth_first(
+    root: &str,
+    mut joints: Vec<UrdfJoint>,
+) -> Result<Vec<UrdfJoint>, GeometryError> {
+    let mut ordered = Vec::with_capacity(joints.len());
+    let mut frontier = vec![root.to_string()];
+    while let Some(parent) = frontier.pop() {
+        let (children, rest): (Vec<_>, Vec<_>) =
+            joints.into_iter().partition(|j| j.parent == parent);
+        joints = rest;
+        for joint in children {
+            frontier.insert(0, joint.child.clone());
+            ordered.push(joint);
+        }
+    }
+    if let Some(orphan) = joints.first() {
+        return Err(GeometryError::Model(format!(
+            "joint '{}' is not connected to the root",
+            orphan.name
+        )));
+    }
+    Ok(ordered)
+}

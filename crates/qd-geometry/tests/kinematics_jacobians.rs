@@ -1,0 +1,183 @@
+//! Point Jacobians of every joint type against central finite differences of forward
+//! kinematics taken through `q ⊕ δv` (issue 3 acceptance).
+
+mod common;
+
+use common::arb_pose;
+use nalgebra::{DMatrix, Point3, Unit, Vector3};
+use proptest::prelude::*;
+use qd_geometry::kinematics::{Inertia, JointKind, KinematicsCache, Link, MultibodyTree};
+
+fn arb_axis() -> impl Strategy<Value = Unit<Vector3<f64>>> {
+    prop::array::uniform3(-1.0..1.0f64)
+        .prop_filter("axis too short", |a| Vector3::from(*a).norm() > 0.2)
+        .prop_map(|a| Unit::new_normalize(Vector3::from(a)))
+}
+
+fn arb_joint_kind() -> impl Strategy<Value = JointKind> {
+    prop_oneof![
+        Just(JointKind::Fixed),
+        arb_axis().prop_map(|axis| JointKind::Revolute { axis }),
+        arb_axis().prop_map(|axis| JointKind::Prismatic { axis }),
+        arb_axis().prop_map(|a| {
+            let b = Unit::new_normalize(a.cross(&Vector3::new(0.3, -0.5, 0.8)));
+            JointKind::Planar {
+                axis_1: a,
+                axis_2: b,
+            }
+        }),
+    ]
+}
+
+/// A tree: an optional free body under the world, then a branch of 1–6 random joints hanging
+/// from it (or from the world), each child attached to a random earlier link.
+fn arb_tree() -> impl Strategy<Value = MultibodyTree> {
+    (
+        any::<bool>(),
+        prop::collection::vec((arb_joint_kind(), arb_pose(0.3), 0..8usize), 1..7),
+    )
+        .prop_map(|(free_root, joints)| {
+            let mut tree = MultibodyTree::new();
+            let link = |name: String| Link {
+                name,
+                parent_joint: None,
+                inertia: Inertia::zero(),
+            };
+            if free_root {
+                tree.add_link(
+                    link("root".into()),
+                    "free",
+                    JointKind::Free,
+                    0,
+                    nalgebra::Isometry3::identity(),
+                    None,
+                )
+                .unwrap();
+            }
+            for (k, (kind, origin, parent_pick)) in joints.into_iter().enumerate() {
+                let parent = parent_pick % tree.links().len();
+                tree.add_link(
+                    link(format!("l{k}")),
+                    &format!("j{k}"),
+                    kind,
+                    parent,
+                    origin,
+                    None,
+                )
+                .unwrap();
+            }
+            tree
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn point_jacobian_matches_finite_differences_through_the_update(
+        tree in arb_tree(),
+        seeds in prop::collection::vec(-1.5..1.5f64, 40),
+        local_point in prop::array::uniform3(-0.3..0.3f64),
+        link_pick in 0..16usize,
+    ) {
+        // A configuration: random coordinates, with a valid quaternion for the free joint.
+        let mut q = tree.neutral_configuration();
+        let dv: Vec<f64> = seeds.iter().take(tree.nv()).copied().collect();
+        tree.integrate(&mut q, &dv).unwrap();
+        let link = link_pick % tree.links().len();
+        let local = Point3::from(local_point);
+
+        let mut cache = KinematicsCache::default();
+        cache.update(&tree, &q).unwrap();
+        let point = cache.world_from_link[link] * local;
+        let mut jacobian = DMatrix::zeros(3, tree.nv());
+        cache.point_jacobian(&tree, link, &point, &mut jacobian);
+
+        let eps = 1e-6;
+        for k in 0..tree.nv() {
+            let mut displaced = |sign: f64| {
+                let mut qk = q.clone();
+                let mut step = vec![0.0; tree.nv()];
+                step[k] = sign * eps;
+                tree.integrate(&mut qk, &step).unwrap();
+                cache.update(&tree, &qk).unwrap();
+                cache.world_from_link[link] * local
+            };
+            let fd = (displaced(1.0) - displaced(-1.0)) / (2.0 * eps);
+            let column = jacobian.column(k);
+            let error = (column - fd).norm();
+            let scale = fd.norm().max(1.0);
+            prop_assert!(error <= 1e-6 * scale, "column {k}: analytic {column:?} vs fd {fd:?}");
+        }
+    }
+}
+
+#[test]
+fn free_joint_must_hang_from_the_world() {
+    let mut tree = MultibodyTree::new();
+    let link = |name: &str| Link {
+        name: name.into(),
+        parent_joint: None,
+        inertia: Inertia::zero(),
+    };
+    let axis = Vector3::z_axis();
+    let a = tree
+        .add_link(
+            link("a"),
+            "ja",
+            JointKind::Revolute { axis },
+            0,
+            nalgebra::Isometry3::identity(),
+            None,
+        )
+        .unwrap();
+    let err = tree.add_link(
+        link("b"),
+        "jb",
+        JointKind::Free,
+        a,
+        nalgebra::Isometry3::identity(),
+        None,
+    );
+    assert!(err.is_err());
+    assert!(
+        tree.add_link(
+            link("a"),
+            "jc",
+            JointKind::Fixed,
+            0,
+            nalgebra::Isometry3::identity(),
+            None
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn wrong_lengths_and_nan_are_errors() {
+    let mut tree = MultibodyTree::new();
+    let link = Link {
+        name: "a".into(),
+        parent_joint: None,
+        inertia: Inertia::zero(),
+    };
+    tree.add_link(
+        link,
+        "ja",
+        JointKind::Free,
+        0,
+        nalgebra::Isometry3::identity(),
+        None,
+    )
+    .unwrap();
+    let mut cache = KinematicsCache::default();
+    assert!(cache.update(&tree, &[0.0; 6]).is_err());
+    assert!(
+        cache
+            .update(&tree, &[0.0, 0.0, f64::NAN, 1.0, 0.0, 0.0, 0.0])
+            .is_err()
+    );
+    assert!(cache.update(&tree, &[0.0; 7]).is_err(), "zero quaternion");
+    let mut q = tree.neutral_configuration();
+    assert!(tree.integrate(&mut q, &[0.0; 5]).is_err());
+}
