@@ -4,9 +4,10 @@
 use crate::distance::SignedDistance;
 use crate::error::GeometryError;
 use crate::kinematics::KinematicsCache;
-use crate::proximity::{PosedShape, ProximityPair, ProximityQuery};
+use crate::proximity::{ProximityPair, ProximityQuery, ShapeSet};
 use crate::scene::Scene;
-use nalgebra::{DMatrix, DVector, Vector3};
+use crate::shape::Shape;
+use nalgebra::{DMatrix, DVector, Isometry3, Vector3};
 
 /// One contact pair at a configuration.
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub struct Contact {
 pub struct ContactQuery {
     /// Link poses of the last query's configuration.
     pub kinematics: KinematicsCache,
+    /// `world_from_geometry` of every scene geometry at the last configuration.
+    pub world_from_geometry: Vec<Isometry3<f64>>,
     proximity: ProximityQuery,
     pairs: Vec<ProximityPair>,
     jac_relative: DMatrix<f64>,
@@ -60,16 +63,18 @@ impl ContactQuery {
     ) -> Result<&[Contact], GeometryError> {
         let tree = &scene.tree;
         self.kinematics.update(tree, q)?;
-        let posed: Vec<PosedShape<'_>> = scene
-            .geometries
-            .iter()
-            .map(|g| PosedShape {
-                shape: &g.shape,
-                pose: self.kinematics.world_from_link[g.link] * g.link_from_geometry,
-                body: g.link,
-            })
-            .collect();
+        self.world_from_geometry.clear();
+        self.world_from_geometry.extend(
+            scene
+                .geometries
+                .iter()
+                .map(|g| self.kinematics.world_from_link[g.link] * g.link_from_geometry),
+        );
         let d_detect = d_detect.unwrap_or(scene.parameters.d_detect);
+        let posed = SceneShapes {
+            scene,
+            poses: &self.world_from_geometry,
+        };
         self.proximity
             .pairs_within(&posed, &scene.filter, d_detect, &mut self.pairs)?;
 
@@ -145,6 +150,27 @@ impl ContactQuery {
                 .gemm_tr(1.0, &contact.tangents, &self.jac_relative, 0.0);
         }
         Ok(&self.pool[..self.len])
+    }
+}
+
+/// A scene's geometry posed at one configuration, as the proximity query sees it.
+struct SceneShapes<'a> {
+    scene: &'a Scene,
+    poses: &'a [Isometry3<f64>],
+}
+
+impl ShapeSet for SceneShapes<'_> {
+    fn len(&self) -> usize {
+        self.poses.len()
+    }
+    fn shape(&self, i: usize) -> &Shape {
+        &self.scene.geometries[i].shape
+    }
+    fn pose(&self, i: usize) -> &Isometry3<f64> {
+        &self.poses[i]
+    }
+    fn body(&self, i: usize) -> usize {
+        self.scene.geometries[i].link
     }
 }
 

@@ -1,12 +1,20 @@
 //! # qd-geometry
 //!
-//! The geometry layer of qd: collision shapes, the signed distance between two posed shapes,
-//! and the proximity query "all pairs closer than `d_detect`" that the contact model is built
-//! on. Kinematics and contact Jacobians join this crate next.
+//! The geometry layer of qd, everything the contact model needs to know about space:
 //!
-//! Conventions (see `SPEC.md` §1 and `docs/architecture.md`): SI units, world z up, poses are
-//! `world_from_shape` isometries, quaternions in files are `[w, x, y, z]`. A signed distance φ
-//! is positive apart and negative in penetration; the normal points from A toward B and
+//! - [`Shape`] and [`signed_distance`]: collision shapes and the exact signed distance, normal
+//!   and witness points between two posed shapes (closed forms, and GJK with an exact
+//!   penetration solver for the rest);
+//! - [`ProximityQuery`]: all shape pairs closer than a detection distance (broad phase);
+//! - [`kinematics`]: the multibody tree (fixed, revolute, prismatic, planar and free joints),
+//!   forward kinematics and point Jacobians, the update `q ⊕ δv`;
+//! - [`urdf`] and [`scene`]: robots from URDF, scenes from TOML (`docs/scene-format.md`);
+//! - [`ContactQuery`]: at a configuration q, every contact with φ, normal, tangents, μ and the
+//!   Jacobians `J_n`, `J_t`.
+//!
+//! Conventions (`SPEC.md` §1, `docs/architecture.md`): SI units, world z up, poses are
+//! `world_from_local` isometries, quaternions in files are `[w, x, y, z]`. φ is positive apart
+//! and negative in penetration; the normal points from A toward B and
 //! `witness_b − witness_a = φ · normal`.
 //!
 //! ```
@@ -21,6 +29,32 @@
 //! assert!((d.distance - 0.05).abs() < 1e-12);
 //! let gap = d.witness_b - d.witness_a;
 //! assert!((gap - d.normal.into_inner() * d.distance).norm() < 1e-12);
+//! # Ok::<(), qd_geometry::GeometryError>(())
+//! ```
+//!
+//! A scene and its contacts:
+//!
+//! ```
+//! use qd_geometry::{ContactQuery, scene::Scene};
+//!
+//! let text = r#"
+//! name = "ball-on-ground"
+//! [[environment]]
+//! shape = { halfspace = {} }
+//! [[objects]]
+//! name = "ball"
+//! joint = { type = "free" }
+//! mass = 1.0
+//! default_q = [0.0, 0.0, 0.1, 1.0, 0.0, 0.0, 0.0]
+//! [[objects.collisions]]
+//! shape = { sphere = { radius = 0.1 } }
+//! "#;
+//! let scene = Scene::from_toml_str(text, &|path: &str| Err(format!("no file {path}")))?;
+//! let mut query = ContactQuery::new();
+//! let contacts = query.contacts(&scene, &scene.default_q, None)?;
+//! assert_eq!(contacts.len(), 1);
+//! assert!(contacts[0].distance.distance.abs() < 1e-12); // resting on the ground
+//! assert!((contacts[0].jac_normal[2] - 1.0).abs() < 1e-12); // lifting the ball opens the gap
 //! # Ok::<(), qd_geometry::GeometryError>(())
 //! ```
 
@@ -42,6 +76,6 @@ pub use distance::{
 };
 pub use error::GeometryError;
 pub use pose::{Pose, PoseSpec, QUATERNION_NORM_TOLERANCE, check_pose_finite};
-pub use proximity::{CollisionFilter, PosedShape, ProximityPair, ProximityQuery};
+pub use proximity::{CollisionFilter, PosedShape, ProximityPair, ProximityQuery, ShapeSet};
 pub use shape::{ConvexHull, Shape};
 pub use shape_spec::ShapeSpec;

@@ -23,6 +23,70 @@ pub struct PosedShape<'a> {
     pub body: usize,
 }
 
+/// Anything the proximity query can scan: indexed shapes with poses and bodies. Implemented
+/// for slices of [`PosedShape`]; the contact query implements it over a scene's geometry and a
+/// reusable pose buffer, so that it allocates nothing per call.
+pub trait ShapeSet {
+    /// Number of shapes.
+    fn len(&self) -> usize;
+    /// Whether there are no shapes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Shape `i` in its local frame.
+    fn shape(&self, i: usize) -> &Shape;
+    /// `world_from_shape` of shape `i`.
+    fn pose(&self, i: usize) -> &Pose;
+    /// Body of shape `i`.
+    fn body(&self, i: usize) -> usize;
+}
+
+impl ShapeSet for [PosedShape<'_>] {
+    fn len(&self) -> usize {
+        <[PosedShape<'_>]>::len(self)
+    }
+    fn shape(&self, i: usize) -> &Shape {
+        self[i].shape
+    }
+    fn pose(&self, i: usize) -> &Pose {
+        &self[i].pose
+    }
+    fn body(&self, i: usize) -> usize {
+        self[i].body
+    }
+}
+
+// Vectors and arrays forward to the slice implementation, so they can be passed directly.
+impl ShapeSet for Vec<PosedShape<'_>> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn shape(&self, i: usize) -> &Shape {
+        self.as_slice().shape(i)
+    }
+    fn pose(&self, i: usize) -> &Pose {
+        self.as_slice().pose(i)
+    }
+    fn body(&self, i: usize) -> usize {
+        self.as_slice().body(i)
+    }
+}
+
+impl<const N: usize> ShapeSet for [PosedShape<'_>; N] {
+    fn len(&self) -> usize {
+        N
+    }
+    fn shape(&self, i: usize) -> &Shape {
+        self.as_slice().shape(i)
+    }
+    fn pose(&self, i: usize) -> &Pose {
+        self.as_slice().pose(i)
+    }
+    fn body(&self, i: usize) -> usize {
+        self.as_slice().body(i)
+    }
+}
+
 /// Which body pairs are never checked. Shapes on the same body are always skipped; further
 /// body pairs (a link and its parent, say) are added with [`CollisionFilter::ignore_bodies`].
 #[derive(Debug, Clone, Default)]
@@ -85,9 +149,9 @@ impl ProximityQuery {
     ///
     /// # Errors
     /// A non-finite pose or `d_detect`, or a failed narrow-phase query.
-    pub fn pairs_within(
+    pub fn pairs_within<S: ShapeSet + ?Sized>(
         &mut self,
-        shapes: &[PosedShape<'_>],
+        shapes: &S,
         filter: &CollisionFilter,
         d_detect: f64,
         out: &mut Vec<ProximityPair>,
@@ -102,13 +166,14 @@ impl ProximityQuery {
         }
         self.intervals.clear();
         self.half_spaces.clear();
-        for (index, posed) in shapes.iter().enumerate() {
-            crate::pose::check_pose_finite(&posed.pose)?;
-            if matches!(posed.shape, Shape::HalfSpace) {
+        for index in 0..shapes.len() {
+            let (shape, pose) = (shapes.shape(index), shapes.pose(index));
+            crate::pose::check_pose_finite(pose)?;
+            if matches!(shape, Shape::HalfSpace) {
                 self.half_spaces.push(index);
             } else {
-                let x = posed.pose.translation.x;
-                let r = posed.shape.bounding_radius();
+                let x = pose.translation.x;
+                let r = shape.bounding_radius();
                 // Widen by d_detect on one side so that overlapping intervals capture every
                 // pair whose x-gap is within the detection distance.
                 self.intervals
@@ -122,27 +187,31 @@ impl ProximityQuery {
                 if x_min_j > x_max {
                     break;
                 }
-                let (si, sj) = (&shapes[i], &shapes[j]);
-                if !filter.allows(si.body, sj.body) {
+                if !filter.allows(shapes.body(i), shapes.body(j)) {
                     continue;
                 }
-                let centre_gap = (si.pose.translation.vector - sj.pose.translation.vector).norm();
-                if centre_gap - si.shape.bounding_radius() - sj.shape.bounding_radius() > d_detect {
+                let centre_gap =
+                    (shapes.pose(i).translation.vector - shapes.pose(j).translation.vector).norm();
+                if centre_gap
+                    - shapes.shape(i).bounding_radius()
+                    - shapes.shape(j).bounding_radius()
+                    > d_detect
+                {
                     continue;
                 }
                 push_if_close(shapes, i, j, d_detect, out)?;
             }
         }
         for &h in &self.half_spaces {
-            let plane = &shapes[h].pose;
+            let plane = shapes.pose(h);
             let normal = plane.rotation * nalgebra::Vector3::z();
             for &(_, _, i) in &self.intervals {
-                if !filter.allows(shapes[h].body, shapes[i].body) {
+                if !filter.allows(shapes.body(h), shapes.body(i)) {
                     continue;
                 }
                 let height =
-                    normal.dot(&(shapes[i].pose.translation.vector - plane.translation.vector));
-                if height - shapes[i].shape.bounding_radius() > d_detect {
+                    normal.dot(&(shapes.pose(i).translation.vector - plane.translation.vector));
+                if height - shapes.shape(i).bounding_radius() > d_detect {
                     continue;
                 }
                 push_if_close(shapes, h, i, d_detect, out)?;
@@ -154,8 +223,8 @@ impl ProximityQuery {
 }
 
 /// Runs the narrow phase on shapes `i`, `j` and records the pair (ordered `a < b`) if close.
-fn push_if_close(
-    shapes: &[PosedShape<'_>],
+fn push_if_close<S: ShapeSet + ?Sized>(
+    shapes: &S,
     i: usize,
     j: usize,
     d_detect: f64,
@@ -163,10 +232,10 @@ fn push_if_close(
 ) -> Result<(), GeometryError> {
     let (a, b) = if i < j { (i, j) } else { (j, i) };
     let distance = signed_distance(
-        shapes[a].shape,
-        &shapes[a].pose,
-        shapes[b].shape,
-        &shapes[b].pose,
+        shapes.shape(a),
+        shapes.pose(a),
+        shapes.shape(b),
+        shapes.pose(b),
     )?;
     if distance.distance <= d_detect {
         out.push(ProximityPair { a, b, distance });

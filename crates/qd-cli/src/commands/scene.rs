@@ -1,7 +1,6 @@
 //! `qd scene show NAME|FILE`: a readable summary of a scene: bodies, joints, the actuated /
 //! unactuated split, parameters and the contacts at the default configuration.
 
-use anyhow::Context;
 use qd_geometry::ContactQuery;
 use qd_geometry::scene::Scene;
 use std::fmt::Write as _;
@@ -24,8 +23,13 @@ pub fn load_scene(name_or_path: &str) -> anyhow::Result<Scene> {
     let path = Path::new(name_or_path);
     if path.is_file() {
         Ok(Scene::from_file(path)?)
+    } else if qd_scenes::source(name_or_path).is_some() {
+        Ok(qd_scenes::load(name_or_path)?)
     } else {
-        qd_scenes::load(name_or_path).context("not a scene file either")
+        anyhow::bail!(
+            "'{name_or_path}' is neither a scene file nor a built-in scene (built-in: {})",
+            qd_scenes::names().collect::<Vec<_>>().join(", ")
+        )
     }
 }
 

@@ -132,19 +132,23 @@ impl MultibodyTree {
                 "joint '{joint_name}': a free joint must connect a body directly to the world"
             )));
         }
-        if let JointKind::Planar { axis_1, axis_2 } = &kind {
-            if axis_1.dot(axis_2).abs() > 1e-9 {
-                return Err(GeometryError::Model(format!(
-                    "joint '{joint_name}': planar axes must be orthogonal"
-                )));
-            }
+        if let JointKind::Planar { axis_1, axis_2 } = &kind
+            && axis_1.dot(axis_2).abs() > 1e-9
+        {
+            return Err(GeometryError::Model(format!(
+                "joint '{joint_name}': planar axes must be orthogonal"
+            )));
         }
-        if let Some((lower, upper)) = limits {
-            if !(lower <= upper) {
-                return Err(GeometryError::Model(format!(
-                    "joint '{joint_name}': limits [{lower}, {upper}] are empty or not numbers"
-                )));
-            }
+        // `partial_cmp` is `None` for NaN limits, which are rejected with empty ones.
+        if let Some((lower, upper)) = limits
+            && !matches!(
+                lower.partial_cmp(&upper),
+                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+            )
+        {
+            return Err(GeometryError::Model(format!(
+                "joint '{joint_name}': limits [{lower}, {upper}] are empty or not numbers"
+            )));
         }
         let child_id = self.links.len();
         let joint_id = self.joints.len();
@@ -232,14 +236,14 @@ impl MultibodyTree {
                 got: q.len(),
             });
         }
-        if let Some(v) = v {
-            if v.len() != self.nv {
-                return Err(GeometryError::Dimension {
-                    what: "v",
-                    expected: self.nv,
-                    got: v.len(),
-                });
-            }
+        if let Some(v) = v
+            && v.len() != self.nv
+        {
+            return Err(GeometryError::Dimension {
+                what: "v",
+                expected: self.nv,
+                got: v.len(),
+            });
         }
         if let Some(i) = q.iter().position(|x| !x.is_finite()) {
             return Err(GeometryError::NonFinite {

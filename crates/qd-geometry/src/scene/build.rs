@@ -14,12 +14,22 @@ use std::collections::HashMap;
 /// Reads a file named in a scene (a URDF path relative to the scene file).
 pub type FileSource<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
+/// `x > 0`, false for NaN.
+fn is_positive(x: f64) -> bool {
+    x > 0.0
+}
+
+/// `x ≥ 0`, false for NaN.
+fn is_non_negative(x: f64) -> bool {
+    x >= 0.0
+}
+
 fn model_error(msg: impl Into<String>) -> GeometryError {
     GeometryError::Model(msg.into())
 }
 
 fn inertia(spec: &InertiaSpec) -> Result<Inertia, GeometryError> {
-    if !(spec.mass >= 0.0) || spec.inertia.iter().any(|i| !(*i >= 0.0)) {
+    if !is_non_negative(spec.mass) || spec.inertia.iter().any(|i| !is_non_negative(*i)) {
         return Err(model_error(format!(
             "mass and inertia must be non-negative, got {spec:?}"
         )));
@@ -106,21 +116,21 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
             p.h
         )));
     }
-    if !(p.d_detect.is_finite())
+    if !p.d_detect.is_finite()
         || p.gravity.iter().any(|g| !g.is_finite())
-        || !(p.kappa > 0.0)
+        || !is_positive(p.kappa)
         || p.nd < 2
     {
         return Err(model_error(
             "parameters: d_detect and gravity must be finite, kappa > 0, nd ≥ 2",
         ));
     }
-    if let Some(s) = p.mass_scale {
-        if !(s >= 0.0 && s.is_finite()) {
-            return Err(model_error(format!(
-                "parameters.mass_scale must be ≥ 0, got {s}"
-            )));
-        }
+    if let Some(s) = p.mass_scale
+        && !(is_non_negative(s) && s.is_finite())
+    {
+        return Err(model_error(format!(
+            "parameters.mass_scale must be ≥ 0, got {s}"
+        )));
     }
     let mut builder = Builder {
         tree: MultibodyTree::new(),
@@ -518,7 +528,7 @@ fn add_object(
             axis: unit(*axis, &what)?,
         },
     };
-    if !(spec.inertia.mass > 0.0) {
+    if !is_positive(spec.inertia.mass) {
         return Err(model_error(format!("{what}: mass must be positive")));
     }
     let link = builder.tree.add_link(

@@ -71,3 +71,29 @@ fn missing_input_file_is_one_readable_line() {
     assert_eq!(stderr.lines().count(), 1);
     assert!(stderr.contains("cannot open"));
 }
+
+#[test]
+fn scene_show_planar_hand_reports_the_split_and_the_contacts() {
+    let (code, stdout, stderr) = run_qd(&["scene", "show", "planar-hand"], "");
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(stdout.contains("n_a = 4 actuated"), "{stdout}");
+    assert!(
+        stdout.contains("ball       planar joint, q[4..7] = (y, z, θ about x)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("contacts at the default configuration (φ ≤ 10 m): 4"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn scene_show_of_an_unknown_scene_is_one_readable_line() {
+    let (code, _, stderr) = run_qd(&["scene", "show", "no-such-scene"], "");
+    assert_eq!(code, 1);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("planar-hand"),
+        "lists the built-in scenes: {stderr}"
+    );
+}

@@ -1,0 +1,91 @@
+//! Bad scene files get clear errors naming what is wrong, never a panic.
+
+use qd_geometry::scene::Scene;
+
+fn load(text: &str) -> Result<Scene, String> {
+    Scene::from_toml_str(text, &|p: &str| Err(format!("no file '{p}' in this test")))
+        .map_err(|e| e.to_string())
+}
+
+const PUSHER: &str = r#"
+name = "t"
+[[robots]]
+name = "pusher"
+stiffness = 100.0
+[[robots.links]]
+name = "base"
+[[robots.links]]
+name = "tip"
+[[robots.links.collisions]]
+shape = { sphere = { radius = 0.05 } }
+[[robots.joints]]
+name = "x"
+type = "prismatic"
+parent = "base"
+child = "tip"
+axis = [1.0, 0.0, 0.0]
+"#;
+
+#[test]
+fn a_minimal_inline_robot_loads() {
+    let scene = load(PUSHER).expect("valid scene");
+    assert_eq!(scene.na(), 1);
+    assert_eq!(scene.split.stiffness, vec![100.0]);
+    assert_eq!(scene.tree.link_id("pusher/tip"), Some(2));
+}
+
+#[test]
+fn unknown_keys_are_reported_with_their_name() {
+    let err =
+        load(&PUSHER.replace("stiffness = 100.0", "stiffness = 100.0\nstifness = 3")).unwrap_err();
+    assert!(err.contains("stifness"), "{err}");
+    assert!(!err.contains('\n'), "one line: {err}");
+}
+
+#[test]
+fn malformed_toml_is_an_error() {
+    assert!(load("name = ").is_err());
+}
+
+#[test]
+fn missing_urdf_names_the_file() {
+    let err =
+        load("name = \"t\"\n[[robots]]\nname = \"r\"\nurdf = \"missing.urdf\"\nstiffness = 1.0\n")
+            .unwrap_err();
+    assert!(err.contains("missing.urdf"), "{err}");
+}
+
+#[test]
+fn wrong_stiffness_count_is_an_error() {
+    let err = load(&PUSHER.replace("stiffness = 100.0", "stiffness = [1.0, 2.0]")).unwrap_err();
+    assert!(err.contains("stiffness"), "{err}");
+}
+
+#[test]
+fn unknown_body_in_filter_is_an_error() {
+    let text = format!("{PUSHER}\n[collision_filter]\nignore_pairs = [[\"pusher\", \"nobody\"]]\n");
+    let err = load(&text).unwrap_err();
+    assert!(err.contains("nobody"), "{err}");
+}
+
+#[test]
+fn unactuated_robot_joint_is_an_error() {
+    let err =
+        load(&PUSHER.replace("stiffness = 100.0", "stiffness = 100.0\nactuated = []")).unwrap_err();
+    assert!(err.contains("not actuated"), "{err}");
+}
+
+#[test]
+fn object_default_q_of_wrong_length_is_an_error() {
+    let text = format!(
+        "{PUSHER}\n[[objects]]\nname = \"ball\"\njoint = {{ type = \"free\" }}\nmass = 1.0\ndefault_q = [0.0, 0.0]\n"
+    );
+    let err = load(&text).unwrap_err();
+    assert!(err.contains("default_q"), "{err}");
+}
+
+#[test]
+fn bad_parameters_are_errors() {
+    assert!(load(&format!("{PUSHER}\n[parameters]\nh = -0.1\n")).is_err());
+    assert!(load(&format!("{PUSHER}\n[parameters]\nmass_scale = -1.0\n")).is_err());
+}
