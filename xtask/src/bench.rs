@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `(package, bench target)` pairs to run.
-const BENCHES: &[(&str, &str)] = &[("qd-geometry", "signed_distance")];
+const BENCHES: &[(&str, &str)] = &[
+    ("qd-geometry", "signed_distance"),
+    ("qd-scenes", "contact_query"),
+];
 
 struct Row {
     group: String,
