@@ -109,6 +109,24 @@ proptest! {
             let scale = fd.norm().max(1.0);
             prop_assert!(error <= 1e-6 * scale, "column {k}: analytic {column:?} vs fd {fd:?}");
         }
+
+        // Angular Jacobian: the world rotation increment R₊ R₋ᵀ as a rotation vector over 2ε.
+        cache.update(&tree, &q).unwrap();
+        let mut angular = DMatrix::zeros(3, tree.nv());
+        cache.angular_jacobian(&tree, link, &mut angular);
+        for k in 0..tree.nv() {
+            let mut rotation = |sign: f64| {
+                let mut qk = q.clone();
+                let mut step = vec![0.0; tree.nv()];
+                step[k] = sign * eps;
+                tree.integrate(&mut qk, &step).unwrap();
+                cache.update(&tree, &qk).unwrap();
+                cache.world_from_link[link].rotation
+            };
+            let fd = (rotation(1.0) * rotation(-1.0).inverse()).scaled_axis() / (2.0 * eps);
+            let column = angular.column(k);
+            prop_assert!((column - fd).norm() <= 1e-6, "angular column {k}: {column:?} vs {fd:?}");
+        }
     }
 }
 

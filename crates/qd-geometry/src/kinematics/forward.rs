@@ -64,6 +64,39 @@ impl KinematicsCache {
         self.accumulate_point_jacobian(tree, link, point, 1.0, out);
     }
 
+    /// Writes into `out` (3 × n_v, resized if needed) the angular Jacobian of `link`: its
+    /// world-frame rotation increment per unit of each velocity coordinate.
+    pub fn angular_jacobian(&self, tree: &MultibodyTree, mut link: LinkId, out: &mut DMatrix<f64>) {
+        if out.nrows() != 3 || out.ncols() != tree.nv() {
+            *out = DMatrix::zeros(3, tree.nv());
+        } else {
+            out.fill(0.0);
+        }
+        while let Some(j) = tree.links()[link].parent_joint {
+            let joint = &tree.joints()[j];
+            let rotation = &self.world_from_joint[j].rotation;
+            let mut set = |col: usize, value: Vector3<f64>| {
+                for r in 0..3 {
+                    out[(r, joint.v_start + col)] = value[r];
+                }
+            };
+            match &joint.kind {
+                JointKind::Fixed | JointKind::Prismatic { .. } => {}
+                JointKind::Revolute { axis } => set(0, rotation * axis.into_inner()),
+                JointKind::Planar { axis_1, axis_2 } => set(2, rotation * axis_1.cross(axis_2)),
+                JointKind::Free => {
+                    for (k, e) in [Vector3::x(), Vector3::y(), Vector3::z()]
+                        .iter()
+                        .enumerate()
+                    {
+                        set(3 + k, *e);
+                    }
+                }
+            }
+            link = joint.parent;
+        }
+    }
+
     /// Adds `sign · ∂p/∂v` of the material point `point` of `link` into `out` (3 × n_v).
     pub fn accumulate_point_jacobian(
         &self,
