@@ -1,0 +1,36 @@
+//! # qd-dynamics
+//!
+//! One time step of the convex quasi-dynamic contact model (SPEC §2): the next configuration is
+//! the minimiser of a convex program in the displacement δv,
+//!
+//! ```text
+//! minimise ½ δvᵀ Q δv + bᵀ δv   s.t.   J_n,i δv + φ_i ≥ μ_i ‖J_t,i δv‖   for every contact i
+//! ```
+//!
+//! with robots stiffness-controlled toward the commanded positions u and objects unactuated.
+//! Forward modes: the exact SOCP (Lorentz cones) and QP (pyramids) through Clarabel, and the
+//! log-barrier relaxations (analytic smoothing, weight κ) through our damped Newton method.
+//!
+//! ```
+//! use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
+//!
+//! let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?);
+//! let mut workspace = StepWorkspace::default();
+//! let q = system.scene().default_q.clone();
+//! // Command the fingers to hold their current joint angles.
+//! let u: Vec<f64> = system.scene().split.actuated.iter().map(|&i| q[i]).collect();
+//! let result = system.step(&mut workspace, &q, &u)?;
+//! assert_eq!(result.q_next.len(), q.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+pub mod problem;
+pub mod solver;
+mod system;
+
+pub use error::DynamicsError;
+pub use solver::SolveStatus;
+pub use system::{
+    ContactImpulse, QUATERNION_TOLERANCE, QuasiDynamicSystem, StepReport, StepResult, StepWorkspace,
+};

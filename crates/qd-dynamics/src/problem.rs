@@ -1,0 +1,196 @@
+//! Assembly of the convex program of one step (SPEC §2):
+//!
+//! ```text
+//! minimise ½ δvᵀ Q δv + bᵀ δv   subject to   J_n,i δv + φ_i ≥ μ_i ‖J_t,i δv‖
+//! Q = blockdiag(ε M_u / h, h K_a),   b = −h [τ_u ; K_a (u − q_a) + τ_a]
+//! ```
+//!
+//! The decision variables are the **free** velocity coordinates: every actuated coordinate and
+//! the objects' unless they are frozen (`mass_scale = 0`). Contacts whose Jacobian vanishes on
+//! the free coordinates (e.g. a frozen object on the ground) are left out: nothing in the step
+//! can change them.
+
+use crate::error::DynamicsError;
+use nalgebra::{DMatrix, DVector, Vector3};
+use qd_geometry::ContactQuery;
+use qd_geometry::scene::Scene;
+
+/// One contact's rows on the free variables.
+#[derive(Debug, Clone)]
+pub struct ContactRows {
+    /// Geometry indices (into `Scene::geometries`) of the pair.
+    pub geometries: (usize, usize),
+    /// Signed distance φ (m).
+    pub phi: f64,
+    /// Coefficient of friction μ.
+    pub mu: f64,
+    /// J_n on the free variables.
+    pub jn: DVector<f64>,
+    /// J_t on the free variables (n_t rows).
+    pub jt: DMatrix<f64>,
+}
+
+/// The convex program of one step on the free variables.
+#[derive(Debug, Clone, Default)]
+pub struct StepProblem {
+    /// For each variable, its index in v.
+    pub var_to_v: Vec<usize>,
+    /// Q (symmetric positive semidefinite).
+    pub q_matrix: DMatrix<f64>,
+    /// b.
+    pub b: DVector<f64>,
+    /// Contact rows.
+    pub contacts: Vec<ContactRows>,
+    /// Tangent directions per contact (1 in planar scenes, else 2).
+    pub n_tangent: usize,
+}
+
+/// The object-mass scale ε of SPEC §2 (`None` → 1; `Some(s > 0)` → h² min K / max diag M / s).
+/// `Some(0)` (frozen objects) is handled by removing the objects' variables, not by ε.
+pub fn object_mass_scale(
+    mass_scale: Option<f64>,
+    h: f64,
+    stiffness: &[f64],
+    mass_diag_max: f64,
+) -> f64 {
+    match mass_scale {
+        Some(s) if s > 0.0 => {
+            let k_min = stiffness.iter().copied().fold(f64::INFINITY, f64::min);
+            h * h * k_min / mass_diag_max / s
+        }
+        _ => 1.0,
+    }
+}
+
+/// Mass matrix (n_v × n_v, non-zero on the objects' coordinates) and generalized gravity
+/// forces on the objects, from the link inertias: `M = Σ m J_comᵀ J_com + J_ωᵀ I_world J_ω`,
+/// `τ = Σ m J_comᵀ g`.
+pub fn object_mass_and_gravity(
+    scene: &Scene,
+    query: &ContactQuery,
+    gravity: &Vector3<f64>,
+    mass: &mut DMatrix<f64>,
+    tau: &mut DVector<f64>,
+    scratch: &mut (DMatrix<f64>, DMatrix<f64>),
+) {
+    let tree = &scene.tree;
+    let nv = tree.nv();
+    *mass = DMatrix::zeros(nv, nv);
+    *tau = DVector::zeros(nv);
+    for object in &scene.objects {
+        let link = &tree.links()[object.link];
+        let pose = &query.kinematics.world_from_link[object.link];
+        let com = pose * link.inertia.com;
+        let (jac_com, jac_angular) = scratch;
+        query
+            .kinematics
+            .point_jacobian(tree, object.link, &com, jac_com);
+        query
+            .kinematics
+            .angular_jacobian(tree, object.link, jac_angular);
+        let rotation = pose.rotation.to_rotation_matrix().into_inner();
+        let inertia_world = rotation * link.inertia.rotational * rotation.transpose();
+        let m = link.inertia.mass;
+        *mass += jac_com.transpose() * &*jac_com * m
+            + jac_angular.transpose() * inertia_world * &*jac_angular;
+        *tau += jac_com.transpose() * (gravity * m);
+    }
+}
+
+/// Builds the step problem at (q, u). `query` must already hold the contacts at q (it is
+/// evaluated here) and its kinematics.
+pub fn assemble(
+    scene: &Scene,
+    query: &mut ContactQuery,
+    q: &[f64],
+    u: &[f64],
+    problem: &mut StepProblem,
+) -> Result<(), DynamicsError> {
+    let p = &scene.parameters;
+    let h = p.h;
+    let tree = &scene.tree;
+    let contacts = query.contacts(scene, q, None)?.to_vec();
+    let mut mass = DMatrix::zeros(0, 0);
+    let mut tau = DVector::zeros(0);
+    let mut scratch = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0));
+    object_mass_and_gravity(
+        scene,
+        query,
+        &Vector3::from(p.gravity),
+        &mut mass,
+        &mut tau,
+        &mut scratch,
+    );
+
+    // Free variables: actuated coordinates, then the objects' unless frozen.
+    let frozen = p.mass_scale == Some(0.0);
+    let mut actuated_v = Vec::new();
+    for robot in &scene.robots {
+        for joint in &robot.actuated {
+            actuated_v.push(tree.joints()[*joint].v_start);
+        }
+    }
+    problem.var_to_v.clear();
+    problem.var_to_v.extend(&actuated_v);
+    if !frozen {
+        problem.var_to_v.extend(&scene.split.unactuated_v);
+    }
+    let n = problem.var_to_v.len();
+    let na = actuated_v.len();
+
+    let mass_diag_max = scene
+        .split
+        .unactuated_v
+        .iter()
+        .map(|&i| mass[(i, i)])
+        .fold(0.0, f64::max);
+    let epsilon = object_mass_scale(
+        p.mass_scale,
+        h,
+        &scene.split.stiffness,
+        mass_diag_max.max(f64::MIN_POSITIVE),
+    );
+
+    problem.q_matrix = DMatrix::zeros(n, n);
+    problem.b = DVector::zeros(n);
+    for (i, (&q_index, &k)) in scene
+        .split
+        .actuated
+        .iter()
+        .zip(&scene.split.stiffness)
+        .enumerate()
+    {
+        problem.q_matrix[(i, i)] = h * k;
+        problem.b[i] = -h * k * (u[i] - q[q_index]);
+    }
+    if !frozen {
+        for (r, &vr) in problem.var_to_v.iter().enumerate().skip(na) {
+            for (c, &vc) in problem.var_to_v.iter().enumerate().skip(na) {
+                if p.quasi_dynamic {
+                    problem.q_matrix[(r, c)] = epsilon * mass[(vr, vc)] / h;
+                }
+            }
+            problem.b[r] = -h * tau[vr];
+        }
+    }
+
+    problem.n_tangent = if scene.plane_normal.is_some() { 1 } else { 2 };
+    problem.contacts.clear();
+    for contact in &contacts {
+        let jn = DVector::from_iterator(n, problem.var_to_v.iter().map(|&v| contact.jac_normal[v]));
+        let jt = DMatrix::from_fn(problem.n_tangent, n, |r, c| {
+            contact.jac_tangent[(r, problem.var_to_v[c])]
+        });
+        if jn.amax() == 0.0 && jt.amax() == 0.0 {
+            continue;
+        }
+        problem.contacts.push(ContactRows {
+            geometries: (contact.geometry_a, contact.geometry_b),
+            phi: contact.distance.distance,
+            mu: contact.friction,
+            jn,
+            jt,
+        });
+    }
+    Ok(())
+}

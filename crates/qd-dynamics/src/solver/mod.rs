@@ -1,0 +1,46 @@
+//! Back-ends that solve a [`StepProblem`](crate::problem::StepProblem): Clarabel for the exact
+//! cone and pyramid forms, our damped Newton method for the log-barrier forms.
+
+pub mod barrier;
+pub mod conic;
+
+use nalgebra::DVector;
+
+/// How a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SolveStatus {
+    /// Converged to the solver's tolerance.
+    Solved,
+    /// Clarabel's reduced-accuracy success: the result is returned but flagged.
+    AlmostSolved,
+    /// The Newton method hit its iteration limit before its decrement tolerance; the best
+    /// iterate is returned but flagged.
+    MaxIterations,
+}
+
+/// The solution of one step's program.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// Minimiser on the free variables.
+    pub x: DVector<f64>,
+    /// Per contact: normal impulse λ_n and tangential impulse λ_t (n_t entries), N s.
+    pub impulses: Vec<(f64, Vec<f64>)>,
+    /// How it ended.
+    pub status: SolveStatus,
+    /// Iterations (Clarabel's, or Newton's summed over κ stages).
+    pub iterations: u32,
+}
+
+/// The unit tangent directions d_j of the pyramid on an n_t-dimensional tangent space: nd
+/// directions evenly around the circle in 3-D; ±1 in planar scenes (n_t = 1), whatever nd.
+pub fn pyramid_directions(n_tangent: usize, nd: usize) -> Vec<Vec<f64>> {
+    if n_tangent == 1 {
+        return vec![vec![1.0], vec![-1.0]];
+    }
+    (0..nd)
+        .map(|j| {
+            let angle = 2.0 * std::f64::consts::PI * j as f64 / nd as f64;
+            vec![angle.cos(), angle.sin()]
+        })
+        .collect()
+}

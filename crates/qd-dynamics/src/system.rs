@@ -1,0 +1,229 @@
+//! The quasi-dynamic system: a scene plus the step `q⁺ = step(q, u)`.
+
+use crate::error::DynamicsError;
+use crate::problem::{StepProblem, assemble};
+use crate::solver::barrier::{self, BarrierForm};
+use crate::solver::conic::{self, ConicForm};
+use crate::solver::{Solution, SolveStatus};
+use qd_geometry::ContactQuery;
+use qd_geometry::kinematics::JointKind;
+use qd_geometry::scene::{ForwardMode, Scene};
+
+/// Tolerance on a free body's quaternion norm in q before the step refuses it.
+pub const QUATERNION_TOLERANCE: f64 = 1e-6;
+
+/// One contact's impulse at the end of a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactImpulse {
+    /// Geometry pair (indices into `Scene::geometries`), A < B.
+    pub geometries: (usize, usize),
+    /// φ at the start of the step (m).
+    pub phi: f64,
+    /// Normal impulse λ_n (N s), ≥ 0.
+    pub normal_impulse: f64,
+    /// Tangential impulse λ_t (N s) along the contact's tangents.
+    pub tangent_impulse: Vec<f64>,
+    /// Contact force λ / h (N): normal then tangential components.
+    pub force: Vec<f64>,
+}
+
+/// How the step went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// Forward mode used.
+    pub mode: ForwardMode,
+    /// Solver status: `Solved`, or a flagged result (`AlmostSolved`, `MaxIterations`).
+    pub status: SolveStatus,
+    /// Solver iterations.
+    pub iterations: u32,
+    /// Contacts in the program.
+    pub n_contacts: usize,
+}
+
+/// The result of one step.
+#[derive(Debug, Clone)]
+pub struct StepResult {
+    /// Next configuration q⁺ = q ⊕ δv (n_q).
+    pub q_next: Vec<f64>,
+    /// The step's displacement δv (n_v); zero on frozen objects.
+    pub dv: Vec<f64>,
+    /// Impulses of the contacts in the program.
+    pub contacts: Vec<ContactImpulse>,
+    /// Solver report.
+    pub report: StepReport,
+}
+
+/// The result of a rollout.
+#[derive(Debug, Clone)]
+pub struct Rollout {
+    /// Configurations `[q0, q1, …, q_T]`.
+    pub states: Vec<Vec<f64>>,
+    /// Per-step results (T of them).
+    pub steps: Vec<StepResult>,
+}
+
+/// A rollout stopped by a failing step.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("step {step}: {error}")]
+pub struct RolloutError {
+    /// Index of the failing step (0-based).
+    pub step: usize,
+    /// Its error.
+    pub error: DynamicsError,
+}
+
+/// Reusable buffers of a step. Keep one per thread.
+#[derive(Debug, Default)]
+pub struct StepWorkspace {
+    query: ContactQuery,
+    problem: StepProblem,
+}
+
+/// A scene ready to step.
+#[derive(Debug, Clone)]
+pub struct QuasiDynamicSystem {
+    scene: Scene,
+}
+
+impl QuasiDynamicSystem {
+    /// Wraps a loaded scene.
+    pub fn new(scene: Scene) -> Self {
+        QuasiDynamicSystem { scene }
+    }
+
+    /// The scene.
+    pub fn scene(&self) -> &Scene {
+        &self.scene
+    }
+
+    /// Mutable parameters (h, κ, forward mode, ...), e.g. to compare modes on one scene.
+    pub fn parameters_mut(&mut self) -> &mut qd_geometry::scene::ParametersSpec {
+        &mut self.scene.parameters
+    }
+
+    /// n_a, the length of u.
+    pub fn na(&self) -> usize {
+        self.scene.na()
+    }
+
+    fn check_inputs(&self, q: &[f64], u: &[f64]) -> Result<(), DynamicsError> {
+        self.scene.tree.check_lengths(q, None)?;
+        if u.len() != self.na() {
+            return Err(DynamicsError::InputLength {
+                expected: self.na(),
+                got: u.len(),
+            });
+        }
+        if let Some(index) = u.iter().position(|v| !v.is_finite()) {
+            return Err(DynamicsError::NonFinite { what: "u", index });
+        }
+        for joint in self.scene.tree.joints() {
+            if matches!(joint.kind, JointKind::Free) {
+                let quaternion = &q[joint.q_start + 3..joint.q_start + 7];
+                let norm = quaternion.iter().map(|c| c * c).sum::<f64>().sqrt();
+                if (norm - 1.0).abs() > QUATERNION_TOLERANCE {
+                    return Err(DynamicsError::UnnormalisedQuaternion {
+                        joint: joint.name.clone(),
+                        norm,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One step from configuration `q` (n_q) with commanded actuated positions `u` (n_a).
+    ///
+    /// # Errors
+    /// Wrong lengths, NaN/inf, unnormalised quaternions, failed solves. A solve that ended
+    /// with reduced accuracy is returned with its status in the report, never as `Solved`.
+    pub fn step(
+        &self,
+        workspace: &mut StepWorkspace,
+        q: &[f64],
+        u: &[f64],
+    ) -> Result<StepResult, DynamicsError> {
+        let _span =
+            tracing::debug_span!("step", mode = ?self.scene.parameters.forward_mode).entered();
+        self.check_inputs(q, u)?;
+        assemble(
+            &self.scene,
+            &mut workspace.query,
+            q,
+            u,
+            &mut workspace.problem,
+        )?;
+        let p = &self.scene.parameters;
+        let problem = &workspace.problem;
+        let solution: Solution = match p.forward_mode {
+            ForwardMode::Socp => conic::solve(problem, ConicForm::Socp)?,
+            ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd })?,
+            ForwardMode::LogBarrierCone => barrier::solve(problem, BarrierForm::Cone, p.kappa)?,
+            ForwardMode::LogBarrierPyramid => {
+                barrier::solve(problem, BarrierForm::Pyramid { nd: p.nd }, p.kappa)?
+            }
+        };
+        if let Some(index) = solution.x.iter().position(|v| !v.is_finite()) {
+            return Err(DynamicsError::SolverFailed {
+                mode: "step",
+                status: format!("non-finite δv[{index}]"),
+            });
+        }
+        let mut dv = vec![0.0; self.scene.tree.nv()];
+        for (x, &v) in solution.x.iter().zip(&problem.var_to_v) {
+            dv[v] = *x;
+        }
+        let mut q_next = q.to_vec();
+        self.scene.tree.integrate(&mut q_next, &dv)?;
+        let contacts = problem
+            .contacts
+            .iter()
+            .zip(&solution.impulses)
+            .map(|(rows, (normal, tangent))| {
+                let mut force = vec![normal / p.h];
+                force.extend(tangent.iter().map(|t| t / p.h));
+                ContactImpulse {
+                    geometries: rows.geometries,
+                    phi: rows.phi,
+                    normal_impulse: *normal,
+                    tangent_impulse: tangent.clone(),
+                    force,
+                }
+            })
+            .collect();
+        let report = StepReport {
+            mode: p.forward_mode,
+            status: solution.status,
+            iterations: solution.iterations,
+            n_contacts: problem.contacts.len(),
+        };
+        Ok(StepResult {
+            q_next,
+            dv,
+            contacts,
+            report,
+        })
+    }
+
+    /// Applies `inputs` (one u per step) from `q0`.
+    ///
+    /// # Errors
+    /// The first failing step's error, with its index.
+    pub fn rollout(
+        &self,
+        workspace: &mut StepWorkspace,
+        q0: &[f64],
+        inputs: &[Vec<f64>],
+    ) -> Result<Rollout, RolloutError> {
+        let mut states = vec![q0.to_vec()];
+        let mut steps = Vec::with_capacity(inputs.len());
+        for (step, u) in inputs.iter().enumerate() {
+            let result = self
+                .step(workspace, &states[step], u)
+                .map_err(|error| RolloutError { step, error })?;
+            states.push(result.q_next.clone());
+            steps.push(result);
+        }
+        Ok(Rollout { states, steps })
+    }
+}

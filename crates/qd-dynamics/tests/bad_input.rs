@@ -1,0 +1,96 @@
+//! Bad input gets a typed error, never a panic or a NaN state (issue 4 acceptance).
+
+use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepWorkspace};
+use qd_geometry::scene::{ForwardMode, Scene};
+
+fn planar_hand() -> QuasiDynamicSystem {
+    QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
+}
+
+#[test]
+fn wrong_lengths_are_errors() {
+    let system = planar_hand();
+    let q = system.scene().default_q.clone();
+    let mut ws = StepWorkspace::default();
+    assert!(matches!(
+        system.step(&mut ws, &q, &[0.0; 3]),
+        Err(DynamicsError::InputLength {
+            expected: 4,
+            got: 3
+        })
+    ));
+    assert!(matches!(
+        system.step(&mut ws, &q[..6], &[0.0; 4]),
+        Err(DynamicsError::Geometry(_))
+    ));
+}
+
+#[test]
+fn nan_and_infinity_are_errors() {
+    let system = planar_hand();
+    let mut ws = StepWorkspace::default();
+    let mut q = system.scene().default_q.clone();
+    let u = [0.0, 0.0, 0.0, f64::INFINITY];
+    assert!(matches!(
+        system.step(&mut ws, &q, &u),
+        Err(DynamicsError::NonFinite {
+            what: "u",
+            index: 3
+        })
+    ));
+    q[5] = f64::NAN;
+    assert!(system.step(&mut ws, &q, &[0.0; 4]).is_err());
+}
+
+#[test]
+fn unnormalised_quaternion_is_an_error() {
+    let text = r#"
+name = "ball"
+[[objects]]
+name = "ball"
+joint = { type = "free" }
+mass = 1.0
+[[objects.collisions]]
+shape = { sphere = { radius = 0.1 } }
+"#;
+    let system = QuasiDynamicSystem::new(
+        Scene::from_toml_str(text, &|p: &str| Err(p.to_string())).expect("scene"),
+    );
+    let q = [0.0, 0.0, 1.0, 0.9, 0.0, 0.0, 0.0];
+    let err = system
+        .step(&mut StepWorkspace::default(), &q, &[])
+        .unwrap_err();
+    assert!(
+        matches!(err, DynamicsError::UnnormalisedQuaternion { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("ball/joint"));
+}
+
+#[test]
+fn invalid_kappa_is_an_error_in_barrier_modes() {
+    let mut system = planar_hand();
+    system.parameters_mut().forward_mode = ForwardMode::LogBarrierCone;
+    system.parameters_mut().kappa = -1.0;
+    let q = system.scene().default_q.clone();
+    let err = system
+        .step(&mut StepWorkspace::default(), &q, &[q[0], q[1], q[2], q[3]])
+        .unwrap_err();
+    assert!(matches!(err, DynamicsError::InvalidParameter(_)), "{err}");
+}
+
+#[test]
+fn deep_penetration_gets_a_feasible_barrier_start() {
+    // Push the ball 5 cm into the left fingertip: the barrier needs a phase-1 start.
+    let mut system = planar_hand();
+    system.parameters_mut().forward_mode = ForwardMode::LogBarrierCone;
+    let mut q = system.scene().default_q.clone();
+    q[4] -= 0.05;
+    let u = [q[0], q[1], q[2], q[3]];
+    let result = system
+        .step(&mut StepWorkspace::default(), &q, &u)
+        .expect("phase 1 lifts one penetrating contact");
+    assert!(result.q_next.iter().all(|v| v.is_finite()));
+    // The ball is pushed back out of the finger (toward +y).
+    assert!(result.dv[4] > 0.0, "δy = {}", result.dv[4]);
+}
