@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Signed distance between pairs of shapes, one JSON query per input line.
     Distance(commands::distance::DistanceArgs),
+    /// Simulate a scene under commanded inputs; writes the trajectory as JSON.
+    Sim(commands::sim::SimArgs),
     /// Inspect scenes: built-in systems or scene files.
     #[command(subcommand)]
     Scene(commands::scene::SceneCommand),
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Distance(args) => commands::distance::run(&args),
         Command::Scene(command) => commands::scene::run(&command),
+        Command::Sim(args) => commands::sim::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -97,3 +97,56 @@ fn scene_show_of_an_unknown_scene_is_one_readable_line() {
         "lists the built-in scenes: {stderr}"
     );
 }
+
+#[test]
+fn sim_rolls_out_the_inputs_and_never_overwrites_without_force() {
+    let dir = std::env::temp_dir().join(format!("qd-sim-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let inputs = dir.join("u.json");
+    std::fs::write(&inputs, r#"{"u": [[0.05], [0.2], [0.2]]}"#).expect("write inputs");
+    let output = dir.join("trajectory.json");
+    let args = [
+        "sim",
+        "pusher-box-1d",
+        "--inputs",
+        inputs.to_str().expect("utf-8"),
+        "--output",
+        output.to_str().expect("utf-8"),
+    ];
+    let (code, _, stderr) = run_qd(&args, "");
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let trajectory: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&output).expect("output")).expect("JSON");
+    let q = trajectory["q"].as_array().expect("q");
+    assert_eq!(q.len(), 4, "q0 and three steps");
+    // The pusher reaches 0.2, 5 cm past touching: the box is pushed forward.
+    assert!(q[3][1].as_f64().expect("box x") > 0.25);
+
+    let (code, _, stderr) = run_qd(&args, "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--force"), "{stderr}");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert_eq!(run_qd(&forced, "").0, 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sim_rejects_inputs_of_the_wrong_length() {
+    let dir = std::env::temp_dir().join(format!("qd-sim-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let inputs = dir.join("u.csv");
+    std::fs::write(&inputs, "0.1,0.2\n").expect("write");
+    let (code, _, stderr) = run_qd(
+        &[
+            "sim",
+            "pusher-box-1d",
+            "--inputs",
+            inputs.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("n_a = 1"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}

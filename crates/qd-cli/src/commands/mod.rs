@@ -2,3 +2,4 @@
 
 pub mod distance;
 pub mod scene;
+pub mod sim;

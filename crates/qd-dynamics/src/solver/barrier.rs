@@ -16,7 +16,7 @@
 use super::{Solution, SolveStatus, pyramid_directions};
 use crate::error::DynamicsError;
 use crate::problem::{ContactRows, StepProblem};
-use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn, Matrix3, Vector3};
 
 /// Which barrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,31 +37,39 @@ const KAPPA_GROWTH: f64 = 10.0;
 /// Newton iterations per stage before giving up on the stage.
 const MAX_NEWTON_PER_STAGE: u32 = 80;
 
-/// The barrier of one contact, its gradient and Hessian in y.
+/// The barrier of one contact, its gradient and Hessian in y. y has `dim = 1 + n_t ≤ 3`
+/// entries, kept in fixed-size vectors (unused entries zero) so that evaluations allocate
+/// nothing.
 struct ContactBarrier<'a> {
     rows: &'a ContactRows,
     form: BarrierForm,
     directions: &'a [Vec<f64>],
+    /// `C = [J_n; J_t]` (dim × n), built once per solve.
+    c: DMatrix<f64>,
+    dim: usize,
 }
 
 impl ContactBarrier<'_> {
-    fn y(&self, x: &DVector<f64>) -> DVector<f64> {
-        let nt = self.rows.jt.nrows();
-        let mut y = DVector::zeros(1 + nt);
-        y[0] = self.rows.jn.dot(x) + self.rows.phi;
-        for t in 0..nt {
-            y[1 + t] = self.rows.jt.row(t).transpose().dot(x);
+    fn y(&self, x: &DVector<f64>) -> Vector3<f64> {
+        let mut y = Vector3::zeros();
+        for a in 0..self.dim {
+            y[a] = self.c.row(a).transpose().dot(x);
         }
+        y[0] += self.rows.phi;
         y
     }
 
+    fn tangential_norm_squared(&self, y: &Vector3<f64>) -> f64 {
+        (1..self.dim).map(|a| y[a] * y[a]).sum()
+    }
+
     /// `B(y)`, or `None` outside the domain.
-    fn value(&self, y: &DVector<f64>) -> Option<f64> {
+    fn value(&self, y: &Vector3<f64>) -> Option<f64> {
         let mu = self.rows.mu;
         match self.form {
             BarrierForm::Cone if mu == 0.0 => (y[0] > 0.0).then(|| 2.0 * y[0].ln()),
             BarrierForm::Cone => {
-                let f = y[0] * y[0] / (mu * mu) - y.rows(1, y.len() - 1).norm_squared();
+                let f = y[0] * y[0] / (mu * mu) - self.tangential_norm_squared(y);
                 (y[0] > 0.0 && f > 0.0).then(|| f.ln())
             }
             BarrierForm::Pyramid { .. } => {
@@ -83,53 +91,43 @@ impl ContactBarrier<'_> {
         }
     }
 
-    /// `(∇B, ∇²B)` at a point of the domain.
-    fn derivatives(&self, y: &DVector<f64>) -> (DVector<f64>, DMatrix<f64>) {
+    /// `(∇B, ∇²B)` at a point of the domain (entries beyond `dim` are zero).
+    fn derivatives(&self, y: &Vector3<f64>) -> (Vector3<f64>, Matrix3<f64>) {
         let mu = self.rows.mu;
-        let dim = y.len();
+        let mut g = Vector3::zeros();
+        let mut h = Matrix3::zeros();
         match self.form {
             BarrierForm::Cone if mu == 0.0 => {
-                let mut g = DVector::zeros(dim);
-                let mut h = DMatrix::zeros(dim, dim);
                 g[0] = 2.0 / y[0];
                 h[(0, 0)] = -2.0 / (y[0] * y[0]);
-                (g, h)
             }
             BarrierForm::Cone => {
-                let f = y[0] * y[0] / (mu * mu) - y.rows(1, dim - 1).norm_squared();
-                let mut grad_f = -2.0 * y;
+                let f = y[0] * y[0] / (mu * mu) - self.tangential_norm_squared(y);
+                let mut grad_f = Vector3::zeros();
+                let mut hess_f = Matrix3::zeros();
                 grad_f[0] = 2.0 * y[0] / (mu * mu);
-                let mut hess_f = DMatrix::from_diagonal_element(dim, dim, -2.0);
                 hess_f[(0, 0)] = 2.0 / (mu * mu);
-                let g = &grad_f / f;
-                let h = hess_f / f - &grad_f * grad_f.transpose() / (f * f);
-                (g, h)
+                for a in 1..self.dim {
+                    grad_f[a] = -2.0 * y[a];
+                    hess_f[(a, a)] = -2.0;
+                }
+                g = grad_f / f;
+                h = hess_f / f - grad_f * grad_f.transpose() / (f * f);
             }
             BarrierForm::Pyramid { .. } => {
-                let mut g = DVector::zeros(dim);
-                let mut h = DMatrix::zeros(dim, dim);
                 for d in self.directions {
-                    let mut a = DVector::zeros(dim);
+                    let mut a = Vector3::zeros();
                     a[0] = 1.0;
                     for (t, dt) in d.iter().enumerate() {
                         a[1 + t] = mu * dt;
                     }
                     let s = a.dot(y);
-                    g += &a / s;
-                    h -= &a * a.transpose() / (s * s);
+                    g += a / s;
+                    h -= a * a.transpose() / (s * s);
                 }
-                (g, h)
             }
         }
-    }
-
-    fn rows_matrix(&self) -> DMatrix<f64> {
-        let nt = self.rows.jt.nrows();
-        let n = self.rows.jn.len();
-        let mut c = DMatrix::zeros(1 + nt, n);
-        c.row_mut(0).copy_from(&self.rows.jn.transpose());
-        c.rows_mut(1, nt).copy_from(&self.rows.jt);
-        c
+        (g, h)
     }
 }
 
@@ -142,23 +140,51 @@ struct Objective<'a> {
 
 impl Objective<'_> {
     fn value(&self, x: &DVector<f64>) -> Option<f64> {
-        let mut total = 0.5 * x.dot(&(&self.problem.q_matrix * x)) + self.problem.b.dot(x);
+        // ½ xᵀQx without a temporary vector.
+        let q = &self.problem.q_matrix;
+        let mut quadratic = 0.0;
+        for c in 0..x.len() {
+            for r in 0..x.len() {
+                quadratic += x[r] * q[(r, c)] * x[c];
+            }
+        }
+        let mut total = 0.5 * quadratic + self.problem.b.dot(x);
         for barrier in &self.barriers {
             total -= barrier.value(&barrier.y(x))? / self.kappa;
         }
         Some(total)
     }
 
-    fn gradient_and_hessian(&self, x: &DVector<f64>) -> (DVector<f64>, DMatrix<f64>) {
-        let mut g = &self.problem.q_matrix * x + &self.problem.b;
-        let mut h = self.problem.q_matrix.clone();
+    /// Writes the gradient and Hessian at x into `g` and `h` (reused buffers).
+    fn gradient_and_hessian(&self, x: &DVector<f64>, g: &mut DVector<f64>, h: &mut DMatrix<f64>) {
+        let n = x.len();
+        g.gemv(1.0, &self.problem.q_matrix, x, 0.0);
+        *g += &self.problem.b;
+        h.copy_from(&self.problem.q_matrix);
         for barrier in &self.barriers {
             let (gy, hy) = barrier.derivatives(&barrier.y(x));
-            let c = barrier.rows_matrix();
-            g -= c.transpose() * gy / self.kappa;
-            h -= c.transpose() * hy * &c / self.kappa;
+            let c = &barrier.c;
+            let dim = barrier.dim;
+            for r in 0..n {
+                let mut gr = 0.0;
+                for a in 0..dim {
+                    gr += c[(a, r)] * gy[a];
+                }
+                g[r] -= gr / self.kappa;
+                for s in r..n {
+                    let mut hrs = 0.0;
+                    for a in 0..dim {
+                        for bb in 0..dim {
+                            hrs += c[(a, r)] * hy[(a, bb)] * c[(bb, s)];
+                        }
+                    }
+                    h[(r, s)] -= hrs / self.kappa;
+                    if s != r {
+                        h[(s, r)] -= hrs / self.kappa;
+                    }
+                }
+            }
         }
-        (g, h)
     }
 }
 
@@ -219,7 +245,7 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
         for (k, &i) in lifted.iter().enumerate() {
             let contact = &problem.contacts[i];
             c.rows_mut(k * (1 + nt), 1 + nt)
-                .copy_from(&objective.barriers[i].rows_matrix());
+                .copy_from(&objective.barriers[i].c);
             r[k * (1 + nt)] = margin - contact.phi;
         }
         let gram = &c * &q_inverse * c.transpose();
@@ -250,10 +276,18 @@ pub fn solve(
     let barriers: Vec<ContactBarrier<'_>> = problem
         .contacts
         .iter()
-        .map(|rows| ContactBarrier {
-            rows,
-            form,
-            directions: &directions,
+        .map(|rows| {
+            let nt = rows.jt.nrows();
+            let mut c = DMatrix::zeros(1 + nt, rows.jn.len());
+            c.row_mut(0).copy_from(&rows.jn.transpose());
+            c.rows_mut(1, nt).copy_from(&rows.jt);
+            ContactBarrier {
+                rows,
+                form,
+                directions: &directions,
+                c,
+                dim: 1 + nt,
+            }
         })
         .collect();
     let mut objective = Objective {
@@ -269,6 +303,9 @@ pub fn solve(
     }
     let mut iterations = 0;
     let mut converged = false;
+    let n = problem.var_to_v.len();
+    let mut g = DVector::zeros(n);
+    let mut h = DMatrix::zeros(n, n);
     for stage_kappa in stages {
         objective.kappa = stage_kappa;
         converged = false;
@@ -277,7 +314,7 @@ pub fn solve(
             let f0 = objective
                 .value(&x)
                 .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
-            let (g, h) = objective.gradient_and_hessian(&x);
+            objective.gradient_and_hessian(&x, &mut g, &mut h);
             let Some(chol) = factor(&h) else {
                 return Err(DynamicsError::SolverFailed {
                     mode: "barrier",
@@ -317,7 +354,7 @@ pub fn solve(
         .map(|barrier| {
             let (gy, _) = barrier.derivatives(&barrier.y(&x));
             let w = gy / objective.kappa;
-            (w[0], w.iter().skip(1).copied().collect())
+            (w[0], (1..barrier.dim).map(|a| w[a]).collect())
         })
         .collect();
     Ok(Solution {

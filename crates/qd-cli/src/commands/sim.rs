@@ -1,0 +1,169 @@
+//! `qd sim SCENE --inputs FILE`: roll a scene forward under commanded inputs and write the
+//! trajectory as JSON.
+//!
+//! Inputs: JSON (`[[u…], …]` or `{"u": [[u…], …]}`) or CSV (one step per line, comma
+//! separated, an optional non-numeric header line), each row of length n_a. The rollout starts
+//! from the scene's default configuration. Output (stdout, or `--output FILE`, which is never
+//! overwritten unless `--force`): `{"scene", "mode", "h", "q": [[…]], "u": [[…]], "steps":
+//! [{"status", "iterations", "contacts": [{"a", "b", "phi", "force"}]}]}`.
+
+use super::scene::load_scene;
+use anyhow::{Context, bail};
+use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
+use qd_geometry::scene::ForwardMode;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// A built-in scene name or a scene file.
+    scene: String,
+    /// Inputs, one u (n_a values) per step: `.json` or `.csv`.
+    #[arg(long, value_name = "FILE")]
+    inputs: PathBuf,
+    /// Write the trajectory here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Overwrite `--output` if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Forward mode, overriding the scene's: socp, qp, log_barrier_cone, log_barrier_pyramid.
+    #[arg(long)]
+    mode: Option<String>,
+    /// Barrier weight κ, overriding the scene's.
+    #[arg(long)]
+    kappa: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct ContactOut {
+    a: String,
+    b: String,
+    phi: f64,
+    force: Vec<f64>,
+}
+
+#[derive(Serialize)]
+struct StepOut {
+    status: String,
+    iterations: u32,
+    contacts: Vec<ContactOut>,
+}
+
+#[derive(Serialize)]
+struct Trajectory {
+    scene: String,
+    mode: String,
+    h: f64,
+    q: Vec<Vec<f64>>,
+    u: Vec<Vec<f64>>,
+    steps: Vec<StepOut>,
+}
+
+fn parse_mode(mode: &str) -> anyhow::Result<ForwardMode> {
+    Ok(match mode {
+        "socp" => ForwardMode::Socp,
+        "qp" => ForwardMode::Qp,
+        "log_barrier_cone" => ForwardMode::LogBarrierCone,
+        "log_barrier_pyramid" => ForwardMode::LogBarrierPyramid,
+        other => bail!("unknown mode '{other}' (socp, qp, log_barrier_cone, log_barrier_pyramid)"),
+    })
+}
+
+/// Reads the inputs file.
+fn read_inputs(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "json") {
+        let value: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+        let rows = value.get("u").unwrap_or(&value);
+        return serde_json::from_value(rows.clone()).with_context(|| {
+            format!(
+                "{}: expected [[u…], …] or {{\"u\": [[u…], …]}}",
+                path.display()
+            )
+        });
+    }
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let parsed: Result<Vec<f64>, _> =
+            line.split(',').map(|c| c.trim().parse::<f64>()).collect();
+        match parsed {
+            Ok(row) => rows.push(row),
+            Err(_) if rows.is_empty() && index == 0 => continue, // header
+            Err(e) => bail!("{} line {}: {e}", path.display(), index + 1),
+        }
+    }
+    Ok(rows)
+}
+
+pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
+    let scene = load_scene(&args.scene)?;
+    let mut system = QuasiDynamicSystem::new(scene);
+    if let Some(mode) = &args.mode {
+        system.parameters_mut().forward_mode = parse_mode(mode)?;
+    }
+    if let Some(kappa) = args.kappa {
+        system.parameters_mut().kappa = kappa;
+    }
+    if let Some(output) = &args.output
+        && output.exists()
+        && !args.force
+    {
+        bail!("{} exists; pass --force to overwrite it", output.display());
+    }
+    let inputs = read_inputs(&args.inputs)?;
+    if let Some((step, row)) = inputs
+        .iter()
+        .enumerate()
+        .find(|(_, row)| row.len() != system.na())
+    {
+        bail!(
+            "input row {} has {} values, the scene has n_a = {}",
+            step + 1,
+            row.len(),
+            system.na()
+        );
+    }
+    let q0 = system.scene().default_q.clone();
+    let rollout = system.rollout(&mut StepWorkspace::default(), &q0, &inputs)?;
+    let names = |i: usize| system.scene().geometries[i].name.clone();
+    let trajectory = Trajectory {
+        scene: system.scene().name.clone(),
+        mode: format!("{:?}", system.scene().parameters.forward_mode),
+        h: system.scene().parameters.h,
+        q: rollout.states,
+        u: inputs,
+        steps: rollout
+            .steps
+            .iter()
+            .map(|s| StepOut {
+                status: format!("{:?}", s.report.status),
+                iterations: s.report.iterations,
+                contacts: s
+                    .contacts
+                    .iter()
+                    .map(|c| ContactOut {
+                        a: names(c.geometries.0),
+                        b: names(c.geometries.1),
+                        phi: c.phi,
+                        force: c.force.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let json = serde_json::to_string_pretty(&trajectory)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, json)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => println!("{json}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,47 @@
+//! One step of each built-in scene in every forward mode, with the robots commanded a little
+//! past their default configuration (so contacts are active).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
+use qd_geometry::scene::ForwardMode;
+use std::hint::black_box;
+
+fn bench_steps(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step");
+    for name in qd_scenes::names() {
+        let mut system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"));
+        let q = system.scene().default_q.clone();
+        // Command each actuated joint 0.1 (rad or m) past where it is, toward the object
+        // (the scenes' defaults sit just off contact).
+        let u: Vec<f64> = system
+            .scene()
+            .split
+            .actuated
+            .iter()
+            .map(|&i| q[i] + if q[i] < 0.0 { -0.1 } else { 0.1 })
+            .collect();
+        for (label, mode) in [
+            ("socp", ForwardMode::Socp),
+            ("qp", ForwardMode::Qp),
+            ("log_barrier_cone", ForwardMode::LogBarrierCone),
+            ("log_barrier_pyramid", ForwardMode::LogBarrierPyramid),
+        ] {
+            system.parameters_mut().forward_mode = mode;
+            let mut workspace = StepWorkspace::default();
+            system
+                .step(&mut workspace, &q, &u)
+                .expect("the benchmarked step solves");
+            group.bench_function(format!("{name}.{label}"), |b| {
+                b.iter(|| {
+                    system
+                        .step(&mut workspace, black_box(&q), black_box(&u))
+                        .expect("step")
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_steps);
+criterion_main!(benches);

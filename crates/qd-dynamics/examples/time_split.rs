@@ -1,0 +1,37 @@
+//! Splits one planar-hand barrier step into assembly and solve time (a profiling aid).
+
+use qd_dynamics::problem::{StepProblem, assemble};
+use qd_dynamics::solver::barrier::{BarrierForm, solve};
+use qd_geometry::ContactQuery;
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let scene = qd_scenes::load("planar-hand")?;
+    let q = scene.default_q.clone();
+    let u: Vec<f64> = scene
+        .split
+        .actuated
+        .iter()
+        .map(|&i| q[i] + if q[i] < 0.0 { -0.1 } else { 0.1 })
+        .collect();
+    let mut query = ContactQuery::new();
+    let mut problem = StepProblem::default();
+    let n = 20_000;
+    let start = Instant::now();
+    for _ in 0..n {
+        assemble(&scene, &mut query, &q, &u, &mut problem)?;
+    }
+    let assembly = start.elapsed().as_secs_f64() / n as f64;
+    let start = Instant::now();
+    let mut iterations = 0;
+    for _ in 0..n {
+        iterations = solve(&problem, BarrierForm::Cone, scene.parameters.kappa)?.iterations;
+    }
+    let solving = start.elapsed().as_secs_f64() / n as f64;
+    println!(
+        "assembly {:.2} µs, solve {:.2} µs ({iterations} Newton iterations)",
+        assembly * 1e6,
+        solving * 1e6
+    );
+    Ok(())
+}
