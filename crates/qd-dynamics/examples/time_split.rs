@@ -16,7 +16,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut query = ContactQuery::new();
     let mut problem = StepProblem::default();
-    let n = 20_000;
+    let n: usize = std::env::var("QD_TIME_SPLIT_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     let start = Instant::now();
     for _ in 0..n {
         assemble(&scene, &mut query, &q, &u, &mut problem)?;

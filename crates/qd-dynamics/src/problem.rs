@@ -43,6 +43,11 @@ pub struct StepProblem {
     pub contacts: Vec<ContactRows>,
     /// Tangent directions per contact (1 in planar scenes, else 2).
     pub n_tangent: usize,
+    /// The objects' mass matrix on v (n_v × n_v), kept to reuse its storage.
+    pub mass: DMatrix<f64>,
+    /// Generalized gravity forces on v, kept to reuse its storage.
+    pub tau: DVector<f64>,
+    jacobian_scratch: (DMatrix<f64>, DMatrix<f64>),
 }
 
 /// The object-mass scale ε of SPEC §2 (`None` → 1; `Some(s > 0)` → h² min K / max diag M / s).
@@ -75,8 +80,16 @@ pub fn object_mass_and_gravity(
 ) {
     let tree = &scene.tree;
     let nv = tree.nv();
-    *mass = DMatrix::zeros(nv, nv);
-    *tau = DVector::zeros(nv);
+    if mass.shape() != (nv, nv) {
+        *mass = DMatrix::zeros(nv, nv);
+    } else {
+        mass.fill(0.0);
+    }
+    if tau.len() != nv {
+        *tau = DVector::zeros(nv);
+    } else {
+        tau.fill(0.0);
+    }
     for object in &scene.objects {
         let link = &tree.links()[object.link];
         let pose = &query.kinematics.world_from_link[object.link];
@@ -91,9 +104,10 @@ pub fn object_mass_and_gravity(
         let rotation = pose.rotation.to_rotation_matrix().into_inner();
         let inertia_world = rotation * link.inertia.rotational * rotation.transpose();
         let m = link.inertia.mass;
-        *mass += jac_com.transpose() * &*jac_com * m
-            + jac_angular.transpose() * inertia_world * &*jac_angular;
-        *tau += jac_com.transpose() * (gravity * m);
+        mass.gemm_tr(m, jac_com, jac_com, 1.0);
+        let weighted = inertia_world * &*jac_angular;
+        mass.gemm_tr(1.0, jac_angular, &weighted, 1.0);
+        tau.gemv_tr(m, jac_com, gravity, 1.0);
     }
 }
 
@@ -109,10 +123,10 @@ pub fn assemble(
     let p = &scene.parameters;
     let h = p.h;
     let tree = &scene.tree;
-    let contacts = query.contacts(scene, q, None)?.to_vec();
-    let mut mass = DMatrix::zeros(0, 0);
-    let mut tau = DVector::zeros(0);
-    let mut scratch = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0));
+    query.contacts(scene, q, None)?;
+    let mut mass = std::mem::take(&mut problem.mass);
+    let mut tau = std::mem::take(&mut problem.tau);
+    let mut scratch = std::mem::take(&mut problem.jacobian_scratch);
     object_mass_and_gravity(
         scene,
         query,
@@ -176,7 +190,8 @@ pub fn assemble(
 
     problem.n_tangent = if scene.plane_normal.is_some() { 1 } else { 2 };
     problem.contacts.clear();
-    for contact in &contacts {
+    // The query still holds the contacts at q (its kinematics were used for the mass matrix).
+    for contact in query.last_contacts() {
         let jn = DVector::from_iterator(n, problem.var_to_v.iter().map(|&v| contact.jac_normal[v]));
         let jt = DMatrix::from_fn(problem.n_tangent, n, |r, c| {
             contact.jac_tangent[(r, problem.var_to_v[c])]
@@ -192,5 +207,8 @@ pub fn assemble(
             jt,
         });
     }
+    problem.mass = mass;
+    problem.tau = tau;
+    problem.jacobian_scratch = scratch;
     Ok(())
 }

@@ -175,26 +175,28 @@ impl QuasiDynamicSystem {
         }
         let mut q_next = q.to_vec();
         self.scene.tree.integrate(&mut q_next, &dv)?;
+        let (status, iterations) = (solution.status, solution.iterations);
         let contacts = problem
             .contacts
             .iter()
-            .zip(&solution.impulses)
+            .zip(solution.impulses)
             .map(|(rows, (normal, tangent))| {
-                let mut force = vec![normal / p.h];
+                let mut force = Vec::with_capacity(1 + tangent.len());
+                force.push(normal / p.h);
                 force.extend(tangent.iter().map(|t| t / p.h));
                 ContactImpulse {
                     geometries: rows.geometries,
                     phi: rows.phi,
-                    normal_impulse: *normal,
-                    tangent_impulse: tangent.clone(),
+                    normal_impulse: normal,
+                    tangent_impulse: tangent,
                     force,
                 }
             })
             .collect();
         let report = StepReport {
             mode: p.forward_mode,
-            status: solution.status,
-            iterations: solution.iterations,
+            status,
+            iterations,
             n_contacts: problem.contacts.len(),
         };
         Ok(StepResult {

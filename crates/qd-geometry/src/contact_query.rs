@@ -50,6 +50,11 @@ impl ContactQuery {
         Self::default()
     }
 
+    /// The contacts of the last [`ContactQuery::contacts`] call.
+    pub fn last_contacts(&self) -> &[Contact] {
+        &self.pool[..self.len]
+    }
+
     /// Computes every contact pair of `scene` at configuration `q` with φ ≤ `d_detect` (the
     /// scene's parameter unless given). The result stays valid until the next call.
     ///

@@ -52,9 +52,7 @@ struct ContactBarrier<'a> {
 impl ContactBarrier<'_> {
     fn y(&self, x: &DVector<f64>) -> Vector3<f64> {
         let mut y = Vector3::zeros();
-        for a in 0..self.dim {
-            y[a] = self.c.row(a).transpose().dot(x);
-        }
+        y.rows_mut(0, self.dim).gemv(1.0, &self.c, x, 0.0);
         y[0] += self.rows.phi;
         y
     }
@@ -139,57 +137,48 @@ struct Objective<'a> {
 }
 
 impl Objective<'_> {
-    fn value(&self, x: &DVector<f64>) -> Option<f64> {
-        // ½ xᵀQx without a temporary vector.
-        let q = &self.problem.q_matrix;
-        let mut quadratic = 0.0;
-        for c in 0..x.len() {
-            for r in 0..x.len() {
-                quadratic += x[r] * q[(r, c)] * x[c];
-            }
-        }
-        let mut total = 0.5 * quadratic + self.problem.b.dot(x);
-        for barrier in &self.barriers {
-            total -= barrier.value(&barrier.y(x))? / self.kappa;
-        }
-        Some(total)
-    }
-
-    /// Writes the gradient and Hessian at x into `g` and `h` (reused buffers).
-    fn gradient_and_hessian(&self, x: &DVector<f64>, g: &mut DVector<f64>, h: &mut DMatrix<f64>) {
-        let n = x.len();
-        g.gemv(1.0, &self.problem.q_matrix, x, 0.0);
-        *g += &self.problem.b;
+    /// Writes the gradient and Hessian at x into `g` and `h`; `scratch` (3 × n) is reused.
+    /// `qx_plus_b` is `Qx + b` and `ys` the contacts' y at x, both already computed.
+    fn gradient_and_hessian(
+        &self,
+        qx_plus_b: &DVector<f64>,
+        ys: &[Vector3<f64>],
+        g: &mut DVector<f64>,
+        h: &mut DMatrix<f64>,
+        scratch: &mut DMatrix<f64>,
+    ) {
+        g.copy_from(qx_plus_b);
         h.copy_from(&self.problem.q_matrix);
-        for barrier in &self.barriers {
-            let (gy, hy) = barrier.derivatives(&barrier.y(x));
-            let c = &barrier.c;
+        let scale = -1.0 / self.kappa;
+        for (barrier, y) in self.barriers.iter().zip(ys) {
+            let (gy, hy) = barrier.derivatives(y);
             let dim = barrier.dim;
-            for r in 0..n {
-                let mut gr = 0.0;
-                for a in 0..dim {
-                    gr += c[(a, r)] * gy[a];
-                }
-                g[r] -= gr / self.kappa;
-                for s in r..n {
-                    let mut hrs = 0.0;
-                    for a in 0..dim {
-                        for bb in 0..dim {
-                            hrs += c[(a, r)] * hy[(a, bb)] * c[(bb, s)];
-                        }
-                    }
-                    h[(r, s)] -= hrs / self.kappa;
-                    if s != r {
-                        h[(s, r)] -= hrs / self.kappa;
-                    }
-                }
-            }
+            let c = &barrier.c;
+            // g −= Cᵀ ∇B / κ;  H −= Cᵀ (∇²B C) / κ.
+            g.gemv_tr(scale, c, &gy.rows(0, dim), 1.0);
+            let mut m = scratch.rows_mut(0, dim);
+            m.gemm(1.0, &hy.view((0, 0), (dim, dim)), c, 0.0);
+            h.gemm_tr(scale, c, &m, 1.0);
         }
     }
 }
 
-/// Factors H, adding a growing multiple of the identity if it is not numerically positive
-/// definite (possible in quasi-static mode, where Q has a null space off the contacts).
+/// Factors H into `buffer`'s storage (handed back by `Cholesky::unpack` after use), adding a
+/// growing multiple of the identity if H is not numerically positive definite (possible in
+/// quasi-static mode, where Q has a null space off the contacts).
+fn factor_into(h: &DMatrix<f64>, mut buffer: DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
+    if buffer.shape() != h.shape() {
+        buffer = h.clone();
+    } else {
+        buffer.copy_from(h);
+    }
+    if let Some(factor) = Cholesky::new(buffer) {
+        return Some(factor);
+    }
+    factor(h)
+}
+
+/// Factors H, with the same fallback as [`factor_into`].
 fn factor(h: &DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
     if let Some(factor) = Cholesky::new(h.clone()) {
         return Some(factor);
@@ -306,43 +295,85 @@ pub fn solve(
     let n = problem.var_to_v.len();
     let mut g = DVector::zeros(n);
     let mut h = DMatrix::zeros(n, n);
+    let mut scratch = DMatrix::zeros(3, n);
+    let mut dx = DVector::zeros(n);
+    let mut factor_buffer = DMatrix::zeros(n, n);
+    let mut qx_plus_b = DVector::zeros(n);
+    let mut q_dx = DVector::zeros(n);
+    let mut ys: Vec<Vector3<f64>> = Vec::with_capacity(problem.contacts.len());
+    let mut c_dx: Vec<Vector3<f64>> = Vec::with_capacity(problem.contacts.len());
     for stage_kappa in stages {
         objective.kappa = stage_kappa;
         converged = false;
         for _ in 0..MAX_NEWTON_PER_STAGE {
             iterations += 1;
-            let f0 = objective
-                .value(&x)
-                .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
-            objective.gradient_and_hessian(&x, &mut g, &mut h);
-            let Some(chol) = factor(&h) else {
+            // F(x) and the pieces the gradient and the line search reuse.
+            qx_plus_b.gemv(1.0, &problem.q_matrix, &x, 0.0);
+            let quadratic = 0.5 * x.dot(&qx_plus_b) + problem.b.dot(&x);
+            qx_plus_b += &problem.b;
+            ys.clear();
+            ys.extend(objective.barriers.iter().map(|b| b.y(&x)));
+            let mut barrier_sum = 0.0;
+            for (barrier, y) in objective.barriers.iter().zip(&ys) {
+                barrier_sum += barrier
+                    .value(y)
+                    .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
+            }
+            let f0 = quadratic - barrier_sum / objective.kappa;
+            objective.gradient_and_hessian(&qx_plus_b, &ys, &mut g, &mut h, &mut scratch);
+            let Some(chol) = factor_into(&h, std::mem::take(&mut factor_buffer)) else {
                 return Err(DynamicsError::SolverFailed {
                     mode: "barrier",
                     status: "Hessian not factorable".into(),
                 });
             };
-            let dx = -chol.solve(&g);
+            dx.copy_from(&g);
+            chol.solve_mut(&mut dx);
+            dx.neg_mut();
+            factor_buffer = chol.unpack();
             let decrement = -g.dot(&dx);
+            // Along the direction: F(x + t dx) = quadratic + t slope + ½ t² curvature − Σ B(y + t C dx)/κ.
+            let slope = qx_plus_b.dot(&dx);
+            q_dx.gemv(1.0, &problem.q_matrix, &dx, 0.0);
+            let curvature = dx.dot(&q_dx);
+            c_dx.clear();
+            c_dx.extend(objective.barriers.iter().map(|b| {
+                let mut v = Vector3::zeros();
+                v.rows_mut(0, b.dim).gemv(1.0, &b.c, &dx, 0.0);
+                v
+            }));
+            let value_at = |t: f64| -> Option<f64> {
+                let mut total = quadratic + t * slope + 0.5 * t * t * curvature;
+                for ((barrier, y), cd) in objective.barriers.iter().zip(&ys).zip(&c_dx) {
+                    total -= barrier.value(&(y + cd * t))? / objective.kappa;
+                }
+                Some(total)
+            };
             // Far from the minimiser: damped steps with sufficient decrease. Close to it the
             // objective's round-off (~1e-16 |F|) swamps the Armijo test, and the quadratically
             // convergent pure Newton step is taken (kept inside the domain).
             let damped = decrement * 0.5 > 1e-10 * (1.0 + f0.abs());
             let mut t = 1.0;
-            let mut accepted = None;
+            let mut accepted = false;
             for _ in 0..80 {
-                let candidate = &x + &dx * t;
-                if let Some(f) = objective.value(&candidate)
+                if let Some(f) = value_at(t)
                     && (!damped || f <= f0 - 0.01 * t * decrement)
                 {
-                    accepted = Some(candidate);
+                    accepted = true;
                     break;
                 }
                 t *= 0.5;
             }
-            let Some(next) = accepted else { break };
-            let step = (&next - &x).amax();
-            x = next;
-            if !damped && step <= 1e-13 * (1.0 + x.amax()) {
+            if !accepted {
+                break;
+            }
+            x.axpy(t, &dx, 1.0);
+            // In the quadratic region the error after a full step is of the order of the
+            // decrement squared: once the decrement is at round-off, that step is the last.
+            let step = t * dx.amax();
+            if !damped
+                && (decrement * 0.5 <= 1e-16 * (1.0 + f0.abs()) || step <= 1e-13 * (1.0 + x.amax()))
+            {
                 converged = true;
                 break;
             }
