@@ -1,8 +1,11 @@
 //! URDF loading: links, joints (origins, axes, limits), inertials and collision primitives.
 //!
 //! `urdf-rs` parses the XML; everything after parsing is ours. Visual geometry is ignored.
-//! Collision meshes cannot be resolved here (no mesh reader yet): each is skipped with a
-//! warning in [`UrdfModel::warnings`]. Joint types: fixed, revolute, continuous (revolute
+//! Collision meshes (`.obj` read by `tobj`, `.stl` by `stl_io`) become the convex hull of their
+//! vertices (scaled as the URDF says) when the file resolves through the caller's file source
+//! (relative to the URDF's folder; `file://` URIs too); a mesh that does not resolve
+//! (`package://` URIs, other formats, degenerate hulls) is skipped with a warning in
+//! [`UrdfModel::warnings`]. Joint types: fixed, revolute, continuous (revolute
 //! without limits), prismatic, planar (the URDF axis is the plane normal); floating and
 //! spherical joints inside a robot are rejected.
 
@@ -110,11 +113,25 @@ impl UrdfModel {
         })
     }
 
-    /// Reads URDF text.
+    /// Reads URDF text whose meshes cannot be resolved (every mesh is skipped with a warning).
     ///
     /// # Errors
     /// As [`UrdfModel::from_file`].
     pub fn from_urdf_str(text: &str) -> Result<Self, GeometryError> {
+        Self::from_urdf_str_with_meshes(text, &|path: &str| {
+            Err(format!("no file source for '{path}'"))
+        })
+    }
+
+    /// Reads URDF text; mesh file names are read through `meshes` (a path as written in the
+    /// URDF, `file://` stripped).
+    ///
+    /// # Errors
+    /// As [`UrdfModel::from_file`].
+    pub fn from_urdf_str_with_meshes(
+        text: &str,
+        meshes: MeshSource<'_>,
+    ) -> Result<Self, GeometryError> {
         let robot = urdf_rs::read_from_string(text)
             .map_err(|e| GeometryError::Model(format!("malformed URDF: {e}")))?;
         let mut warnings = Vec::new();
@@ -135,12 +152,18 @@ impl UrdfModel {
                     urdf_rs::Geometry::Capsule { radius, length } => {
                         Shape::capsule(*radius, *length)
                     }
-                    urdf_rs::Geometry::Mesh { filename, .. } => {
-                        warnings.push(format!(
-                            "link '{}': mesh '{filename}' skipped (meshes are not read)",
-                            link.name
-                        ));
-                        continue;
+                    urdf_rs::Geometry::Mesh { filename, scale } => {
+                        let scale = scale.as_ref().map(|s| s.0).unwrap_or([1.0; 3]);
+                        match mesh_hull(filename, scale, meshes) {
+                            Ok(shape) => Ok(shape),
+                            Err(reason) => {
+                                warnings.push(format!(
+                                    "link '{}': mesh '{filename}' skipped: {reason}",
+                                    link.name
+                                ));
+                                continue;
+                            }
+                        }
                     }
                 }
                 .map_err(|e| GeometryError::Model(format!("link '{}': {e}", link.name)))?;
@@ -232,6 +255,50 @@ impl UrdfModel {
     pub fn link(&self, name: &str) -> Option<&UrdfLink> {
         self.links.iter().find(|l| l.name == name)
     }
+}
+
+/// Reads a mesh file's bytes by the path written in the URDF.
+pub type MeshSource<'a> = &'a dyn Fn(&str) -> Result<Vec<u8>, String>;
+
+/// The convex hull of a mesh file's vertices, scaled per axis.
+fn mesh_hull(filename: &str, scale: [f64; 3], meshes: MeshSource<'_>) -> Result<Shape, String> {
+    if filename.starts_with("package://") {
+        return Err("package:// URIs are not resolved".into());
+    }
+    let path = filename.strip_prefix("file://").unwrap_or(filename);
+    let lower = path.to_ascii_lowercase();
+    let bytes = meshes(path)?;
+    let vertices: Vec<[f64; 3]> = if lower.ends_with(".obj") {
+        let (models, _) = tobj::load_obj_buf(
+            &mut std::io::Cursor::new(bytes),
+            &tobj::LoadOptions::default(),
+            |_| Err(tobj::LoadError::GenericFailure),
+        )
+        .map_err(|e| format!("OBJ: {e}"))?;
+        models
+            .iter()
+            .flat_map(|m| {
+                m.mesh
+                    .positions
+                    .chunks_exact(3)
+                    .map(|p| [f64::from(p[0]), f64::from(p[1]), f64::from(p[2])])
+            })
+            .collect()
+    } else if lower.ends_with(".stl") {
+        let mesh =
+            stl_io::read_stl(&mut std::io::Cursor::new(bytes)).map_err(|e| format!("STL: {e}"))?;
+        mesh.vertices
+            .iter()
+            .map(|v| [f64::from(v[0]), f64::from(v[1]), f64::from(v[2])])
+            .collect()
+    } else {
+        return Err("only .obj and .stl meshes are read".into());
+    };
+    let points: Vec<Point3<f64>> = vertices
+        .iter()
+        .map(|v| Point3::new(v[0] * scale[0], v[1] * scale[1], v[2] * scale[2]))
+        .collect();
+    Shape::convex_hull(&points).map_err(|e| e.to_string())
 }
 
 fn find_root(links: &[UrdfLink], joints: &[UrdfJoint]) -> Result<String, GeometryError> {

@@ -20,7 +20,7 @@ fn reference_dir() -> PathBuf {
 
 fn load(robot_toml: &str) -> Scene {
     let dir = reference_dir();
-    let files = move |p: &str| std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string());
+    let files = move |p: &str| std::fs::read(dir.join(p)).map_err(|e| e.to_string());
     Scene::from_toml_str(robot_toml, &files).expect("scene loads")
 }
 

@@ -57,7 +57,7 @@ pub fn load(name: &str) -> Result<Scene, GeometryError> {
         FILES
             .iter()
             .find(|(p, _)| *p == path)
-            .map(|(_, t)| t.to_string())
+            .map(|(_, t)| t.as_bytes().to_vec())
             .ok_or_else(|| format!("no built-in file '{path}'"))
     };
     Scene::from_toml_str(text, &files)

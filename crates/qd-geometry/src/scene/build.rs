@@ -11,8 +11,9 @@ use crate::urdf::{LinkGeometry, UrdfJoint, UrdfLink, UrdfModel};
 use nalgebra::{Isometry3, Matrix3, Point3, Unit, Vector3};
 use std::collections::HashMap;
 
-/// Reads a file named in a scene (a URDF path relative to the scene file).
-pub type FileSource<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+/// Reads a file named in a scene (a URDF, or a mesh it names) by its path relative to the
+/// scene file.
+pub type FileSource<'a> = &'a dyn Fn(&str) -> Result<Vec<u8>, String>;
 
 /// `x > 0`, false for NaN.
 fn is_positive(x: f64) -> bool {
@@ -267,13 +268,22 @@ impl<'a> NameIndex<'a> {
 fn robot_model(spec: &RobotSpec, files: FileSource<'_>) -> Result<UrdfModel, GeometryError> {
     match (&spec.urdf, spec.links.is_empty()) {
         (Some(path), true) => {
-            let text = files(path).map_err(|e| {
+            let bytes = files(path).map_err(|e| {
                 model_error(format!(
                     "robot '{}': cannot read URDF '{path}': {e}",
                     spec.name
                 ))
             })?;
-            UrdfModel::from_urdf_str(&text)
+            let text = String::from_utf8(bytes).map_err(|_| {
+                model_error(format!("robot '{}': URDF '{path}' is not UTF-8", spec.name))
+            })?;
+            // Meshes resolve against the URDF's own folder.
+            let folder = std::path::Path::new(path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            let meshes = |mesh: &str| files(&folder.join(mesh).to_string_lossy());
+            UrdfModel::from_urdf_str_with_meshes(&text, &meshes)
                 .map_err(|e| model_error(format!("robot '{}' ({path}): {e}", spec.name)))
         }
         (None, false) => inline_model(spec),

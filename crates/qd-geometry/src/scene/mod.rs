@@ -36,9 +36,8 @@ impl Scene {
             GeometryError::Model(format!("cannot read scene {}: {e}", path.display()))
         })?;
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let files = move |relative: &str| {
-            std::fs::read_to_string(folder.join(relative)).map_err(|e| e.to_string())
-        };
+        let files =
+            move |relative: &str| std::fs::read(folder.join(relative)).map_err(|e| e.to_string());
         Scene::from_toml_str(&text, &files).map_err(|e| match e {
             GeometryError::Model(m) => GeometryError::Model(format!("{}: {m}", path.display())),
             other => other,
