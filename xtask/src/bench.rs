@@ -13,6 +13,7 @@ use std::process::Command;
 const BENCHES: &[(&str, &str)] = &[
     ("qd-geometry", "signed_distance"),
     ("qd-scenes", "contact_query"),
+    ("qd-dynamics", "step"),
 ];
 
 struct Row {

@@ -94,3 +94,60 @@ fn deep_penetration_gets_a_feasible_barrier_start() {
     // The ball is pushed back out of the finger (toward +y).
     assert!(result.dv[4] > 0.0, "δy = {}", result.dv[4]);
 }
+
+/// A sphere on one prismatic joint pinched between two walls that overlap it from both sides:
+/// no displacement satisfies both contacts, so every mode must fail with a typed error.
+#[test]
+fn an_infeasible_step_is_a_typed_error_in_every_mode() {
+    let text = r#"
+name = "pinched"
+[parameters]
+gravity = [0.0, 0.0, 0.0]
+d_detect = 0.1
+[[environment]]
+name = "left_wall"
+shape = { halfspace = {} }
+pose = { position = [-0.05, 0.0, 0.0], quaternion_wxyz = [0.7071067811865476, 0.0, 0.7071067811865476, 0.0] }
+[[environment]]
+name = "right_wall"
+shape = { halfspace = {} }
+pose = { position = [0.05, 0.0, 0.0], quaternion_wxyz = [0.7071067811865476, 0.0, -0.7071067811865476, 0.0] }
+[[robots]]
+name = "slider"
+stiffness = 100.0
+[[robots.links]]
+name = "base"
+[[robots.links]]
+name = "ball"
+[[robots.links.collisions]]
+shape = { sphere = { radius = 0.1 } }
+[[robots.joints]]
+name = "x"
+type = "prismatic"
+parent = "base"
+child = "ball"
+axis = [1.0, 0.0, 0.0]
+"#;
+    let mut system = QuasiDynamicSystem::new(
+        Scene::from_toml_str(text, &|p: &str| Err(p.to_string())).expect("scene"),
+    );
+    let mut ws = StepWorkspace::default();
+    for mode in [
+        ForwardMode::Socp,
+        ForwardMode::Qp,
+        ForwardMode::LogBarrierCone,
+        ForwardMode::LogBarrierPyramid,
+    ] {
+        system.parameters_mut().forward_mode = mode;
+        let err = system
+            .step(&mut ws, &[0.0], &[0.0])
+            .expect_err("no displacement satisfies both walls");
+        assert!(
+            matches!(
+                err,
+                DynamicsError::SolverFailed { .. } | DynamicsError::NoStrictlyFeasibleStart
+            ),
+            "{mode:?}: {err}"
+        );
+    }
+}
