@@ -71,60 +71,34 @@ fn newton_at_kappa_1e8_matches_clarabel_socp() {
 }
 
 /// A free box on the ground pushed sideways: friction is 3-D here, so pyramids matter.
-const PUSHED_BOX: &str = r#"
+fn pushed_box() -> String {
+    let pusher = qd_scenes::fixtures::point_pusher_3d([-0.145, 0.02, 0.05], 0.04);
+    format!(
+        r#"
 name = "pushed-box"
 [parameters]
 gravity = [0.0, 0.0, -9.81]
 d_detect = 0.05
 default_friction = 0.5
 [[environment]]
-shape = { halfspace = {} }
-[[robots]]
-name = "pusher"
-stiffness = 100.0
-default_q = [-0.145, 0.02, 0.05]
-[[robots.links]]
-name = "base"
-[[robots.links]]
-name = "cx"
-[[robots.links]]
-name = "cy"
-[[robots.links]]
-name = "tip"
-[[robots.links.collisions]]
-shape = { sphere = { radius = 0.04 } }
-[[robots.joints]]
-name = "x"
-type = "prismatic"
-parent = "base"
-child = "cx"
-axis = [1.0, 0.0, 0.0]
-[[robots.joints]]
-name = "y"
-type = "prismatic"
-parent = "cx"
-child = "cy"
-axis = [0.0, 1.0, 0.0]
-[[robots.joints]]
-name = "z"
-type = "prismatic"
-parent = "cy"
-child = "tip"
-axis = [0.0, 0.0, 1.0]
+shape = {{ halfspace = {{}} }}
+{pusher}
 [[objects]]
 name = "box"
-joint = { type = "free" }
+joint = {{ type = "free" }}
 mass = 1.0
 inertia = [0.004, 0.004, 0.004]
 default_q = [0.0, 0.0, 0.05, 1.0, 0.0, 0.0, 0.0]
 [[objects.collisions]]
-shape = { box = { size = [0.2, 0.2, 0.1] } }
-"#;
+shape = {{ box = {{ size = [0.2, 0.2, 0.1] }} }}
+"#
+    )
+}
 
 #[test]
 fn pyramid_qp_approaches_socp_as_nd_grows() {
     let scene =
-        Scene::from_toml_str(PUSHED_BOX, &|p: &str| Err(format!("no file {p}"))).expect("scene");
+        Scene::from_toml_str(&pushed_box(), &|p: &str| Err(format!("no file {p}"))).expect("scene");
     let mut system = QuasiDynamicSystem::new(scene);
     let q = system.scene().default_q.clone();
     // Push diagonally (x and y) into the box's −x face.

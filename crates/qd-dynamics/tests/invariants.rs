@@ -9,6 +9,7 @@ fn scene(text: &str) -> Scene {
 
 /// A pusher on three prismatic joints, an object with the given shape resting on the ground.
 fn resting(shape: &str, height: f64) -> String {
+    let pusher = qd_scenes::fixtures::point_pusher_3d([-0.5, 0.0, 0.3], 0.04);
     format!(
         r#"
 name = "resting"
@@ -18,38 +19,7 @@ gravity = [0.0, 0.0, -9.81]
 d_detect = 0.05
 [[environment]]
 shape = {{ halfspace = {{}} }}
-[[robots]]
-name = "pusher"
-stiffness = 100.0
-default_q = [-0.5, 0.0, 0.3]
-[[robots.links]]
-name = "base"
-[[robots.links]]
-name = "cx"
-[[robots.links]]
-name = "cy"
-[[robots.links]]
-name = "tip"
-[[robots.links.collisions]]
-shape = {{ sphere = {{ radius = 0.04 }} }}
-[[robots.joints]]
-name = "x"
-type = "prismatic"
-parent = "base"
-child = "cx"
-axis = [1.0, 0.0, 0.0]
-[[robots.joints]]
-name = "y"
-type = "prismatic"
-parent = "cx"
-child = "cy"
-axis = [0.0, 1.0, 0.0]
-[[robots.joints]]
-name = "z"
-type = "prismatic"
-parent = "cy"
-child = "tip"
-axis = [0.0, 0.0, 1.0]
+{pusher}
 [[objects]]
 name = "object"
 joint = {{ type = "free" }}

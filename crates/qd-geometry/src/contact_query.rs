@@ -1,13 +1,13 @@
 //! The contact query of a scene at a configuration: every geometry pair within the detection
 //! distance, with φ, normal, tangent basis, friction and the contact Jacobians (SPEC §1).
 
-use crate::distance::SignedDistance;
+use crate::distance::{SignedDistance, any_perpendicular};
 use crate::error::GeometryError;
 use crate::kinematics::KinematicsCache;
 use crate::proximity::{ProximityPair, ProximityQuery, ShapeSet};
 use crate::scene::Scene;
 use crate::shape::Shape;
-use nalgebra::{DMatrix, DVector, Isometry3, Vector3};
+use nalgebra::{DMatrix, DVector, Isometry3};
 
 /// One contact pair at a configuration.
 #[derive(Debug, Clone)]
@@ -134,11 +134,13 @@ impl ContactQuery {
             match scene.plane_normal {
                 Some(plane) => {
                     let t = plane.cross(&n);
-                    let t = t.try_normalize(1e-12).unwrap_or_else(|| any_tangent(&n));
+                    let t = t
+                        .try_normalize(1e-12)
+                        .unwrap_or_else(|| any_perpendicular(&n));
                     contact.tangents.set_column(0, &t);
                 }
                 None => {
-                    let t1 = any_tangent(&n);
+                    let t1 = any_perpendicular(&n);
                     contact.tangents.set_column(0, &t1);
                     contact.tangents.set_column(1, &n.cross(&t1));
                 }
@@ -177,18 +179,4 @@ impl ShapeSet for SceneShapes<'_> {
     fn body(&self, i: usize) -> usize {
         self.scene.geometries[i].link
     }
-}
-
-/// A unit tangent to `n`, chosen from the world axis least aligned with n so that it varies
-/// smoothly with n away from the switch points.
-fn any_tangent(n: &Vector3<f64>) -> Vector3<f64> {
-    let abs = n.abs();
-    let axis = if abs.x <= abs.y && abs.x <= abs.z {
-        Vector3::x()
-    } else if abs.y <= abs.z {
-        Vector3::y()
-    } else {
-        Vector3::z()
-    };
-    n.cross(&axis).normalize()
 }

@@ -10,6 +10,8 @@
 //! # Ok::<(), qd_geometry::GeometryError>(())
 //! ```
 
+pub mod fixtures;
+
 use qd_geometry::GeometryError;
 use qd_geometry::scene::Scene;
 

@@ -10,7 +10,8 @@ use qd_geometry::scene::Scene;
 use std::cell::Cell;
 
 /// A free box resting near the ground and a sphere pusher on three prismatic joints.
-const FREE_BOX: &str = r#"
+fn free_box() -> String {
+    let header = r#"
 name = "free-box"
 [parameters]
 gravity = [0.0, 0.0, -9.81]
@@ -18,39 +19,8 @@ d_detect = 0.3
 [[environment]]
 name = "ground"
 shape = { halfspace = {} }
-[[robots]]
-name = "pusher"
-stiffness = 100.0
-default_q = [-0.2, 0.0, 0.1]
-[[robots.links]]
-name = "base"
-[[robots.links]]
-name = "cx"
-[[robots.links]]
-name = "cy"
-[[robots.links]]
-name = "tip"
-[[robots.links.collisions]]
-shape = { sphere = { radius = 0.04 } }
-[[robots.joints]]
-name = "x"
-type = "prismatic"
-parent = "base"
-child = "cx"
-axis = [1.0, 0.0, 0.0]
-[[robots.joints]]
-name = "y"
-type = "prismatic"
-parent = "cx"
-child = "cy"
-axis = [0.0, 1.0, 0.0]
-[[robots.joints]]
-name = "z"
-type = "prismatic"
-parent = "cy"
-child = "tip"
-axis = [0.0, 0.0, 1.0]
-[[objects]]
+"#;
+    let objects = r#"[[objects]]
 name = "box"
 joint = { type = "free" }
 mass = 0.5
@@ -59,10 +29,15 @@ default_q = [0.0, 0.0, 0.06, 0.99, 0.05, 0.1, 0.02]
 [[objects.collisions]]
 shape = { box = { size = [0.2, 0.15, 0.1] } }
 "#;
+    format!(
+        "{header}{}{objects}",
+        qd_scenes::fixtures::point_pusher_3d([-0.2, 0.0, 0.1], 0.04)
+    )
+}
 
 fn scene(name: &str) -> Scene {
     if name == "free-box" {
-        Scene::from_toml_str(FREE_BOX, &|p: &str| Err(format!("no file {p}")))
+        Scene::from_toml_str(&free_box(), &|p: &str| Err(format!("no file {p}")))
             .expect("test scene loads")
     } else {
         qd_scenes::load(name).expect("built-in scene loads")

@@ -46,15 +46,22 @@ struct ContactBarrier<'a> {
     directions: &'a [Vec<f64>],
     /// `C = [J_n; J_t]` (dim × n), built once per solve.
     c: DMatrix<f64>,
+    /// The columns of C padded to 3 entries: the y-direction of each variable.
+    columns: Vec<Vector3<f64>>,
     dim: usize,
 }
 
 impl ContactBarrier<'_> {
     fn y(&self, x: &DVector<f64>) -> Vector3<f64> {
-        let mut y = Vector3::zeros();
-        y.rows_mut(0, self.dim).gemv(1.0, &self.c, x, 0.0);
-        y[0] += self.rows.phi;
-        y
+        self.along(x) + Vector3::new(self.rows.phi, 0.0, 0.0)
+    }
+
+    /// `C v` for any vector v on the variables.
+    fn along(&self, v: &DVector<f64>) -> Vector3<f64> {
+        self.columns
+            .iter()
+            .zip(v.iter())
+            .fold(Vector3::zeros(), |acc, (column, vi)| acc + column * *vi)
     }
 
     fn tangential_norm_squared(&self, y: &Vector3<f64>) -> f64 {
@@ -137,7 +144,7 @@ struct Objective<'a> {
 }
 
 impl Objective<'_> {
-    /// Writes the gradient and Hessian at x into `g` and `h`; `scratch` (3 × n) is reused.
+    /// Writes the gradient and Hessian at x into `g` and `h`.
     /// `qx_plus_b` is `Qx + b` and `ys` the contacts' y at x, both already computed.
     fn gradient_and_hessian(
         &self,
@@ -145,20 +152,24 @@ impl Objective<'_> {
         ys: &[Vector3<f64>],
         g: &mut DVector<f64>,
         h: &mut DMatrix<f64>,
-        scratch: &mut DMatrix<f64>,
     ) {
         g.copy_from(qx_plus_b);
         h.copy_from(&self.problem.q_matrix);
         let scale = -1.0 / self.kappa;
         for (barrier, y) in self.barriers.iter().zip(ys) {
             let (gy, hy) = barrier.derivatives(y);
-            let dim = barrier.dim;
-            let c = &barrier.c;
-            // g −= Cᵀ ∇B / κ;  H −= Cᵀ (∇²B C) / κ.
-            g.gemv_tr(scale, c, &gy.rows(0, dim), 1.0);
-            let mut m = scratch.rows_mut(0, dim);
-            m.gemm(1.0, &hy.view((0, 0), (dim, dim)), c, 0.0);
-            h.gemm_tr(scale, c, &m, 1.0);
+            // g −= Cᵀ ∇B / κ;  H −= Cᵀ ∇²B C / κ, column by column of C (3-vectors).
+            for (s, column_s) in barrier.columns.iter().enumerate() {
+                g[s] += scale * column_s.dot(&gy);
+                let weighted = hy * column_s;
+                for (r, column_r) in barrier.columns.iter().enumerate().take(s + 1) {
+                    let value = scale * column_r.dot(&weighted);
+                    h[(r, s)] += value;
+                    if r != s {
+                        h[(s, r)] += value;
+                    }
+                }
+            }
         }
     }
 }
@@ -270,11 +281,21 @@ pub fn solve(
             let mut c = DMatrix::zeros(1 + nt, rows.jn.len());
             c.row_mut(0).copy_from(&rows.jn.transpose());
             c.rows_mut(1, nt).copy_from(&rows.jt);
+            let columns = (0..rows.jn.len())
+                .map(|r| {
+                    let mut column = Vector3::zeros();
+                    for a in 0..1 + nt {
+                        column[a] = c[(a, r)];
+                    }
+                    column
+                })
+                .collect();
             ContactBarrier {
                 rows,
                 form,
                 directions: &directions,
                 c,
+                columns,
                 dim: 1 + nt,
             }
         })
@@ -295,7 +316,6 @@ pub fn solve(
     let n = problem.var_to_v.len();
     let mut g = DVector::zeros(n);
     let mut h = DMatrix::zeros(n, n);
-    let mut scratch = DMatrix::zeros(3, n);
     let mut dx = DVector::zeros(n);
     let mut factor_buffer = DMatrix::zeros(n, n);
     let mut qx_plus_b = DVector::zeros(n);
@@ -320,7 +340,7 @@ pub fn solve(
                     .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
             }
             let f0 = quadratic - barrier_sum / objective.kappa;
-            objective.gradient_and_hessian(&qx_plus_b, &ys, &mut g, &mut h, &mut scratch);
+            objective.gradient_and_hessian(&qx_plus_b, &ys, &mut g, &mut h);
             let Some(chol) = factor_into(&h, std::mem::take(&mut factor_buffer)) else {
                 return Err(DynamicsError::SolverFailed {
                     mode: "barrier",
@@ -337,11 +357,7 @@ pub fn solve(
             q_dx.gemv(1.0, &problem.q_matrix, &dx, 0.0);
             let curvature = dx.dot(&q_dx);
             c_dx.clear();
-            c_dx.extend(objective.barriers.iter().map(|b| {
-                let mut v = Vector3::zeros();
-                v.rows_mut(0, b.dim).gemv(1.0, &b.c, &dx, 0.0);
-                v
-            }));
+            c_dx.extend(objective.barriers.iter().map(|b| b.along(&dx)));
             let value_at = |t: f64| -> Option<f64> {
                 let mut total = quadratic + t * slope + 0.5 * t * t * curvature;
                 for ((barrier, y), cd) in objective.barriers.iter().zip(&ys).zip(&c_dx) {

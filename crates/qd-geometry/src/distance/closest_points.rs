@@ -52,7 +52,7 @@ pub(super) fn between_segments(
 }
 
 /// A unit vector perpendicular to `v` (non-zero), chosen deterministically.
-pub(super) fn any_perpendicular(v: &Vector3<f64>) -> Vector3<f64> {
+pub(crate) fn any_perpendicular(v: &Vector3<f64>) -> Vector3<f64> {
     let abs = v.abs();
     let axis = if abs.x <= abs.y && abs.x <= abs.z {
         Vector3::x()

@@ -5,6 +5,7 @@
 //! parry's GJK/EPA ([`signed_distance_general`]) for the remaining convex pairs.
 
 mod closest_points;
+pub(crate) use closest_points::any_perpendicular;
 mod core_shape;
 mod general;
 mod gjk;
