@@ -252,6 +252,16 @@ fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String 
             met
         );
     }
+    let ratios = ratios(rows);
+    if !ratios.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n## Ratios (same run)\n\n| ratio | value |\n|---|---:|"
+        );
+        for (name, value) in ratios {
+            let _ = writeln!(md, "| {name} | {value:.3} |");
+        }
+    }
     md
 }
 
