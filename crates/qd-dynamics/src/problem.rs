@@ -138,19 +138,17 @@ pub fn assemble(
 
     // Free variables: actuated coordinates, then the objects' unless frozen.
     let frozen = p.mass_scale == Some(0.0);
-    let mut actuated_v = Vec::new();
+    problem.var_to_v.clear();
     for robot in &scene.robots {
         for joint in &robot.actuated {
-            actuated_v.push(tree.joints()[*joint].v_start);
+            problem.var_to_v.push(tree.joints()[*joint].v_start);
         }
     }
-    problem.var_to_v.clear();
-    problem.var_to_v.extend(&actuated_v);
+    let na = problem.var_to_v.len();
     if !frozen {
         problem.var_to_v.extend(&scene.split.unactuated_v);
     }
     let n = problem.var_to_v.len();
-    let na = actuated_v.len();
 
     let mass_diag_max = scene
         .split
@@ -165,8 +163,17 @@ pub fn assemble(
         mass_diag_max.max(f64::MIN_POSITIVE),
     );
 
-    problem.q_matrix = DMatrix::zeros(n, n);
-    problem.b = DVector::zeros(n);
+    // Reuse the previous step's storage: sizes only change with the scene.
+    if problem.q_matrix.shape() == (n, n) {
+        problem.q_matrix.fill(0.0);
+    } else {
+        problem.q_matrix = DMatrix::zeros(n, n);
+    }
+    if problem.b.len() == n {
+        problem.b.fill(0.0);
+    } else {
+        problem.b = DVector::zeros(n);
+    }
     for (i, (&q_index, &k)) in scene
         .split
         .actuated
@@ -189,24 +196,45 @@ pub fn assemble(
     }
 
     problem.n_tangent = if scene.plane_normal.is_some() { 1 } else { 2 };
-    problem.contacts.clear();
-    // The query still holds the contacts at q (its kinematics were used for the mass matrix).
+    // Contact rows overwrite the previous step's in place; the vector only grows.
+    let mut count = 0;
+    let nt = problem.n_tangent;
     for contact in query.last_contacts() {
-        let jn = DVector::from_iterator(n, problem.var_to_v.iter().map(|&v| contact.jac_normal[v]));
-        let jt = DMatrix::from_fn(problem.n_tangent, n, |r, c| {
-            contact.jac_tangent[(r, problem.var_to_v[c])]
+        let var_to_v = &problem.var_to_v;
+        let touches_variables = var_to_v.iter().any(|&v| {
+            contact.jac_normal[v] != 0.0 || (0..nt).any(|r| contact.jac_tangent[(r, v)] != 0.0)
         });
-        if jn.amax() == 0.0 && jt.amax() == 0.0 {
+        if !touches_variables {
             continue;
         }
-        problem.contacts.push(ContactRows {
-            geometries: (contact.geometry_a, contact.geometry_b),
-            phi: contact.distance.distance,
-            mu: contact.friction,
-            jn,
-            jt,
-        });
+        if count == problem.contacts.len() {
+            problem.contacts.push(ContactRows {
+                geometries: (0, 0),
+                phi: 0.0,
+                mu: 0.0,
+                jn: DVector::zeros(n),
+                jt: DMatrix::zeros(nt, n),
+            });
+        }
+        let rows = &mut problem.contacts[count];
+        count += 1;
+        rows.geometries = (contact.geometry_a, contact.geometry_b);
+        rows.phi = contact.distance.distance;
+        rows.mu = contact.friction;
+        if rows.jn.len() != n {
+            rows.jn = DVector::zeros(n);
+        }
+        if rows.jt.shape() != (nt, n) {
+            rows.jt = DMatrix::zeros(nt, n);
+        }
+        for (c, &v) in var_to_v.iter().enumerate() {
+            rows.jn[c] = contact.jac_normal[v];
+            for r in 0..nt {
+                rows.jt[(r, c)] = contact.jac_tangent[(r, v)];
+            }
+        }
     }
+    problem.contacts.truncate(count);
     problem.mass = mass;
     problem.tau = tau;
     problem.jacobian_scratch = scratch;
