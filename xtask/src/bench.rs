@@ -35,13 +35,32 @@ fn target_ns(group: &str, id: &str) -> Option<f64> {
     }
 }
 
-/// Ratios measured in the same run: each scene's barrier steps over its Clarabel SOCP step.
-fn ratios(rows: &[Row]) -> Vec<(String, f64)> {
-    let median = |id: &str| {
+/// Targets on the cost of derivatives relative to the plain step (issue 5): B adds at most
+/// 30 %, AB at most 100 % to a barrier step.
+fn gradient_ratio_target(mode: &str, gradient: &str) -> Option<f64> {
+    match (mode.starts_with("log_barrier"), gradient) {
+        (true, "b") => Some(1.3),
+        (true, "ab") => Some(2.0),
+        _ => None,
+    }
+}
+
+/// A ratio measured in the same run, with its target (an upper bound) if it has one.
+struct Ratio {
+    name: String,
+    value: f64,
+    target: Option<f64>,
+}
+
+/// Ratios measured in the same run: each scene's barrier steps over its Clarabel SOCP step,
+/// and each step with derivatives over the same step without.
+fn ratios(rows: &[Row]) -> Vec<Ratio> {
+    let median_in = |group: &str, id: &str| {
         rows.iter()
-            .find(|r| r.group == "step" && r.id == id)
+            .find(|r| r.group == group && r.id == id)
             .map(|r| r.median_ns)
     };
+    let median = |id: &str| median_in("step", id);
     let mut out = Vec::new();
     for row in rows
         .iter()
@@ -50,11 +69,28 @@ fn ratios(rows: &[Row]) -> Vec<(String, f64)> {
         let scene = row.id.trim_end_matches(".socp");
         for barrier in ["log_barrier_cone", "log_barrier_pyramid"] {
             if let Some(time) = median(&format!("{scene}.{barrier}")) {
-                out.push((
-                    format!("{scene}: {barrier} / socp (Clarabel)"),
-                    time / row.median_ns,
-                ));
+                out.push(Ratio {
+                    name: format!("{scene}: {barrier} / socp (Clarabel)"),
+                    value: time / row.median_ns,
+                    target: None,
+                });
             }
+        }
+    }
+    for row in rows.iter().filter(|r| r.group == "step_gradients") {
+        let Some((step_id, gradient)) = row.id.rsplit_once('.') else {
+            continue;
+        };
+        let mode = step_id.rsplit_once('.').map_or("", |(_, mode)| mode);
+        if let Some(plain) = median(step_id) {
+            out.push(Ratio {
+                name: format!(
+                    "{step_id}: with {} / without derivatives",
+                    gradient.to_uppercase()
+                ),
+                value: row.median_ns / plain,
+                target: gradient_ratio_target(mode, gradient),
+            });
         }
     }
     out
@@ -256,10 +292,21 @@ fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String 
     if !ratios.is_empty() {
         let _ = writeln!(
             md,
-            "\n## Ratios (same run)\n\n| ratio | value |\n|---|---:|"
+            "\n## Ratios (same run)\n\n| ratio | value | target | met |\n|---|---:|---:|:---:|"
         );
-        for (name, value) in ratios {
-            let _ = writeln!(md, "| {name} | {value:.3} |");
+        for ratio in ratios {
+            let (target, met) = match ratio.target {
+                Some(t) => (
+                    format!("≤ {t:.2}"),
+                    if ratio.value <= t { "yes" } else { "**no**" },
+                ),
+                None => ("—".into(), "—"),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {:.3} | {target} | {met} |",
+                ratio.name, ratio.value
+            );
         }
     }
     md
@@ -268,7 +315,12 @@ fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String 
 fn render_json(rows: &[Row], machine: &Machine, invocation: &str) -> anyhow::Result<String> {
     let ratios_json: Vec<serde_json::Value> = ratios(rows)
         .into_iter()
-        .map(|(name, value)| serde_json::json!({"name": name, "value": value}))
+        .map(|r| {
+            serde_json::json!({
+                "name": r.name, "value": r.value, "target": r.target,
+                "met": r.target.map(|t| r.value <= t),
+            })
+        })
         .collect();
     let rows: Vec<serde_json::Value> = rows
         .iter()

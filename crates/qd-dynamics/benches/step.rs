@@ -1,25 +1,32 @@
 //! One step of each built-in scene in every forward mode, with the robots commanded a little
-//! past their default configuration (so contacts are active).
+//! past their default configuration (so contacts are active); then the same steps with their
+//! derivatives (gradient modes B and AB), whose cost `cargo xtask bench` reports relative to
+//! the plain step.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::ForwardMode;
+use qd_geometry::scene::{ForwardMode, GradientMode};
 use std::hint::black_box;
+
+/// A built-in scene at its default configuration, with each actuated joint commanded 0.1
+/// (rad or m) past where it is, toward the object (the scenes' defaults sit just off contact).
+fn scene_pushing(name: &str) -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
+    let system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"));
+    let q = system.scene().default_q.clone();
+    let u: Vec<f64> = system
+        .scene()
+        .split
+        .actuated
+        .iter()
+        .map(|&i| q[i] + if q[i] < 0.0 { -0.1 } else { 0.1 })
+        .collect();
+    (system, q, u)
+}
 
 fn bench_steps(c: &mut Criterion) {
     let mut group = c.benchmark_group("step");
     for name in qd_scenes::names() {
-        let mut system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"));
-        let q = system.scene().default_q.clone();
-        // Command each actuated joint 0.1 (rad or m) past where it is, toward the object
-        // (the scenes' defaults sit just off contact).
-        let u: Vec<f64> = system
-            .scene()
-            .split
-            .actuated
-            .iter()
-            .map(|&i| q[i] + if q[i] < 0.0 { -0.1 } else { 0.1 })
-            .collect();
+        let (mut system, q, u) = scene_pushing(name);
         for (label, mode) in [
             ("socp", ForwardMode::Socp),
             ("qp", ForwardMode::Qp),
@@ -43,5 +50,35 @@ fn bench_steps(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_steps);
+fn bench_step_gradients(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step_gradients");
+    for name in qd_scenes::names() {
+        let (mut system, q, u) = scene_pushing(name);
+        for (label, mode) in [
+            ("socp", ForwardMode::Socp),
+            ("qp", ForwardMode::Qp),
+            ("log_barrier_cone", ForwardMode::LogBarrierCone),
+            ("log_barrier_pyramid", ForwardMode::LogBarrierPyramid),
+        ] {
+            for (gradient_label, gradient) in [("b", GradientMode::B), ("ab", GradientMode::Ab)] {
+                system.parameters_mut().forward_mode = mode;
+                system.parameters_mut().gradient_mode = gradient;
+                let mut workspace = StepWorkspace::default();
+                system
+                    .step(&mut workspace, &q, &u)
+                    .expect("the benchmarked step solves");
+                group.bench_function(format!("{name}.{label}.{gradient_label}"), |b| {
+                    b.iter(|| {
+                        system
+                            .step(&mut workspace, black_box(&q), black_box(&u))
+                            .expect("step")
+                    })
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_steps, bench_step_gradients);
 criterion_main!(benches);

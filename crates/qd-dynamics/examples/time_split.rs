@@ -28,13 +28,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut iterations = 0;
     for _ in 0..n {
-        iterations = solve(&problem, BarrierForm::Cone, scene.parameters.kappa)?.iterations;
+        iterations = solve(&problem, BarrierForm::Cone, scene.parameters.kappa, false)?.iterations;
     }
     let solving = start.elapsed().as_secs_f64() / n as f64;
     println!(
         "assembly {:.2} µs, solve {:.2} µs ({iterations} Newton iterations)",
         assembly * 1e6,
         solving * 1e6
+    );
+    // The whole step with A and B (gradient mode AB), for profiles of the derivatives.
+    let mut scene = scene;
+    scene.parameters.gradient_mode = qd_geometry::scene::GradientMode::Ab;
+    scene.parameters.forward_mode = qd_geometry::scene::ForwardMode::LogBarrierCone;
+    let system = qd_dynamics::QuasiDynamicSystem::new(scene);
+    let mut workspace = qd_dynamics::StepWorkspace::default();
+    let start = Instant::now();
+    for _ in 0..n {
+        system.step(&mut workspace, &q, &u)?;
+    }
+    println!(
+        "step with A and B {:.2} µs",
+        start.elapsed().as_secs_f64() / n as f64 * 1e6
     );
     Ok(())
 }

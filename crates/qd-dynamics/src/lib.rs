@@ -24,11 +24,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod derivatives;
 mod error;
 pub mod problem;
 pub mod solver;
 mod system;
 
+pub use derivatives::{SensitivityReport, StepGradients};
 pub use error::DynamicsError;
 pub use solver::SolveStatus;
 pub use system::{

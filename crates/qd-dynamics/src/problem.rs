@@ -26,6 +26,8 @@ pub struct ContactRows {
     pub mu: f64,
     /// J_n on the free variables.
     pub jn: DVector<f64>,
+    /// J_n on all of v (n_v): ∂φ/∂v, which A needs also on frozen coordinates.
+    pub jn_full: DVector<f64>,
     /// J_t on the free variables (n_t rows).
     pub jt: DMatrix<f64>,
 }
@@ -65,6 +67,22 @@ pub fn object_mass_scale(
         }
         _ => 1.0,
     }
+}
+
+/// ε for `scene` given the objects' mass matrix on v.
+pub fn scene_mass_scale(scene: &Scene, mass: &DMatrix<f64>) -> f64 {
+    let mass_diag_max = scene
+        .split
+        .unactuated_v
+        .iter()
+        .map(|&i| mass[(i, i)])
+        .fold(0.0, f64::max);
+    object_mass_scale(
+        scene.parameters.mass_scale,
+        scene.parameters.h,
+        &scene.split.stiffness,
+        mass_diag_max.max(f64::MIN_POSITIVE),
+    )
 }
 
 /// Mass matrix (n_v × n_v, non-zero on the objects' coordinates) and generalized gravity
@@ -150,18 +168,7 @@ pub fn assemble(
     }
     let n = problem.var_to_v.len();
 
-    let mass_diag_max = scene
-        .split
-        .unactuated_v
-        .iter()
-        .map(|&i| mass[(i, i)])
-        .fold(0.0, f64::max);
-    let epsilon = object_mass_scale(
-        p.mass_scale,
-        h,
-        &scene.split.stiffness,
-        mass_diag_max.max(f64::MIN_POSITIVE),
-    );
+    let epsilon = scene_mass_scale(scene, &mass);
 
     // Reuse the previous step's storage: sizes only change with the scene.
     if problem.q_matrix.shape() == (n, n) {
@@ -213,6 +220,7 @@ pub fn assemble(
                 phi: 0.0,
                 mu: 0.0,
                 jn: DVector::zeros(n),
+                jn_full: DVector::zeros(0),
                 jt: DMatrix::zeros(nt, n),
             });
         }
@@ -226,6 +234,11 @@ pub fn assemble(
         }
         if rows.jt.shape() != (nt, n) {
             rows.jt = DMatrix::zeros(nt, n);
+        }
+        if rows.jn_full.len() != contact.jac_normal.len() {
+            rows.jn_full = contact.jac_normal.clone();
+        } else {
+            rows.jn_full.copy_from(&contact.jac_normal);
         }
         for (c, &v) in var_to_v.iter().enumerate() {
             rows.jn[c] = contact.jac_normal[v];

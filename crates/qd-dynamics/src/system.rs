@@ -1,5 +1,6 @@
 //! The quasi-dynamic system: a scene plus the step `q⁺ = step(q, u)`.
 
+use crate::derivatives::{self, StepGradients, problem_rates::ProblemRates};
 use crate::error::DynamicsError;
 use crate::problem::{StepProblem, assemble};
 use crate::solver::barrier::{self, BarrierForm};
@@ -7,7 +8,7 @@ use crate::solver::conic::{self, ConicForm};
 use crate::solver::{Solution, SolveStatus};
 use qd_geometry::ContactQuery;
 use qd_geometry::kinematics::JointKind;
-use qd_geometry::scene::{ForwardMode, Scene};
+use qd_geometry::scene::{ForwardMode, GradientMode, Scene};
 
 /// Tolerance on a free body's quaternion norm in q before the step refuses it.
 pub const QUATERNION_TOLERANCE: f64 = 1e-6;
@@ -51,6 +52,8 @@ pub struct StepResult {
     pub contacts: Vec<ContactImpulse>,
     /// Solver report.
     pub report: StepReport,
+    /// A and B, when the scene's gradient mode asks for them (`B` or `Ab`).
+    pub gradients: Option<StepGradients>,
 }
 
 /// The result of a rollout.
@@ -77,6 +80,7 @@ pub struct RolloutError {
 pub struct StepWorkspace {
     query: ContactQuery,
     problem: StepProblem,
+    rates: ProblemRates,
 }
 
 /// A scene ready to step.
@@ -155,13 +159,19 @@ impl QuasiDynamicSystem {
         )?;
         let p = &self.scene.parameters;
         let problem = &workspace.problem;
+        let with_gradients = p.gradient_mode != GradientMode::None;
         let solution: Solution = match p.forward_mode {
             ForwardMode::Socp => conic::solve(problem, ConicForm::Socp)?,
             ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd })?,
-            ForwardMode::LogBarrierCone => barrier::solve(problem, BarrierForm::Cone, p.kappa)?,
-            ForwardMode::LogBarrierPyramid => {
-                barrier::solve(problem, BarrierForm::Pyramid { nd: p.nd }, p.kappa)?
+            ForwardMode::LogBarrierCone => {
+                barrier::solve(problem, BarrierForm::Cone, p.kappa, with_gradients)?
             }
+            ForwardMode::LogBarrierPyramid => barrier::solve(
+                problem,
+                BarrierForm::Pyramid { nd: p.nd },
+                p.kappa,
+                with_gradients,
+            )?,
         };
         if let Some(index) = solution.x.iter().position(|v| !v.is_finite()) {
             return Err(DynamicsError::SolverFailed {
@@ -175,6 +185,20 @@ impl QuasiDynamicSystem {
         }
         let mut q_next = q.to_vec();
         self.scene.tree.integrate(&mut q_next, &dv)?;
+        let gradients = if with_gradients {
+            Some(derivatives::compute(
+                &self.scene,
+                &mut workspace.query,
+                problem,
+                &mut workspace.rates,
+                &solution,
+                q,
+                &dv,
+                &q_next,
+            )?)
+        } else {
+            None
+        };
         let (status, iterations) = (solution.status, solution.iterations);
         let contacts = problem
             .contacts
@@ -204,6 +228,7 @@ impl QuasiDynamicSystem {
             dv,
             contacts,
             report,
+            gradients,
         })
     }
 

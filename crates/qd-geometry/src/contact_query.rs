@@ -1,7 +1,7 @@
 //! The contact query of a scene at a configuration: every geometry pair within the detection
 //! distance, with φ, normal, tangent basis, friction and the contact Jacobians (SPEC §1).
 
-use crate::distance::{SignedDistance, any_perpendicular};
+use crate::distance::{SignedDistance, any_perpendicular, signed_distance};
 use crate::error::GeometryError;
 use crate::kinematics::KinematicsCache;
 use crate::proximity::{ProximityPair, ProximityQuery, ShapeSet};
@@ -66,15 +66,7 @@ impl ContactQuery {
         q: &[f64],
         d_detect: Option<f64>,
     ) -> Result<&[Contact], GeometryError> {
-        let tree = &scene.tree;
-        self.kinematics.update(tree, q)?;
-        self.world_from_geometry.clear();
-        self.world_from_geometry.extend(
-            scene
-                .geometries
-                .iter()
-                .map(|g| self.kinematics.world_from_link[g.link] * g.link_from_geometry),
-        );
+        self.update_poses(scene, q)?;
         let d_detect = d_detect.unwrap_or(scene.parameters.d_detect);
         let posed = SceneShapes {
             scene,
@@ -83,81 +75,156 @@ impl ContactQuery {
         self.proximity
             .pairs_within(&posed, &scene.filter, d_detect, &mut self.pairs)?;
 
-        let nv = tree.nv();
-        let nt = if scene.plane_normal.is_some() { 1 } else { 2 };
+        let nv = scene.tree.nv();
+        let nt = tangent_count(scene);
         self.len = 0;
-        for pair in &self.pairs {
-            let (ga, gb) = (&scene.geometries[pair.a], &scene.geometries[pair.b]);
-            let d = pair.distance;
-            // J_c = ∂(p_B − p_A)/∂v, each witness moving with its own link.
-            if self.jac_relative.nrows() != 3 || self.jac_relative.ncols() != nv {
-                self.jac_relative = DMatrix::zeros(3, nv);
-            } else {
-                self.jac_relative.fill(0.0);
-            }
-            self.kinematics.accumulate_point_jacobian(
-                tree,
-                gb.link,
-                &d.witness_b,
-                1.0,
-                &mut self.jac_relative,
-            );
-            self.kinematics.accumulate_point_jacobian(
-                tree,
-                ga.link,
-                &d.witness_a,
-                -1.0,
-                &mut self.jac_relative,
-            );
-
+        for k in 0..self.pairs.len() {
+            let pair = self.pairs[k];
             if self.len == self.pool.len() {
                 self.pool.push(Contact {
                     geometry_a: 0,
                     geometry_b: 0,
-                    distance: d,
+                    distance: pair.distance,
                     friction: 0.0,
                     tangents: DMatrix::zeros(3, nt),
                     jac_normal: DVector::zeros(nv),
                     jac_tangent: DMatrix::zeros(nt, nv),
                 });
             }
-            let contact = &mut self.pool[self.len];
+            fill_contact(
+                &self.kinematics,
+                &mut self.jac_relative,
+                scene,
+                (pair.a, pair.b),
+                pair.distance,
+                &mut self.pool[self.len],
+            );
             self.len += 1;
-            contact.geometry_a = pair.a;
-            contact.geometry_b = pair.b;
-            contact.distance = d;
-            contact.friction = scene.friction_between(pair.a, pair.b);
-            let n = d.normal.into_inner();
-            if contact.tangents.shape() != (3, nt) {
-                contact.tangents = DMatrix::zeros(3, nt);
-            }
-            match scene.plane_normal {
-                Some(plane) => {
-                    let t = plane.cross(&n);
-                    let t = t
-                        .try_normalize(1e-12)
-                        .unwrap_or_else(|| any_perpendicular(&n));
-                    contact.tangents.set_column(0, &t);
-                }
-                None => {
-                    let t1 = any_perpendicular(&n);
-                    contact.tangents.set_column(0, &t1);
-                    contact.tangents.set_column(1, &n.cross(&t1));
-                }
-            }
-            if contact.jac_normal.len() != nv {
-                contact.jac_normal = DVector::zeros(nv);
-            }
-            contact.jac_normal.gemv_tr(1.0, &self.jac_relative, &n, 0.0);
-            if contact.jac_tangent.shape() != (nt, nv) {
-                contact.jac_tangent = DMatrix::zeros(nt, nv);
-            }
-            contact
-                .jac_tangent
-                .gemm_tr(1.0, &contact.tangents, &self.jac_relative, 0.0);
         }
         Ok(&self.pool[..self.len])
     }
+
+    /// Recomputes the link and geometry poses at `q` without looking for contacts; pair
+    /// queries ([`ContactQuery::pair_contact`]) then read these poses. Note that this replaces
+    /// the configuration the last [`ContactQuery::contacts`] call's Jacobians were taken at.
+    ///
+    /// # Errors
+    /// Wrong length or non-finite q.
+    pub fn update_poses(&mut self, scene: &Scene, q: &[f64]) -> Result<(), GeometryError> {
+        self.kinematics.update(&scene.tree, q)?;
+        self.update_geometry_poses(scene);
+        Ok(())
+    }
+
+    /// Recomputes the geometry poses from the link poses in [`ContactQuery::kinematics`] (after
+    /// setting them directly, e.g. with [`KinematicsCache::displaced`]).
+    pub fn update_geometry_poses(&mut self, scene: &Scene) {
+        self.world_from_geometry.clear();
+        self.world_from_geometry.extend(
+            scene
+                .geometries
+                .iter()
+                .map(|g| self.kinematics.world_from_link[g.link] * g.link_from_geometry),
+        );
+    }
+
+    /// The contact between geometries `a` and `b` (indices into `Scene::geometries`) at the
+    /// poses of the last [`ContactQuery::update_poses`] or [`ContactQuery::contacts`] call,
+    /// whatever its distance, written into `out` (whose storage is reused). Used to
+    /// differentiate the contact rows by finite differences of the geometry alone.
+    ///
+    /// # Errors
+    /// Indices out of range, a half-space pair, a failed distance query.
+    pub fn pair_contact(
+        &mut self,
+        scene: &Scene,
+        a: usize,
+        b: usize,
+        out: &mut Contact,
+    ) -> Result<(), GeometryError> {
+        let count = self.world_from_geometry.len();
+        if a >= count || b >= count {
+            return Err(GeometryError::Model(format!(
+                "geometry pair ({a}, {b}) out of range: the scene has {count} geometries"
+            )));
+        }
+        let distance = signed_distance(
+            &scene.geometries[a].shape,
+            &self.world_from_geometry[a],
+            &scene.geometries[b].shape,
+            &self.world_from_geometry[b],
+        )?;
+        fill_contact(
+            &self.kinematics,
+            &mut self.jac_relative,
+            scene,
+            (a, b),
+            distance,
+            out,
+        );
+        Ok(())
+    }
+}
+
+/// Fills φ, friction, tangents and the Jacobians of pair (a, b) from its signed distance,
+/// at the current kinematics.
+fn fill_contact(
+    kinematics: &KinematicsCache,
+    jac_relative: &mut DMatrix<f64>,
+    scene: &Scene,
+    (a, b): (usize, usize),
+    d: SignedDistance,
+    contact: &mut Contact,
+) {
+    let tree = &scene.tree;
+    let nv = tree.nv();
+    let nt = tangent_count(scene);
+    let (ga, gb) = (&scene.geometries[a], &scene.geometries[b]);
+    // J_c = ∂(p_B − p_A)/∂v, each witness moving with its own link.
+    if jac_relative.nrows() != 3 || jac_relative.ncols() != nv {
+        *jac_relative = DMatrix::zeros(3, nv);
+    } else {
+        jac_relative.fill(0.0);
+    }
+    kinematics.accumulate_point_jacobian(tree, gb.link, &d.witness_b, 1.0, jac_relative);
+    kinematics.accumulate_point_jacobian(tree, ga.link, &d.witness_a, -1.0, jac_relative);
+    contact.geometry_a = a;
+    contact.geometry_b = b;
+    contact.distance = d;
+    contact.friction = scene.friction_between(a, b);
+    let n = d.normal.into_inner();
+    if contact.tangents.shape() != (3, nt) {
+        contact.tangents = DMatrix::zeros(3, nt);
+    }
+    match scene.plane_normal {
+        Some(plane) => {
+            let t = plane.cross(&n);
+            let t = t
+                .try_normalize(1e-12)
+                .unwrap_or_else(|| any_perpendicular(&n));
+            contact.tangents.set_column(0, &t);
+        }
+        None => {
+            let t1 = any_perpendicular(&n);
+            contact.tangents.set_column(0, &t1);
+            contact.tangents.set_column(1, &n.cross(&t1));
+        }
+    }
+    if contact.jac_normal.len() != nv {
+        contact.jac_normal = DVector::zeros(nv);
+    }
+    contact.jac_normal.gemv_tr(1.0, &*jac_relative, &n, 0.0);
+    if contact.jac_tangent.shape() != (nt, nv) {
+        contact.jac_tangent = DMatrix::zeros(nt, nv);
+    }
+    contact
+        .jac_tangent
+        .gemm_tr(1.0, &contact.tangents, &*jac_relative, 0.0);
+}
+
+/// Tangent directions per contact: 1 in planar scenes, else 2.
+fn tangent_count(scene: &Scene) -> usize {
+    if scene.plane_normal.is_some() { 1 } else { 2 }
 }
 
 /// A scene's geometry posed at one configuration, as the proximity query sees it.

@@ -128,6 +128,36 @@ proptest! {
             prop_assert!((column - fd).norm() <= 1e-6, "angular column {k}: {column:?} vs {fd:?}");
         }
     }
+
+    #[test]
+    fn displaced_kinematics_equal_the_update_at_the_displaced_configuration(
+        tree in arb_tree(),
+        seeds in prop::collection::vec(-1.5..1.5f64, 40),
+        shift in -0.7..0.7f64,
+    ) {
+        let mut q = tree.neutral_configuration();
+        let dv: Vec<f64> = seeds.iter().take(tree.nv()).copied().collect();
+        tree.integrate(&mut q, &dv).unwrap();
+        let mut nominal = KinematicsCache::default();
+        nominal.update(&tree, &q).unwrap();
+        let (mut displaced, mut reference) = (KinematicsCache::default(), KinematicsCache::default());
+        for k in 0..tree.nv() {
+            nominal.displaced(&tree, k, shift, &mut displaced);
+            let mut qk = q.clone();
+            let mut step = vec![0.0; tree.nv()];
+            step[k] = shift;
+            tree.integrate(&mut qk, &step).unwrap();
+            reference.update(&tree, &qk).unwrap();
+            for (l, (a, b)) in displaced.world_from_link.iter().zip(&reference.world_from_link).enumerate() {
+                let error = (a.to_homogeneous() - b.to_homogeneous()).amax();
+                prop_assert!(error <= 1e-12, "coordinate {k}, link {l}: error {error:e}");
+            }
+            for (i, (a, b)) in displaced.world_from_joint.iter().zip(&reference.world_from_joint).enumerate() {
+                let error = (a.to_homogeneous() - b.to_homogeneous()).amax();
+                prop_assert!(error <= 1e-12, "coordinate {k}, joint frame {i}: error {error:e}");
+            }
+        }
+    }
 }
 
 #[test]

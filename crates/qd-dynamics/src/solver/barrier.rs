@@ -13,7 +13,7 @@
 //! contacts to a small positive gap (phase 1). At the solution, stationarity reads
 //! `Qx + b = Σ Cᵢᵀ (∇Bᵢ / κ)`, so `∇Bᵢ / κ = (λ_n, λ_t)` are the contact impulses.
 
-use super::{Solution, SolveStatus, pyramid_directions};
+use super::{BarrierAtSolution, Solution, SolveStatus, pyramid_directions};
 use crate::error::DynamicsError;
 use crate::problem::{ContactRows, StepProblem};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn, Matrix3, Vector3};
@@ -258,11 +258,14 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
     None
 }
 
-/// Solves the step's program in a barrier form at weight `kappa`.
+/// Solves the step's program in a barrier form at weight `kappa`. With
+/// `keep_second_order`, the Hessian at the returned point is factored once more and kept with
+/// the contacts' barrier derivatives, for the implicit-function-theorem derivatives.
 pub fn solve(
     problem: &StepProblem,
     form: BarrierForm,
     kappa: f64,
+    keep_second_order: bool,
 ) -> Result<Solution, DynamicsError> {
     if !(kappa.is_finite() && kappa > 0.0) {
         return Err(DynamicsError::InvalidParameter(format!(
@@ -404,6 +407,38 @@ pub fn solve(
             (w[0], (1..barrier.dim).map(|a| w[a]).collect())
         })
         .collect();
+    let barrier = if keep_second_order {
+        // The last Newton factor belongs to the point before the last step; near the
+        // barrier's edge the Hessian changes fast, so it is refactored at x itself (the cost
+        // of one more Newton iteration).
+        qx_plus_b.gemv(1.0, &problem.q_matrix, &x, 0.0);
+        qx_plus_b += &problem.b;
+        ys.clear();
+        ys.extend(objective.barriers.iter().map(|b| b.y(&x)));
+        objective.gradient_and_hessian(&qx_plus_b, &ys, &mut g, &mut h);
+        // Singular to working precision if it only factors with a shift.
+        let singular = Cholesky::new(h.clone()).is_none();
+        let hessian = factor_into(&h, factor_buffer).ok_or(DynamicsError::SolverFailed {
+            mode: "barrier",
+            status: "Hessian at the solution not factorable".into(),
+        })?;
+        let contact_terms = objective
+            .barriers
+            .iter()
+            .zip(&ys)
+            .map(|(barrier, y)| {
+                let (gy, hy) = barrier.derivatives(y);
+                (gy / objective.kappa, hy / objective.kappa)
+            })
+            .collect();
+        Some(BarrierAtSolution {
+            hessian,
+            contact_terms,
+            singular,
+        })
+    } else {
+        None
+    };
     Ok(Solution {
         x,
         impulses,
@@ -413,5 +448,7 @@ pub fn solve(
             SolveStatus::MaxIterations
         },
         iterations,
+        duals: Vec::new(),
+        barrier,
     })
 }

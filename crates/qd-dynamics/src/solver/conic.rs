@@ -163,5 +163,7 @@ pub fn solve(problem: &StepProblem, form: ConicForm) -> Result<Solution, Dynamic
         impulses,
         status,
         iterations: solution.iterations,
+        duals: solution.z.clone(),
+        barrier: None,
     })
 }

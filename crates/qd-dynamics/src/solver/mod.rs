@@ -4,7 +4,7 @@
 pub mod barrier;
 pub mod conic;
 
-use nalgebra::DVector;
+use nalgebra::{Cholesky, DVector, Dyn, Matrix3, Vector3};
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,25 @@ pub struct Solution {
     pub status: SolveStatus,
     /// Iterations (Clarabel's, or Newton's summed over κ stages).
     pub iterations: u32,
+    /// Clarabel's dual vector z, row by row of its cone rows (exact forms; empty otherwise).
+    pub duals: Vec<f64>,
+    /// What the barrier derivatives reuse (barrier forms, when asked for).
+    pub barrier: Option<BarrierAtSolution>,
+}
+
+/// The barrier objective's second-order data at the returned point, kept for the implicit
+/// function theorem.
+#[derive(Debug, Clone)]
+pub struct BarrierAtSolution {
+    /// Cholesky factor of the Hessian of the barrier objective at x.
+    pub hessian: Cholesky<f64, Dyn>,
+    /// Per contact, in y = (J_n x + φ, J_t x) coordinates: the impulse ∇B/κ (entries beyond
+    /// 1 + n_t are zero) and the Hessian ∇²B/κ.
+    pub contact_terms: Vec<(Vector3<f64>, Matrix3<f64>)>,
+    /// The Hessian was singular to working precision and was factored with a shift: some
+    /// direction of δv is not determined (a quasi-static object free to move, say), and the
+    /// derivatives along it are not meaningful.
+    pub singular: bool,
 }
 
 /// The unit tangent directions d_j of the pyramid on an n_t-dimensional tangent space: nd

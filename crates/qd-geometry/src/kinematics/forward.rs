@@ -46,6 +46,73 @@ impl KinematicsCache {
         Ok(())
     }
 
+    /// Writes into `out` the kinematics at `q ⊕ s e_k` (velocity coordinate `k` displaced by
+    /// `s`, m or rad) computed from these poses without re-running the chain: such a
+    /// displacement moves the subtree below coordinate k's joint by one rigid motion (a
+    /// rotation about the joint's world axis, or about the child origin for the rotation of a
+    /// planar or free joint; a translation for the others), so the links and joint frames
+    /// below it are premultiplied by that motion and the rest copied. Exact, and cheaper than
+    /// [`KinematicsCache::update`] for the finite differences of the geometry layer.
+    pub fn displaced(&self, tree: &MultibodyTree, k: usize, s: f64, out: &mut KinematicsCache) {
+        out.world_from_link.clone_from(&self.world_from_link);
+        out.world_from_joint.clone_from(&self.world_from_joint);
+        let Some((j, joint)) = tree
+            .joints()
+            .iter()
+            .enumerate()
+            .find(|(_, joint)| (joint.v_start..joint.v_start + joint.kind.nv()).contains(&k))
+        else {
+            return;
+        };
+        let frame = &self.world_from_joint[j];
+        let child_origin = Point3::from(self.world_from_link[joint.child].translation.vector);
+        let local = k - joint.v_start;
+        let rotation_about = |axis: Vector3<f64>, point: Point3<f64>| {
+            let rotation = nalgebra::UnitQuaternion::from_scaled_axis(axis * s);
+            let shift = point.coords - rotation * point.coords;
+            Isometry3::from_parts(nalgebra::Translation3::from(shift), rotation)
+        };
+        let motion = match &joint.kind {
+            JointKind::Fixed => return,
+            JointKind::Revolute { axis } => rotation_about(
+                frame.rotation * axis.into_inner(),
+                Point3::from(frame.translation.vector),
+            ),
+            JointKind::Prismatic { axis } => Isometry3::from_parts(
+                (frame.rotation * axis.into_inner() * s).into(),
+                Default::default(),
+            ),
+            JointKind::Planar { axis_1, axis_2 } => match local {
+                0 => Isometry3::from_parts(
+                    (frame.rotation * axis_1.into_inner() * s).into(),
+                    Default::default(),
+                ),
+                1 => Isometry3::from_parts(
+                    (frame.rotation * axis_2.into_inner() * s).into(),
+                    Default::default(),
+                ),
+                _ => rotation_about(frame.rotation * axis_1.cross(axis_2), child_origin),
+            },
+            JointKind::Free => {
+                let mut e = Vector3::zeros();
+                e[local % 3] = 1.0;
+                if local < 3 {
+                    Isometry3::from_parts((e * s).into(), Default::default())
+                } else {
+                    rotation_about(e, child_origin)
+                }
+            }
+        };
+        out.world_from_link[joint.child] = motion * self.world_from_link[joint.child];
+        // Joints are in topological order: everything below `joint` comes after it.
+        for (i, other) in tree.joints().iter().enumerate().skip(j + 1) {
+            if tree.coordinate_moves_link(k, other.parent) {
+                out.world_from_joint[i] = motion * self.world_from_joint[i];
+                out.world_from_link[other.child] = motion * self.world_from_link[other.child];
+            }
+        }
+    }
+
     /// Writes into `out` (3 × n_v, resized if needed) the Jacobian `∂p/∂v` of the world point
     /// `point` (m) rigidly attached to `link`: the velocity of that material point per unit
     /// of each velocity coordinate. Free joints: v = (δp, δω) in the world frame.

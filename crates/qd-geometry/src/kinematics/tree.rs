@@ -266,4 +266,17 @@ impl MultibodyTree {
             }
         }
     }
+
+    /// Whether velocity coordinate `v` (an index into v) moves `link`: true when the joint
+    /// owning `v` lies on the chain from the world to `link`.
+    pub fn coordinate_moves_link(&self, v: usize, mut link: LinkId) -> bool {
+        while let Some(j) = self.links[link].parent_joint {
+            let joint = &self.joints[j];
+            if (joint.v_start..joint.v_start + joint.kind.nv()).contains(&v) {
+                return true;
+            }
+            link = joint.parent;
+        }
+        false
+    }
 }

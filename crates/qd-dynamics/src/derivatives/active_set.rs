@@ -1,0 +1,323 @@
+//! Derivatives of the exact forms (SOCP, QP) by implicit differentiation of the KKT
+//! conditions on the active set.
+//!
+//! Each contact's conic rows are `s = P (C x + e)` with `C = [J_n; J_t]`, `e = (φ, 0, …)` and a
+//! constant P: `diag(1, μ, …)` for the Lorentz cone, rows `(1, μ d_jᵀ)` for the pyramid. With
+//! the duals z, stationarity reads `Qx + b − Σ (P C)ᵀ z = 0` and `(P C)ᵀ z = Cᵀ λ` with λ the
+//! impulse. The active set, read off the solution:
+//! - **inactive**: normal impulse at or below the threshold → dropped;
+//! - **pyramid row**: dual β_j above the threshold → the row holds with equality;
+//! - **sticking** (cone, `‖s_t‖` at or below the slack tolerance): `s = 0`, all rows equalities;
+//! - **sliding** (cone, `‖s_t‖` above it): the contact stays on the cone's surface,
+//!   `g(s) = s₀ − ‖s_t‖ = 0`, with multiplier ν = z₀; the surface's curvature adds
+//!   `ν/‖s_t‖ Ŝ_tᵀ (I − ŝŝᵀ) Ŝ_t` to Q (zero for planar contacts, whose tangent is 1-D).
+//!
+//! Differentiating gives the linear system `[Q_eff −Gᵀ; G 0] [dx; dm] = −[r_x; r_c]`, solved
+//! by an SVD so that redundant active rows (a sticking pyramid has more rows than the tangent
+//! space has dimensions) cost nothing: every solution shares dx when Q_eff is positive definite
+//! on the null space of G. If that fails, or the system is inconsistent, the result is flagged
+//! unreliable. A contact close to changing mode (weakly active, or on the edge between
+//! sticking and sliding) is flagged as near a switch: there the derivative is one of the
+//! one-sided limits.
+
+use super::problem_rates::ProblemRates;
+use crate::problem::StepProblem;
+use crate::solver::pyramid_directions;
+use nalgebra::{DMatrix, DVector};
+
+/// A contact is active when its normal impulse exceeds this multiple of
+/// `max(h · 1 N, ‖b‖∞)` (b is h times the generalized forces, so this is relative to the
+/// largest force acting in the step).
+pub const ACTIVE_IMPULSE_FRACTION: f64 = 1e-6;
+
+/// An active contact whose normal impulse is below this multiple of the same scale, with
+/// its gap at zero, is reported as near a switch (it could stop touching for a tiny change).
+pub const NEAR_SWITCH_IMPULSE_FRACTION: f64 = 1e-3;
+
+/// Slack below which a conic row counts as touching (m; rad·m for rotational contributions).
+pub const SLACK_TOLERANCE: f64 = 1e-7;
+
+/// Which exact form, with its rays.
+#[derive(Debug, Clone, Copy)]
+pub enum ExactForm {
+    /// Lorentz cones.
+    Cone,
+    /// Pyramids with `nd` rays.
+    Pyramid {
+        /// Rays (3-D scenes).
+        nd: usize,
+    },
+}
+
+/// What the active-set solve found.
+#[derive(Debug, Clone, Default)]
+pub struct ActiveSetOutcome {
+    /// Contacts with an active constraint.
+    pub active_contacts: usize,
+    /// Some contact is weakly active or on the sticking/sliding edge.
+    pub near_mode_switch: bool,
+    /// Why the result is unreliable, if it is.
+    pub unreliable: Option<String>,
+}
+
+/// One equality row of the active set: the row `g` in s-space (dim entries) applied to `C`.
+struct ActiveRow {
+    contact: usize,
+    /// Row weights on C's rows (dim entries): the active row is `g C`.
+    g: Vec<f64>,
+}
+
+/// `dx/du` (n × n_a) and, with `rates`, `dx/dq` (n × n_v).
+#[allow(clippy::too_many_arguments)]
+pub fn sensitivities(
+    problem: &StepProblem,
+    form: ExactForm,
+    stiffness: &[f64],
+    h: f64,
+    x: &DVector<f64>,
+    duals: &[f64],
+    rates: Option<&ProblemRates>,
+    dx_du: &mut DMatrix<f64>,
+    dx_dq: &mut DMatrix<f64>,
+) -> ActiveSetOutcome {
+    let n = problem.var_to_v.len();
+    let nt = problem.n_tangent;
+    let dim = 1 + nt;
+    let mut outcome = ActiveSetOutcome::default();
+    let directions = match form {
+        ExactForm::Pyramid { nd } => pyramid_directions(nt, nd),
+        ExactForm::Cone => Vec::new(),
+    };
+    let rows_per_contact = match form {
+        ExactForm::Cone => dim,
+        ExactForm::Pyramid { .. } => directions.len(),
+    };
+    let force_scale = problem.b.amax().max(h);
+    let threshold = ACTIVE_IMPULSE_FRACTION * force_scale;
+    let barely = NEAR_SWITCH_IMPULSE_FRACTION * force_scale;
+
+    // P of each contact (rows_per_contact × dim).
+    let projection = |mu: f64| -> DMatrix<f64> {
+        let mut p = DMatrix::zeros(rows_per_contact, dim);
+        match form {
+            ExactForm::Cone => {
+                p[(0, 0)] = 1.0;
+                for t in 0..nt {
+                    p[(1 + t, 1 + t)] = mu;
+                }
+            }
+            ExactForm::Pyramid { .. } => {
+                for (j, d) in directions.iter().enumerate() {
+                    p[(j, 0)] = 1.0;
+                    for t in 0..nt {
+                        p[(j, 1 + t)] = mu * d[t];
+                    }
+                }
+            }
+        }
+        p
+    };
+
+    let mut q_eff = problem.q_matrix.clone();
+    let mut active: Vec<ActiveRow> = Vec::new();
+    // Per contact: impulse λ = Pᵀ z (dim) and the sliding curvature in y-space (dim × dim).
+    let mut impulses: Vec<DVector<f64>> = Vec::with_capacity(problem.contacts.len());
+    let mut curvatures: Vec<Option<DMatrix<f64>>> = Vec::with_capacity(problem.contacts.len());
+    for (i, rows) in problem.contacts.iter().enumerate() {
+        let p = projection(rows.mu);
+        let z =
+            DVector::from_column_slice(&duals[i * rows_per_contact..(i + 1) * rows_per_contact]);
+        let mut c = DMatrix::zeros(dim, n);
+        c.row_mut(0).copy_from(&rows.jn.transpose());
+        c.rows_mut(1, nt).copy_from(&rows.jt);
+        let mut y = &c * x;
+        y[0] += rows.phi;
+        let s = &p * &y;
+        impulses.push(p.transpose() * &z);
+        let mut curvature = None;
+        match form {
+            ExactForm::Pyramid { .. } => {
+                let mut any = false;
+                for j in 0..rows_per_contact {
+                    if z[j] > threshold {
+                        any = true;
+                        if z[j] < barely {
+                            outcome.near_mode_switch = true;
+                        }
+                        active.push(ActiveRow {
+                            contact: i,
+                            g: p.row(j).iter().copied().collect(),
+                        });
+                    } else if s[j] < SLACK_TOLERANCE {
+                        outcome.near_mode_switch = true;
+                    }
+                }
+                outcome.active_contacts += usize::from(any);
+            }
+            ExactForm::Cone => {
+                let normal = z[0];
+                if normal <= threshold {
+                    if s[0] < SLACK_TOLERANCE {
+                        outcome.near_mode_switch = true;
+                    }
+                } else {
+                    outcome.active_contacts += 1;
+                    if normal < barely {
+                        outcome.near_mode_switch = true;
+                    }
+                    let s_t = s.rows(1, nt).into_owned();
+                    let slip = s_t.norm();
+                    let z_t = z.rows(1, nt).norm();
+                    if slip <= SLACK_TOLERANCE {
+                        // Sticking: s = 0; near a switch if the impulse is on the cone's edge.
+                        if normal - z_t < 1e-6 * normal {
+                            outcome.near_mode_switch = true;
+                        }
+                        for a in 0..dim {
+                            active.push(ActiveRow {
+                                contact: i,
+                                g: p.row(a).iter().copied().collect(),
+                            });
+                        }
+                    } else {
+                        if slip < 1e3 * SLACK_TOLERANCE {
+                            outcome.near_mode_switch = true;
+                        }
+                        // Sliding: ∇g = (1, −ŝ_t) in s-space, applied through P.
+                        let direction = &s_t / slip;
+                        let mut grad = DVector::zeros(rows_per_contact);
+                        grad[0] = 1.0;
+                        for t in 0..nt {
+                            grad[1 + t] = -direction[t];
+                        }
+                        active.push(ActiveRow {
+                            contact: i,
+                            g: (p.transpose() * &grad).iter().copied().collect(),
+                        });
+                        if nt > 1 {
+                            // ν/‖s_t‖ (I − ŝŝᵀ) on the tangential block of s, mapped to y.
+                            let mut hs = DMatrix::zeros(rows_per_contact, rows_per_contact);
+                            let projector =
+                                DMatrix::identity(nt, nt) - &direction * direction.transpose();
+                            hs.view_mut((1, 1), (nt, nt))
+                                .copy_from(&(projector * (normal / slip)));
+                            let hy = p.transpose() * hs * &p;
+                            q_eff += c.transpose() * &hy * &c;
+                            curvature = Some(hy);
+                        }
+                    }
+                }
+            }
+        }
+        curvatures.push(curvature);
+    }
+
+    // Right-hand sides: columns for u, then (optionally) for q.
+    let n_a = stiffness.len();
+    let n_v = rates.map_or(0, |r| r.force.ncols());
+    let m = active.len();
+    let mut rhs = DMatrix::zeros(n + m, n_a + n_v);
+    for (j, k) in stiffness.iter().enumerate() {
+        // −r_x with r_x = ∂(Qx + b)/∂u_j = −h K_j e_j.
+        rhs[(j, j)] = h * k;
+    }
+    if let Some(rates) = rates {
+        for k in 0..n_v {
+            let mut r_x = rates.force.column(k).into_owned();
+            for (i, rows) in problem.contacts.iter().enumerate() {
+                let Some(d) = rates.contact_rate(i, k) else {
+                    continue;
+                };
+                r_x -= d.transpose() * &impulses[i];
+                if let Some(hy) = &curvatures[i] {
+                    let mut y_rate = d * x;
+                    y_rate[0] += rows.jn_full[k];
+                    let mut c = DMatrix::zeros(dim, n);
+                    c.row_mut(0).copy_from(&rows.jn.transpose());
+                    c.rows_mut(1, nt).copy_from(&rows.jt);
+                    r_x += c.transpose() * (hy * y_rate);
+                }
+            }
+            for r in 0..n {
+                rhs[(r, n_a + k)] = -r_x[r];
+            }
+            for (row_index, row) in active.iter().enumerate() {
+                let rows = &problem.contacts[row.contact];
+                let mut r_c = row.g[0] * rows.jn_full[k];
+                if let Some(d) = rates.contact_rate(row.contact, k) {
+                    let y_rate = d * x;
+                    r_c += row
+                        .g
+                        .iter()
+                        .zip(y_rate.iter())
+                        .map(|(g, y)| g * y)
+                        .sum::<f64>();
+                }
+                rhs[(n + row_index, n_a + k)] = -r_c;
+            }
+        }
+    }
+
+    let mut kkt = DMatrix::zeros(n + m, n + m);
+    kkt.view_mut((0, 0), (n, n)).copy_from(&q_eff);
+    for (row_index, row) in active.iter().enumerate() {
+        let rows = &problem.contacts[row.contact];
+        for c in 0..n {
+            let mut value = row.g[0] * rows.jn[c];
+            for t in 0..nt {
+                value += row.g[1 + t] * rows.jt[(t, c)];
+            }
+            kkt[(n + row_index, c)] = value;
+            kkt[(c, n + row_index)] = -value;
+        }
+    }
+    let solution = solve_least_squares(&kkt, &rhs, n, &mut outcome);
+    *dx_du = solution.view((0, 0), (n, n_a)).into_owned();
+    if n_v > 0 {
+        *dx_dq = solution.view((0, n_a), (n, n_v)).into_owned();
+    }
+    outcome
+}
+
+/// The minimum-norm least-squares solution of `kkt · X = rhs` by SVD, with the checks that
+/// its first `n` entries (dx) are determined and that the system is consistent.
+fn solve_least_squares(
+    kkt: &DMatrix<f64>,
+    rhs: &DMatrix<f64>,
+    n: usize,
+    outcome: &mut ActiveSetOutcome,
+) -> DMatrix<f64> {
+    let size = kkt.nrows();
+    if size == 0 {
+        return DMatrix::zeros(0, rhs.ncols());
+    }
+    let svd = kkt.clone().svd(true, true);
+    let largest = svd.singular_values.max();
+    let cutoff = 1e-11 * largest.max(f64::MIN_POSITIVE);
+    let Ok(solution) = svd.solve(rhs, cutoff) else {
+        outcome.unreliable = Some("the SVD of the KKT system did not converge".into());
+        return DMatrix::zeros(size, rhs.ncols());
+    };
+    if let Some(v_t) = &svd.v_t {
+        for (index, sigma) in svd.singular_values.iter().enumerate() {
+            if *sigma <= cutoff {
+                let dx_part = v_t.row(index).columns(0, n).norm();
+                if dx_part > 1e-6 {
+                    outcome.unreliable = Some(
+                        "the active-set KKT system leaves δv undetermined (degenerate contacts)"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+    let residual = (kkt * &solution - rhs).norm();
+    let scale = rhs.norm() + kkt.norm() * solution.norm();
+    if residual > 1e-6 * scale.max(f64::MIN_POSITIVE) {
+        outcome.unreliable = Some(format!(
+            "the active-set KKT system is inconsistent (relative residual {:.1e})",
+            residual / scale
+        ));
+    }
+    solution
+}

@@ -1,0 +1,71 @@
+//! Derivatives of the barrier forms by the implicit function theorem.
+//!
+//! At the minimiser, `G(x; q, u) = Qx + b − Σᵢ Cᵢᵀ wᵢ(Cᵢ x + eᵢ) = 0` with `wᵢ = ∇Bᵢ/κ`. Its
+//! Jacobian in x is the Hessian H (already factored), so `dx/dθ = −H⁻¹ ∂G/∂θ`:
+//! - θ = u: `∂G/∂u_j = ∂b/∂u_j = −h K_j e_j`;
+//! - θ = q_k (tangent coordinate): `∂G/∂q_k = ∂(Qx + b)/∂q_k − Σᵢ [Dᵢₖᵀ wᵢ + Cᵢᵀ Wᵢ (Dᵢₖ x + ∂eᵢ/∂q_k)]`
+//!   with `Dᵢₖ = ∂Cᵢ/∂q_k`, `Wᵢ = ∇²Bᵢ/κ` and `∂eᵢ/∂q_k = (J_n,i[k], 0, …)`.
+
+use super::problem_rates::ProblemRates;
+use crate::problem::StepProblem;
+use crate::solver::BarrierAtSolution;
+use nalgebra::{DMatrix, DVector, Vector3};
+
+/// `dx/du` (n × n_a) into `dx_du`.
+pub fn input_sensitivity(
+    problem: &StepProblem,
+    stiffness: &[f64],
+    h: f64,
+    data: &BarrierAtSolution,
+    dx_du: &mut DMatrix<f64>,
+) {
+    let n = problem.var_to_v.len();
+    *dx_du = DMatrix::zeros(n, stiffness.len());
+    for (j, k) in stiffness.iter().enumerate() {
+        dx_du[(j, j)] = h * k;
+    }
+    data.hessian.solve_mut(dx_du);
+}
+
+/// `dx/dq` (n × n_v, tangent coordinates) into `dx_dq`.
+pub fn configuration_sensitivity(
+    problem: &StepProblem,
+    x: &DVector<f64>,
+    rates: &ProblemRates,
+    data: &BarrierAtSolution,
+    dx_dq: &mut DMatrix<f64>,
+) {
+    dx_dq.clone_from(&rates.force);
+    let n_v = rates.force.ncols();
+    for (i, (rows, (w, big_w))) in problem.contacts.iter().zip(&data.contact_terms).enumerate() {
+        let dim = 1 + rows.jt.nrows();
+        for k in 0..n_v {
+            let Some(d) = rates.contact_rate(i, k) else {
+                continue;
+            };
+            // y's rate at fixed x: D x + ∂e/∂q_k.
+            let mut y_rate = Vector3::zeros();
+            for (c, xc) in x.iter().enumerate() {
+                for a in 0..dim {
+                    y_rate[a] += d[(a, c)] * xc;
+                }
+            }
+            y_rate[0] += rows.jn_full[k];
+            let weighted = big_w * y_rate;
+            let mut column = dx_dq.column_mut(k);
+            for c in 0..x.len() {
+                let mut value = 0.0;
+                for a in 0..dim {
+                    value += d[(a, c)] * w[a];
+                }
+                value += rows.jn[c] * weighted[0];
+                for t in 0..dim - 1 {
+                    value += rows.jt[(t, c)] * weighted[1 + t];
+                }
+                column[c] -= value;
+            }
+        }
+    }
+    data.hessian.solve_mut(dx_dq);
+    dx_dq.neg_mut();
+}

@@ -1,0 +1,286 @@
+//! Finite differences of the whole step, the independent reference for the derivative tests.
+
+#![allow(dead_code)]
+
+use nalgebra::{DMatrix, UnitQuaternion, Vector3};
+use qd_dynamics::{QuasiDynamicSystem, StepResult, StepWorkspace};
+use qd_geometry::kinematics::JointKind;
+use qd_geometry::scene::{ForwardMode, GradientMode};
+
+/// A system with the given modes.
+pub fn system_with(
+    scene: &str,
+    forward: ForwardMode,
+    gradient: GradientMode,
+    kappa: f64,
+) -> QuasiDynamicSystem {
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load(scene).expect("built-in scene"));
+    let p = system.parameters_mut();
+    p.forward_mode = forward;
+    p.gradient_mode = gradient;
+    p.kappa = kappa;
+    system
+}
+
+/// One step (panics on failure: the tests choose feasible inputs).
+pub fn step(system: &QuasiDynamicSystem, q: &[f64], u: &[f64]) -> StepResult {
+    system
+        .step(&mut StepWorkspace::default(), q, u)
+        .expect("step solves")
+}
+
+/// q⁺ for a finite difference: `None` when the solver only reached reduced accuracy
+/// (Clarabel's `AlmostSolved` is ~1e-6 off, which a difference quotient would amplify).
+fn reference_step(system: &QuasiDynamicSystem, q: &[f64], u: &[f64]) -> Option<Vec<f64>> {
+    let result = step(system, q, u);
+    let accurate = result.report.status == qd_dynamics::SolveStatus::Solved;
+    (accurate || RELAXED.with(|r| r.get())).then_some(result.q_next)
+}
+
+thread_local! {
+    /// Set for the last retry: reduced-accuracy solves are then accepted.
+    static RELAXED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Evaluates `f(step)` (the two displaced solves of one difference), retrying with slightly
+/// different step sizes while some solve ended with reduced accuracy.
+fn with_accurate_solves<T>(step_size: f64, f: impl Fn(f64) -> Option<T>) -> T {
+    let mut size = step_size;
+    for _ in 0..5 {
+        if let Some(value) = f(size) {
+            return value;
+        }
+        size *= 1.37;
+    }
+    RELAXED.with(|r| r.set(true));
+    let value = f(step_size);
+    RELAXED.with(|r| r.set(false));
+    value.expect("relaxed solves are accepted")
+}
+
+/// `q_b ⊖ q_a` in tangent coordinates (world-frame rotation vector for free bodies).
+pub fn tangent_difference(system: &QuasiDynamicSystem, q_b: &[f64], q_a: &[f64]) -> Vec<f64> {
+    let tree = &system.scene().tree;
+    let mut out = vec![0.0; tree.nv()];
+    for joint in tree.joints() {
+        let (qs, vs) = (joint.q_start, joint.v_start);
+        match joint.kind {
+            JointKind::Free => {
+                for i in 0..3 {
+                    out[vs + i] = q_b[qs + i] - q_a[qs + i];
+                }
+                let rotation = |q: &[f64]| {
+                    UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(
+                        q[qs + 3],
+                        q[qs + 4],
+                        q[qs + 5],
+                        q[qs + 6],
+                    ))
+                };
+                let delta: Vector3<f64> = (rotation(q_b) * rotation(q_a).inverse()).scaled_axis();
+                for i in 0..3 {
+                    out[vs + 3 + i] = delta[i];
+                }
+            }
+            _ => {
+                for i in 0..joint.kind.nv() {
+                    out[vs + i] = q_b[qs + i] - q_a[qs + i];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Normalises the quaternion blocks of q in place.
+pub fn normalise(system: &QuasiDynamicSystem, q: &mut [f64]) {
+    for joint in system.scene().tree.joints() {
+        if matches!(joint.kind, JointKind::Free) {
+            let block = &mut q[joint.q_start + 3..joint.q_start + 7];
+            let norm = block.iter().map(|c| c * c).sum::<f64>().sqrt();
+            block.iter_mut().for_each(|c| *c /= norm);
+        }
+    }
+}
+
+/// Which side a finite difference takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Central,
+    Forward,
+    Backward,
+}
+
+fn difference(f_plus: &[f64], f_0: &[f64], f_minus: &[f64], step: f64, side: Side) -> Vec<f64> {
+    f_plus
+        .iter()
+        .zip(f_0)
+        .zip(f_minus)
+        .map(|((p, z), m)| match side {
+            Side::Central => (p - m) / (2.0 * step),
+            Side::Forward => (p - z) / step,
+            Side::Backward => (z - m) / step,
+        })
+        .collect()
+}
+
+/// B_v by finite differences of the whole step (tangent coordinates of q⁺).
+pub fn fd_b_v(
+    system: &QuasiDynamicSystem,
+    q: &[f64],
+    u: &[f64],
+    step_size: f64,
+    side: Side,
+) -> DMatrix<f64> {
+    let q_next = step(system, q, u).q_next;
+    let n_v = system.scene().tree.nv();
+    let mut b = DMatrix::zeros(n_v, u.len());
+    for j in 0..u.len() {
+        let column = with_accurate_solves(step_size, |size| {
+            let shifted = |sign: f64| {
+                let mut u_s = u.to_vec();
+                u_s[j] += sign * size;
+                reference_step(system, q, &u_s)
+                    .map(|next| tangent_difference(system, &next, &q_next))
+            };
+            Some(difference(
+                &shifted(1.0)?,
+                &vec![0.0; n_v],
+                &shifted(-1.0)?,
+                size,
+                side,
+            ))
+        });
+        b.column_mut(j).copy_from_slice(&column);
+    }
+    b
+}
+
+/// A_v by finite differences of the whole step along q ⊕ ±s e_k.
+pub fn fd_a_v(
+    system: &QuasiDynamicSystem,
+    q: &[f64],
+    u: &[f64],
+    step_size: f64,
+    side: Side,
+) -> DMatrix<f64> {
+    let tree = &system.scene().tree;
+    let q_next = step(system, q, u).q_next;
+    let n_v = tree.nv();
+    let mut a = DMatrix::zeros(n_v, n_v);
+    for k in 0..n_v {
+        let column = with_accurate_solves(step_size, |size| {
+            let shifted = |sign: f64| {
+                let mut q_s = q.to_vec();
+                let mut dv = vec![0.0; n_v];
+                dv[k] = sign * size;
+                tree.integrate(&mut q_s, &dv).expect("lengths");
+                reference_step(system, &q_s, u)
+                    .map(|next| tangent_difference(system, &next, &q_next))
+            };
+            Some(difference(
+                &shifted(1.0)?,
+                &vec![0.0; n_v],
+                &shifted(-1.0)?,
+                size,
+                side,
+            ))
+        });
+        a.column_mut(k).copy_from_slice(&column);
+    }
+    a
+}
+
+/// A_q by central differences in q's coordinates (quaternions renormalised after the shift).
+pub fn fd_a_q(system: &QuasiDynamicSystem, q: &[f64], u: &[f64], step_size: f64) -> DMatrix<f64> {
+    let n_q = q.len();
+    let mut a = DMatrix::zeros(n_q, n_q);
+    for k in 0..n_q {
+        let column = with_accurate_solves(step_size, |size| {
+            let shifted = |sign: f64| {
+                let mut q_s = q.to_vec();
+                q_s[k] += sign * size;
+                normalise(system, &mut q_s);
+                reference_step(system, &q_s, u)
+            };
+            let zeros = vec![0.0; n_q];
+            Some(difference(
+                &shifted(1.0)?,
+                &zeros,
+                &shifted(-1.0)?,
+                size,
+                Side::Central,
+            ))
+        });
+        a.column_mut(k).copy_from_slice(&column);
+    }
+    a
+}
+
+/// B_q by central differences in u.
+pub fn fd_b_q(system: &QuasiDynamicSystem, q: &[f64], u: &[f64], step_size: f64) -> DMatrix<f64> {
+    let n_q = q.len();
+    let mut b = DMatrix::zeros(n_q, u.len());
+    for j in 0..u.len() {
+        let column = with_accurate_solves(step_size, |size| {
+            let shifted = |sign: f64| {
+                let mut u_s = u.to_vec();
+                u_s[j] += sign * size;
+                reference_step(system, q, &u_s)
+            };
+            let zeros = vec![0.0; n_q];
+            Some(difference(
+                &shifted(1.0)?,
+                &zeros,
+                &shifted(-1.0)?,
+                size,
+                Side::Central,
+            ))
+        });
+        b.column_mut(j).copy_from_slice(&column);
+    }
+    b
+}
+
+/// ‖a − b‖_F / max(‖b‖_F, floor).
+pub fn relative_error(a: &DMatrix<f64>, b: &DMatrix<f64>, floor: f64) -> f64 {
+    (a - b).norm() / b.norm().max(floor)
+}
+
+/// A 3-D scene with a free body: a point pusher (three prismatic joints) and a free `shape`
+/// with an anisotropic inertia on the ground, tilted by `tilt` (rotation vector, rad).
+pub fn free_body_scene(
+    shape: &str,
+    height: f64,
+    tilt: [f64; 3],
+    pusher: [f64; 3],
+) -> QuasiDynamicSystem {
+    let rotation = UnitQuaternion::from_scaled_axis(Vector3::from(tilt));
+    let pusher = qd_scenes::fixtures::point_pusher_3d(pusher, 0.04);
+    let text = format!(
+        r#"
+name = "free-body"
+[parameters]
+h = 0.1
+gravity = [0.0, 0.0, -9.81]
+d_detect = 0.05
+mass_scale = 5.0
+[[environment]]
+shape = {{ halfspace = {{}} }}
+{pusher}
+[[objects]]
+name = "object"
+joint = {{ type = "free" }}
+mass = 1.0
+inertia = [0.004, 0.006, 0.009]
+default_q = [0.0, 0.0, {height}, {}, {}, {}, {}]
+[[objects.collisions]]
+shape = {shape}
+"#,
+        rotation.w, rotation.i, rotation.j, rotation.k
+    );
+    let scene =
+        qd_geometry::scene::Scene::from_toml_str(&text, &|p: &str| Err(format!("no file {p}")))
+            .expect("test scene loads");
+    QuasiDynamicSystem::new(scene)
+}
