@@ -150,3 +150,61 @@ fn sim_rejects_inputs_of_the_wrong_length() {
     assert!(stderr.contains("n_a = 1"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn every_built_in_scene_shows_and_simulates() {
+    let dir = std::env::temp_dir().join(format!("qd-all-scenes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (code, listing, stderr) = run_qd(&["scene", "list"], "");
+    assert_eq!(code, 0, "{stderr}");
+    let names: Vec<String> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    for name in [
+        "pusher-box-1d",
+        "planar-pushing",
+        "planar-hand",
+        "allegro-sphere",
+        "bimanual-planar",
+        "bimanual-iiwa",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} listed: {listing}");
+        let (code, shown, stderr) = run_qd(&["scene", "show", name], "");
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert!(
+            shown.contains("contacts at the default configuration"),
+            "{shown}"
+        );
+        // Two steps holding the default configuration.
+        let scene = qd_scenes::load(name).expect("scene");
+        let hold: Vec<f64> = scene
+            .split
+            .actuated
+            .iter()
+            .map(|&i| scene.default_q[i])
+            .collect();
+        let inputs = dir.join(format!("{name}.json"));
+        let body = serde_json::json!({ "u": [hold.clone(), hold] });
+        std::fs::write(&inputs, body.to_string()).expect("write inputs");
+        let output = dir.join(format!("{name}-out.json"));
+        let args = [
+            "sim",
+            name,
+            "--inputs",
+            inputs.to_str().expect("utf-8"),
+            "--output",
+            output.to_str().expect("utf-8"),
+        ];
+        let (code, _, stderr) = run_qd(&args, "");
+        assert_eq!(code, 0, "{name}: {stderr}");
+    }
+    let (_, shown, _) = run_qd(&["scene", "show", "allegro-sphere"], "");
+    assert!(shown.contains("task: yaw the sphere"), "{shown}");
+    assert!(
+        shown.contains("synergies index, middle, ring, thumb"),
+        "{shown}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,4 +1,5 @@
-//! Splits one planar-hand barrier step into assembly and solve time (a profiling aid).
+//! Splits one barrier step (planar-hand, or the scene named by `QD_TIME_SPLIT_SCENE`) into
+//! assembly and solve time, then times the step with A and B (a profiling aid).
 
 use qd_dynamics::problem::{StepProblem, assemble};
 use qd_dynamics::solver::barrier::{BarrierForm, solve};
@@ -6,7 +7,8 @@ use qd_geometry::ContactQuery;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let scene = qd_scenes::load("planar-hand")?;
+    let name = std::env::var("QD_TIME_SPLIT_SCENE").unwrap_or_else(|_| "planar-hand".into());
+    let scene = qd_scenes::load(&name)?;
     let q = scene.default_q.clone();
     let u: Vec<f64> = scene
         .split

@@ -247,7 +247,7 @@ impl UrdfModel {
     /// Unknown links, several roots, cycles, disconnected joints.
     pub fn validated(mut self) -> Result<Self, GeometryError> {
         self.root = find_root(&self.links, &self.joints)?;
-        self.joints = order_breadth_first(&self.root, std::mem::take(&mut self.joints))?;
+        self.joints = order_depth_first(&self.root, std::mem::take(&mut self.joints))?;
         Ok(self)
     }
 
@@ -329,22 +329,27 @@ fn find_root(links: &[UrdfLink], joints: &[UrdfJoint]) -> Result<String, Geometr
     }
 }
 
-fn order_breadth_first(
-    root: &str,
-    mut joints: Vec<UrdfJoint>,
-) -> Result<Vec<UrdfJoint>, GeometryError> {
-    let mut ordered = Vec::with_capacity(joints.len());
-    let mut frontier = vec![root.to_string()];
-    while let Some(parent) = frontier.pop() {
-        let (children, rest): (Vec<_>, Vec<_>) =
-            joints.into_iter().partition(|j| j.parent == parent);
-        joints = rest;
-        for joint in children {
-            frontier.insert(0, joint.child.clone());
-            ordered.push(joint);
-        }
+/// Depth first, children in file order: a hand's joints come out finger by finger, as they
+/// are declared (and as the Allegro's joint numbering runs).
+fn order_depth_first(root: &str, joints: Vec<UrdfJoint>) -> Result<Vec<UrdfJoint>, GeometryError> {
+    let mut remaining: Vec<Option<UrdfJoint>> = joints.into_iter().map(Some).collect();
+    let mut ordered = Vec::with_capacity(remaining.len());
+    // Children of `parent`, taken out of `remaining`, in declaration order.
+    let mut take_children = |parent: &str| -> Vec<UrdfJoint> {
+        remaining
+            .iter_mut()
+            .filter(|j| j.as_ref().is_some_and(|j| j.parent == parent))
+            .filter_map(Option::take)
+            .collect()
+    };
+    // A stack of joints to place; children are pushed in reverse so the first declared is
+    // placed (and its subtree expanded) first.
+    let mut stack: Vec<UrdfJoint> = take_children(root).into_iter().rev().collect();
+    while let Some(joint) = stack.pop() {
+        stack.extend(take_children(&joint.child).into_iter().rev());
+        ordered.push(joint);
     }
-    if let Some(orphan) = joints.first() {
+    if let Some(orphan) = remaining.iter().flatten().next() {
         return Err(GeometryError::Model(format!(
             "joint '{}' is not connected to the root",
             orphan.name

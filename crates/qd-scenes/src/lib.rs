@@ -11,6 +11,7 @@
 //! ```
 
 pub mod fixtures;
+pub mod grasp;
 
 use qd_geometry::GeometryError;
 use qd_geometry::scene::Scene;
@@ -26,6 +27,18 @@ const SCENES: &[(&str, &str)] = &[
         include_str!("../scenes/planar-pushing.toml"),
     ),
     ("planar-hand", include_str!("../scenes/planar-hand.toml")),
+    (
+        "allegro-sphere",
+        include_str!("../scenes/allegro-sphere.toml"),
+    ),
+    (
+        "bimanual-planar",
+        include_str!("../scenes/bimanual-planar.toml"),
+    ),
+    (
+        "bimanual-iiwa",
+        include_str!("../scenes/bimanual-iiwa.toml"),
+    ),
 ];
 
 /// Model files the built-in scenes refer to, by the relative path used in the scene files.

@@ -152,6 +152,46 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
             c.friction
         )?;
     }
+    if let Some(task) = &scene.task {
+        let goal = &task.goal;
+        writeln!(s, "\ntask: {}", task.description)?;
+        writeln!(
+            s,
+            "  goal: {} at {} (± {} m, ± {} rad)",
+            goal.object,
+            fmt_vec(&goal.q),
+            goal.position_tolerance,
+            goal.angle_tolerance
+        )?;
+        if let Some(rrt) = &task.rrt {
+            writeln!(
+                s,
+                "  rrt: step {}, γ {}, {} nodes, p_goal {:?}, p_grasp {:?}, σ_u {:?}",
+                rrt.step, rrt.gamma, rrt.max_nodes, rrt.p_goal, rrt.p_grasp, rrt.sigma_u
+            )?;
+        }
+        if let Some(trajopt) = &task.trajopt {
+            writeln!(
+                s,
+                "  trajopt: T = {}, h {:?}, goal {:?}, samples {:?}, σ₀ {:?}, κ {:?}",
+                trajopt.horizon,
+                trajopt.h,
+                trajopt.goal_q,
+                trajopt.samples,
+                trajopt.sigma0,
+                trajopt.kappa_range
+            )?;
+        }
+    }
+    if let Some(grasp) = &scene.grasp {
+        let names: Vec<&str> = grasp.synergies.iter().map(|g| g.name.as_str()).collect();
+        writeln!(
+            s,
+            "\ngrasp data: open pose {}, synergies {}",
+            fmt_vec(&grasp.open),
+            names.join(", ")
+        )?;
+    }
     for warning in &scene.warnings {
         writeln!(s, "warning: {warning}")?;
     }

@@ -46,8 +46,11 @@ struct ContactBarrier<'a> {
     directions: &'a [Vec<f64>],
     /// `C = [J_n; J_t]` (dim × n), built once per solve.
     c: DMatrix<f64>,
-    /// The columns of C padded to 3 entries: the y-direction of each variable.
-    columns: Vec<Vector3<f64>>,
+    /// The non-zero columns of C, padded to 3 entries, with their variable index: the
+    /// y-direction of each variable that moves the contact. A contact involves only the
+    /// joints above its two bodies (a finger and the object, say), so skipping the zero
+    /// columns makes the Hessian's assembly scale with those, not with all of n².
+    columns: Vec<(usize, Vector3<f64>)>,
     dim: usize,
 }
 
@@ -60,8 +63,7 @@ impl ContactBarrier<'_> {
     fn along(&self, v: &DVector<f64>) -> Vector3<f64> {
         self.columns
             .iter()
-            .zip(v.iter())
-            .fold(Vector3::zeros(), |acc, (column, vi)| acc + column * *vi)
+            .fold(Vector3::zeros(), |acc, (i, column)| acc + column * v[*i])
     }
 
     fn tangential_norm_squared(&self, y: &Vector3<f64>) -> f64 {
@@ -159,14 +161,14 @@ impl Objective<'_> {
         for (barrier, y) in self.barriers.iter().zip(ys) {
             let (gy, hy) = barrier.derivatives(y);
             // g −= Cᵀ ∇B / κ;  H −= Cᵀ ∇²B C / κ, column by column of C (3-vectors).
-            for (s, column_s) in barrier.columns.iter().enumerate() {
-                g[s] += scale * column_s.dot(&gy);
+            for (k, (s, column_s)) in barrier.columns.iter().enumerate() {
+                g[*s] += scale * column_s.dot(&gy);
                 let weighted = hy * column_s;
-                for (r, column_r) in barrier.columns.iter().enumerate().take(s + 1) {
+                for (r, column_r) in barrier.columns.iter().take(k + 1) {
                     let value = scale * column_r.dot(&weighted);
-                    h[(r, s)] += value;
+                    h[(*r, *s)] += value;
                     if r != s {
-                        h[(s, r)] += value;
+                        h[(*s, *r)] += value;
                     }
                 }
             }
@@ -285,12 +287,12 @@ pub fn solve(
             c.row_mut(0).copy_from(&rows.jn.transpose());
             c.rows_mut(1, nt).copy_from(&rows.jt);
             let columns = (0..rows.jn.len())
-                .map(|r| {
+                .filter_map(|r| {
                     let mut column = Vector3::zeros();
                     for a in 0..1 + nt {
                         column[a] = c[(a, r)];
                     }
-                    column
+                    (column != Vector3::zeros()).then_some((r, column))
                 })
                 .collect();
             ContactBarrier {

@@ -224,7 +224,7 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
         .map(|n| unit(n, "parameters.plane_normal"))
         .transpose()?;
 
-    Ok(Scene {
+    let scene = Scene {
         name: spec.name.clone(),
         description: spec.description.clone(),
         tree: builder.tree,
@@ -238,7 +238,16 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
         parameters: spec.parameters.clone(),
         plane_normal,
         warnings,
-    })
+        task: spec.task.clone(),
+        grasp: spec.grasp.clone(),
+    };
+    if let Some(task) = &scene.task {
+        super::task::check_task(task, &scene)?;
+    }
+    if let Some(grasp) = &scene.grasp {
+        super::task::check_grasp(grasp, &scene)?;
+    }
+    Ok(scene)
 }
 
 /// Resolves names in filter and friction rules to links.

@@ -4,6 +4,7 @@
 mod build;
 mod model;
 mod spec;
+mod task;
 
 pub use build::{FileSource, build_scene};
 pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene};
@@ -11,6 +12,7 @@ pub use spec::{
     FilterSpec, ForwardMode, FrictionPairSpec, GeometrySpec, GradientMode, InertiaSpec, JointSpec,
     LinkSpec, ObjectJointSpec, ObjectSpec, ParametersSpec, RobotSpec, SceneSpec, StiffnessSpec,
 };
+pub use task::{GoalSpec, GraspSpec, RrtSpec, SamplingSpec, SynergySpec, TaskSpec, TrajoptSpec};
 
 use crate::error::GeometryError;
 use std::path::Path;

@@ -91,6 +91,10 @@ pub struct Scene {
     pub plane_normal: Option<Unit<Vector3<f64>>>,
     /// What the loader skipped, with reasons (e.g. unreadable meshes).
     pub warnings: Vec<String>,
+    /// The planning task, if the scene file has one.
+    pub task: Option<super::task::TaskSpec>,
+    /// Grasp data for contact sampling, if the scene file has them.
+    pub grasp: Option<super::task::GraspSpec>,
 }
 
 impl Scene {

@@ -41,6 +41,12 @@ pub struct SceneSpec {
     /// Friction coefficients for specific body pairs, overriding the combination rule.
     #[serde(default)]
     pub friction_pairs: Vec<FrictionPairSpec>,
+    /// The planning task (optional).
+    #[serde(default)]
+    pub task: Option<super::task::TaskSpec>,
+    /// Grasp data for contact sampling (optional).
+    #[serde(default)]
+    pub grasp: Option<super::task::GraspSpec>,
 }
 
 /// Forward mode of the step (SPEC §2).
