@@ -33,6 +33,7 @@ struct Tally {
     without_contact: Cell<usize>,
     one_sided: Cell<usize>,
     unreliable: Cell<usize>,
+    refused: Cell<usize>,
 }
 
 fn bump(cell: &Cell<usize>) {
@@ -81,8 +82,13 @@ fn check_case(
 ) -> Result<(), TestCaseError> {
     system.parameters_mut().forward_mode = mode;
     system.parameters_mut().gradient_mode = GradientMode::Ab;
-    let Ok(result) = system.step(&mut qd_dynamics::StepWorkspace::default(), q, u) else {
-        return Ok(());
+    let result = match system.step(&mut qd_dynamics::StepWorkspace::default(), q, u) {
+        Ok(result) => result,
+        Err(error) => {
+            eprintln!("{mode:?}: step refused ({error}); case skipped");
+            bump(&tally.refused);
+            return Ok(());
+        }
     };
     let gradients = result.gradients.expect("gradient mode AB");
     let a_v = gradients.a_v.clone().expect("A in AB mode");
@@ -205,11 +211,23 @@ fn best_difference(f: &dyn Fn(f64) -> nalgebra::DMatrix<f64>) -> nalgebra::DMatr
     (&best[0] + &best[1]) / 2.0
 }
 
-fn run_scene(
+const ALL_MODES: [ForwardMode; 4] = [
+    ForwardMode::LogBarrierCone,
+    ForwardMode::LogBarrierPyramid,
+    ForwardMode::Socp,
+    ForwardMode::Qp,
+];
+
+fn run_scene(system: QuasiDynamicSystem, cases: u32, spreads: (f64, f64, f64), seed: u8) -> Tally {
+    run_scene_in(system, cases, spreads, seed, &ALL_MODES)
+}
+
+fn run_scene_in(
     mut system: QuasiDynamicSystem,
     cases: u32,
     spreads: (f64, f64, f64),
     seed: u8,
+    modes: &[ForwardMode],
 ) -> Tally {
     let tally = Tally::default();
     let mut runner = TestRunner::new_with_rng(
@@ -225,12 +243,7 @@ fn run_scene(
         .run(&prop::collection::vec(-1.0..1.0f64, 50), |shifts| {
             let mut system = system_cell.borrow_mut();
             let (q, u) = sample(&system, &shifts, spreads.0, spreads.1, spreads.2);
-            for mode in [
-                ForwardMode::LogBarrierCone,
-                ForwardMode::LogBarrierPyramid,
-                ForwardMode::Socp,
-                ForwardMode::Qp,
-            ] {
+            for &mode in modes {
                 check_case(&mut system, mode, &q, &u, &tally)?;
             }
             Ok(())
@@ -243,6 +256,11 @@ fn run_scene(
 /// free body always rests on the ground).
 fn assert_coverage(name: &str, tally: &Tally, contact_free_cases: bool) {
     let cases = tally.cases.get();
+    assert!(
+        cases >= 8 && tally.refused.get() * 10 <= cases,
+        "{name}: {cases} cases checked, {} steps refused",
+        tally.refused.get()
+    );
     println!(
         "{name}: {cases} checked, {} loaded, {} free, {} one-sided, {} flagged unreliable",
         tally.with_contact.get(),
@@ -304,4 +322,13 @@ fn free_body_derivatives_match_finite_differences_in_both_coordinates() {
         let tally = run_scene(system, 30, (0.01, 0.01, 0.06), 4);
         assert_coverage(shape, &tally, false);
     }
+}
+
+#[test]
+fn allegro_sphere_derivatives_match_finite_differences() {
+    // Barrier forms only: see the note on the exact forms of allegro-sphere in
+    // docs/dynamics.md (their finite-difference reference is not accurate enough there).
+    let modes = [ForwardMode::LogBarrierCone, ForwardMode::LogBarrierPyramid];
+    let tally = run_scene_in(scene("allegro-sphere"), 8, (0.02, 0.002, 0.1), 5, &modes);
+    assert_coverage("allegro-sphere", &tally, false);
 }

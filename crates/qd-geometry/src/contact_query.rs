@@ -7,7 +7,7 @@ use crate::kinematics::KinematicsCache;
 use crate::proximity::{ProximityPair, ProximityQuery, ShapeSet};
 use crate::scene::Scene;
 use crate::shape::Shape;
-use nalgebra::{DMatrix, DVector, Isometry3};
+use nalgebra::{DMatrix, DVector, Isometry3, Vector3};
 
 /// One contact pair at a configuration.
 #[derive(Debug, Clone)]
@@ -196,19 +196,9 @@ fn fill_contact(
     if contact.tangents.shape() != (3, nt) {
         contact.tangents = DMatrix::zeros(3, nt);
     }
-    match scene.plane_normal {
-        Some(plane) => {
-            let t = plane.cross(&n);
-            let t = t
-                .try_normalize(1e-12)
-                .unwrap_or_else(|| any_perpendicular(&n));
-            contact.tangents.set_column(0, &t);
-        }
-        None => {
-            let t1 = any_perpendicular(&n);
-            contact.tangents.set_column(0, &t1);
-            contact.tangents.set_column(1, &n.cross(&t1));
-        }
+    let tangents = tangent_basis(scene, &n);
+    for (t, tangent) in tangents.iter().take(nt).enumerate() {
+        contact.tangents.set_column(t, tangent);
     }
     if contact.jac_normal.len() != nv {
         contact.jac_normal = DVector::zeros(nv);
@@ -220,6 +210,25 @@ fn fill_contact(
     contact
         .jac_tangent
         .gemm_tr(1.0, &contact.tangents, &*jac_relative, 0.0);
+}
+
+/// The tangent basis of a contact with unit normal `n`, as [`Contact::tangents`] holds it:
+/// `[plane_normal × n, unused]` in planar scenes, `[t₁, n × t₁]` with `t₁ ⊥ n` chosen by
+/// a fixed rule otherwise (smooth in n except where the rule switches axis).
+pub fn tangent_basis(scene: &Scene, n: &Vector3<f64>) -> [Vector3<f64>; 2] {
+    match scene.plane_normal {
+        Some(plane) => {
+            let t = plane
+                .cross(n)
+                .try_normalize(1e-12)
+                .unwrap_or_else(|| any_perpendicular(n));
+            [t, Vector3::zeros()]
+        }
+        None => {
+            let t1 = any_perpendicular(n);
+            [t1, n.cross(&t1)]
+        }
+    }
 }
 
 /// Tangent directions per contact: 1 in planar scenes, else 2.

@@ -70,7 +70,7 @@ mod shape;
 mod shape_spec;
 pub mod urdf;
 
-pub use contact_query::{Contact, ContactQuery};
+pub use contact_query::{Contact, ContactQuery, tangent_basis};
 pub use distance::{
     DistanceMethod, SignedDistance, distance_method, signed_distance, signed_distance_general,
 };

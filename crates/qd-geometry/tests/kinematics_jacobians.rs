@@ -130,6 +130,41 @@ proptest! {
     }
 
     #[test]
+    fn field_rates_match_finite_differences_of_the_fields(
+        tree in arb_tree(),
+        seeds in prop::collection::vec(-1.5..1.5f64, 40),
+        point in prop::array::uniform3(-0.5..0.5f64),
+    ) {
+        let mut q = tree.neutral_configuration();
+        let dv: Vec<f64> = seeds.iter().take(tree.nv()).copied().collect();
+        tree.integrate(&mut q, &dv).unwrap();
+        let p = Point3::from(point);
+        let mut nominal = KinematicsCache::default();
+        nominal.update(&tree, &q).unwrap();
+        let (mut plus, mut minus) = (KinematicsCache::default(), KinematicsCache::default());
+        let eps = 1e-6;
+        for k in 0..tree.nv() {
+            // Through the update at q ⊕ ±ε e_k (independent of `displaced`).
+            let at = |sign: f64, cache: &mut KinematicsCache| {
+                let mut qk = q.clone();
+                let mut step = vec![0.0; tree.nv()];
+                step[k] = sign * eps;
+                tree.integrate(&mut qk, &step).unwrap();
+                cache.update(&tree, &qk).unwrap();
+            };
+            at(1.0, &mut plus);
+            at(-1.0, &mut minus);
+            for j in 0..tree.nv() {
+                let fd = (plus.coordinate_field(&tree, j, &p).1 - minus.coordinate_field(&tree, j, &p).1)
+                    / (2.0 * eps);
+                let rate = nominal.field_rate(&tree, k, j, &p);
+                prop_assert!((rate - fd).norm() <= 1e-6 * fd.norm().max(1.0),
+                    "k = {k}, j = {j}: rate {rate:?} vs fd {fd:?}");
+            }
+        }
+    }
+
+    #[test]
     fn displaced_kinematics_equal_the_update_at_the_displaced_configuration(
         tree in arb_tree(),
         seeds in prop::collection::vec(-1.5..1.5f64, 40),

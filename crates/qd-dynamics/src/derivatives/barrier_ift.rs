@@ -36,24 +36,24 @@ pub fn configuration_sensitivity(
     dx_dq: &mut DMatrix<f64>,
 ) {
     dx_dq.clone_from(&rates.force);
-    let n_v = rates.force.ncols();
     for (i, (rows, (w, big_w))) in problem.contacts.iter().zip(&data.contact_terms).enumerate() {
         let dim = 1 + rows.jt.nrows();
-        for k in 0..n_v {
+        for &k in &rates.moving[i] {
             let Some(d) = rates.contact_rate(i, k) else {
                 continue;
             };
             // y's rate at fixed x: D x + ∂e/∂q_k.
+            let columns = &rates.columns[i];
             let mut y_rate = Vector3::zeros();
-            for (c, xc) in x.iter().enumerate() {
+            for &c in columns {
                 for a in 0..dim {
-                    y_rate[a] += d[(a, c)] * xc;
+                    y_rate[a] += d[(a, c)] * x[c];
                 }
             }
             y_rate[0] += rows.jn_full[k];
             let weighted = big_w * y_rate;
             let mut column = dx_dq.column_mut(k);
-            for c in 0..x.len() {
+            for &c in columns {
                 let mut value = 0.0;
                 for a in 0..dim {
                     value += d[(a, c)] * w[a];

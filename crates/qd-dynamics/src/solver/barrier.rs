@@ -179,16 +179,25 @@ impl Objective<'_> {
 /// Factors H into `buffer`'s storage (handed back by `Cholesky::unpack` after use), adding a
 /// growing multiple of the identity if H is not numerically positive definite (possible in
 /// quasi-static mode, where Q has a null space off the contacts).
-fn factor_into(h: &DMatrix<f64>, mut buffer: DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
+fn factor_into(h: &DMatrix<f64>, buffer: DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
+    factor_reporting_shift(h, buffer).map(|(factor, _)| factor)
+}
+
+/// As [`factor_into`], also telling whether a shift was needed (H singular to working
+/// precision).
+fn factor_reporting_shift(
+    h: &DMatrix<f64>,
+    mut buffer: DMatrix<f64>,
+) -> Option<(Cholesky<f64, Dyn>, bool)> {
     if buffer.shape() != h.shape() {
         buffer = h.clone();
     } else {
         buffer.copy_from(h);
     }
     if let Some(factor) = Cholesky::new(buffer) {
-        return Some(factor);
+        return Some((factor, false));
     }
-    factor(h)
+    factor(h).map(|factor| (factor, true))
 }
 
 /// Factors H, with the same fallback as [`factor_into`].
@@ -210,7 +219,8 @@ fn factor(h: &DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
 
 /// A strictly feasible start: 0 when every contact is strictly feasible there; otherwise the
 /// minimum-Q-norm x that lifts the violated contacts to a small positive gap with zero
-/// tangential motion, growing the set of lifted contacts while others become violated.
+/// tangential motion, growing the set of lifted contacts while others become violated; and if
+/// that fails, lifts along the normals only with targets raised past the friction cones.
 fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
     let problem = objective.problem;
     let n = problem.var_to_v.len();
@@ -230,25 +240,72 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
         .map(|c| c.phi.abs())
         .fold(1e-6, f64::max)
         * 1e-2;
-    let mut lifted: Vec<usize> = Vec::new();
     let regularised_q = &problem.q_matrix
         + DMatrix::identity(n, n) * (1e-9 * problem.q_matrix.diagonal().amax().max(1e-9));
     let q_inverse = regularised_q.try_inverse()?;
+    // First: lift the violated contacts to a small gap with zero tangential motion.
+    let nt = problem.n_tangent;
+    let mut lifted: Vec<usize> = Vec::new();
     for _ in 0..=problem.contacts.len() {
+        let before = lifted.len();
         for (i, barrier) in objective.barriers.iter().enumerate() {
             if barrier.value(&barrier.y(&x)).is_none() && !lifted.contains(&i) {
                 lifted.push(i);
             }
         }
-        let nt = problem.n_tangent;
+        if lifted.len() == before {
+            // The same set again would give the same x: this way has failed.
+            break;
+        }
         let rows = lifted.len() * (1 + nt);
         let mut c = DMatrix::zeros(rows, n);
         let mut r = DVector::zeros(rows);
         for (k, &i) in lifted.iter().enumerate() {
-            let contact = &problem.contacts[i];
             c.rows_mut(k * (1 + nt), 1 + nt)
                 .copy_from(&objective.barriers[i].c);
-            r[k * (1 + nt)] = margin - contact.phi;
+            r[k * (1 + nt)] = margin - problem.contacts[i].phi;
+        }
+        let gram = &c * &q_inverse * c.transpose();
+        let weights = gram.svd(true, true).solve(&r, 1e-12).ok()?;
+        x = &q_inverse * c.transpose() * weights;
+        if feasible(&x) {
+            return Some(x);
+        }
+    }
+    // That can be impossible (a body pinched between contacts that forbid each other's
+    // sideways motion). Then: lift the violated contacts along their normals only, to a
+    // target gap. Lifting moves contact points sideways, which can leave a touching contact
+    // outside its friction cone (gap below μ‖y_t‖), so a contact's target grows past μ‖y_t‖
+    // until every contact is strictly inside; the lifted set grows as others are violated.
+    x.fill(0.0);
+    let mut targets: Vec<f64> = vec![margin; problem.contacts.len()];
+    lifted.clear();
+    for _ in 0..4 * problem.contacts.len() + 10 {
+        let mut changed = false;
+        for (i, barrier) in objective.barriers.iter().enumerate() {
+            let y = barrier.y(&x);
+            if barrier.value(&y).is_none() {
+                if !lifted.contains(&i) {
+                    lifted.push(i);
+                    changed = true;
+                }
+                let slip = barrier.tangential_norm_squared(&y).sqrt() * barrier.rows.mu;
+                let needed = 2.0 * slip + margin;
+                if y[0] < needed && needed > targets[i] {
+                    targets[i] = needed;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+        let rows = lifted.len();
+        let mut c = DMatrix::zeros(rows, n);
+        let mut r = DVector::zeros(rows);
+        for (k, &i) in lifted.iter().enumerate() {
+            c.row_mut(k).copy_from(&objective.barriers[i].c.row(0));
+            r[k] = targets[i] - problem.contacts[i].phi;
         }
         let gram = &c * &q_inverse * c.transpose();
         let weights = gram.svd(true, true).solve(&r, 1e-12).ok()?;
@@ -419,11 +476,11 @@ pub fn solve(
         ys.extend(objective.barriers.iter().map(|b| b.y(&x)));
         objective.gradient_and_hessian(&qx_plus_b, &ys, &mut g, &mut h);
         // Singular to working precision if it only factors with a shift.
-        let singular = Cholesky::new(h.clone()).is_none();
-        let hessian = factor_into(&h, factor_buffer).ok_or(DynamicsError::SolverFailed {
-            mode: "barrier",
-            status: "Hessian at the solution not factorable".into(),
-        })?;
+        let (hessian, singular) =
+            factor_reporting_shift(&h, factor_buffer).ok_or(DynamicsError::SolverFailed {
+                mode: "barrier",
+                status: "Hessian at the solution not factorable".into(),
+            })?;
         let contact_terms = objective
             .barriers
             .iter()

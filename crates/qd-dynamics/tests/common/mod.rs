@@ -32,7 +32,14 @@ pub fn step(system: &QuasiDynamicSystem, q: &[f64], u: &[f64]) -> StepResult {
 /// q⁺ for a finite difference: `None` when the solver only reached reduced accuracy
 /// (Clarabel's `AlmostSolved` is ~1e-6 off, which a difference quotient would amplify).
 fn reference_step(system: &QuasiDynamicSystem, q: &[f64], u: &[f64]) -> Option<Vec<f64>> {
-    let result = step(system, q, u);
+    // The reference needs q⁺ only: the same step without derivatives.
+    let result = if system.scene().parameters.gradient_mode == GradientMode::None {
+        step(system, q, u)
+    } else {
+        let mut plain = system.clone();
+        plain.parameters_mut().gradient_mode = GradientMode::None;
+        step(&plain, q, u)
+    };
     let accurate = result.report.status == qd_dynamics::SolveStatus::Solved;
     (accurate || RELAXED.with(|r| r.get())).then_some(result.q_next)
 }

@@ -56,53 +56,10 @@ impl KinematicsCache {
     pub fn displaced(&self, tree: &MultibodyTree, k: usize, s: f64, out: &mut KinematicsCache) {
         out.world_from_link.clone_from(&self.world_from_link);
         out.world_from_joint.clone_from(&self.world_from_joint);
-        let Some((j, joint)) = tree
-            .joints()
-            .iter()
-            .enumerate()
-            .find(|(_, joint)| (joint.v_start..joint.v_start + joint.kind.nv()).contains(&k))
-        else {
+        let Some((j, motion)) = self.coordinate_motion(tree, k, s) else {
             return;
         };
-        let frame = &self.world_from_joint[j];
-        let child_origin = Point3::from(self.world_from_link[joint.child].translation.vector);
-        let local = k - joint.v_start;
-        let rotation_about = |axis: Vector3<f64>, point: Point3<f64>| {
-            let rotation = nalgebra::UnitQuaternion::from_scaled_axis(axis * s);
-            let shift = point.coords - rotation * point.coords;
-            Isometry3::from_parts(nalgebra::Translation3::from(shift), rotation)
-        };
-        let motion = match &joint.kind {
-            JointKind::Fixed => return,
-            JointKind::Revolute { axis } => rotation_about(
-                frame.rotation * axis.into_inner(),
-                Point3::from(frame.translation.vector),
-            ),
-            JointKind::Prismatic { axis } => Isometry3::from_parts(
-                (frame.rotation * axis.into_inner() * s).into(),
-                Default::default(),
-            ),
-            JointKind::Planar { axis_1, axis_2 } => match local {
-                0 => Isometry3::from_parts(
-                    (frame.rotation * axis_1.into_inner() * s).into(),
-                    Default::default(),
-                ),
-                1 => Isometry3::from_parts(
-                    (frame.rotation * axis_2.into_inner() * s).into(),
-                    Default::default(),
-                ),
-                _ => rotation_about(frame.rotation * axis_1.cross(axis_2), child_origin),
-            },
-            JointKind::Free => {
-                let mut e = Vector3::zeros();
-                e[local % 3] = 1.0;
-                if local < 3 {
-                    Isometry3::from_parts((e * s).into(), Default::default())
-                } else {
-                    rotation_about(e, child_origin)
-                }
-            }
-        };
+        let joint = &tree.joints()[j];
         out.world_from_link[joint.child] = motion * self.world_from_link[joint.child];
         // Joints are in topological order: everything below `joint` comes after it.
         for (i, other) in tree.joints().iter().enumerate().skip(j + 1) {
@@ -111,6 +68,112 @@ impl KinematicsCache {
                 out.world_from_link[other.child] = motion * self.world_from_link[other.child];
             }
         }
+    }
+
+    /// The joint owning velocity coordinate `k`, with the rigid motion (in the world) that
+    /// displacing `k` by `s` applies to everything below that joint; `None` past the end of v.
+    pub fn coordinate_motion(
+        &self,
+        tree: &MultibodyTree,
+        k: usize,
+        s: f64,
+    ) -> Option<(usize, Isometry3<f64>)> {
+        let (j, joint) = owner(tree, k)?;
+        let frame = &self.world_from_joint[j];
+        let child_origin = Point3::from(self.world_from_link[joint.child].translation.vector);
+        let local = k - joint.v_start;
+        let rotation_about = |axis: Vector3<f64>, point: Point3<f64>| {
+            let rotation = nalgebra::UnitQuaternion::from_scaled_axis(axis * s);
+            let shift = point.coords - rotation * point.coords;
+            Isometry3::from_parts(nalgebra::Translation3::from(shift), rotation)
+        };
+        let translation =
+            |t: Vector3<f64>| Isometry3::from_parts((t * s).into(), Default::default());
+        let motion = match &joint.kind {
+            JointKind::Fixed => Isometry3::identity(),
+            JointKind::Revolute { axis } => rotation_about(
+                frame.rotation * axis.into_inner(),
+                Point3::from(frame.translation.vector),
+            ),
+            JointKind::Prismatic { axis } => translation(frame.rotation * axis.into_inner()),
+            JointKind::Planar { axis_1, axis_2 } => match local {
+                0 => translation(frame.rotation * axis_1.into_inner()),
+                1 => translation(frame.rotation * axis_2.into_inner()),
+                _ => rotation_about(frame.rotation * axis_1.cross(axis_2), child_origin),
+            },
+            JointKind::Free => {
+                let mut e = Vector3::zeros();
+                e[local % 3] = 1.0;
+                if local < 3 {
+                    translation(e)
+                } else {
+                    rotation_about(e, child_origin)
+                }
+            }
+        };
+        Some((j, motion))
+    }
+
+    /// The rigid velocity field of velocity coordinate `k` (one column of the Jacobians):
+    /// its angular velocity ω (rad per unit) and the velocity of the world point `p` (m)
+    /// carried by it, for a link that `k` moves.
+    pub fn coordinate_field(
+        &self,
+        tree: &MultibodyTree,
+        k: usize,
+        p: &Point3<f64>,
+    ) -> (Vector3<f64>, Vector3<f64>) {
+        let Some((j, joint)) = owner(tree, k) else {
+            return (Vector3::zeros(), Vector3::zeros());
+        };
+        let frame = &self.world_from_joint[j];
+        let child_origin = Point3::from(self.world_from_link[joint.child].translation.vector);
+        let local = k - joint.v_start;
+        let turning =
+            |omega: Vector3<f64>, centre: Point3<f64>| (omega, omega.cross(&(p - centre)));
+        match &joint.kind {
+            JointKind::Fixed => (Vector3::zeros(), Vector3::zeros()),
+            JointKind::Revolute { axis } => turning(
+                frame.rotation * axis.into_inner(),
+                Point3::from(frame.translation.vector),
+            ),
+            JointKind::Prismatic { axis } => (Vector3::zeros(), frame.rotation * axis.into_inner()),
+            JointKind::Planar { axis_1, axis_2 } => match local {
+                0 => (Vector3::zeros(), frame.rotation * axis_1.into_inner()),
+                1 => (Vector3::zeros(), frame.rotation * axis_2.into_inner()),
+                _ => turning(frame.rotation * axis_1.cross(axis_2), child_origin),
+            },
+            JointKind::Free => {
+                let mut e = Vector3::zeros();
+                e[local % 3] = 1.0;
+                if local < 3 {
+                    (Vector3::zeros(), e)
+                } else {
+                    turning(e, child_origin)
+                }
+            }
+        }
+    }
+
+    /// How coordinate `j`'s field at the fixed world point `p` changes with coordinate `k`
+    /// (per unit of `k`, linear part). When `k` moves joint `j`'s frame (k above j), the field
+    /// is carried rigidly by `k`'s motion and changes by the bracket
+    /// `ω_k × S_j(p) − ω_j × S_k(p)`; within one free or planar joint, the rotation's centre
+    /// (the child origin) moves with the joint's own translations, giving `−ω_j × S_k`.
+    /// Otherwise it does not change.
+    pub fn field_rate(
+        &self,
+        tree: &MultibodyTree,
+        k: usize,
+        j: usize,
+        p: &Point3<f64>,
+    ) -> Vector3<f64> {
+        if !tree.field_depends(k, j) {
+            return Vector3::zeros();
+        }
+        let (omega_k, field_k) = self.coordinate_field(tree, k, p);
+        let (omega_j, field_j) = self.coordinate_field(tree, j, p);
+        omega_k.cross(&field_j) - omega_j.cross(&field_k)
     }
 
     /// Writes into `out` (3 × n_v, resized if needed) the Jacobian `∂p/∂v` of the world point
@@ -214,4 +277,10 @@ impl KinematicsCache {
             link = joint.parent;
         }
     }
+}
+
+/// The joint owning velocity coordinate `k`.
+fn owner(tree: &MultibodyTree, k: usize) -> Option<(usize, &super::tree::Joint)> {
+    let j = tree.joint_of_coordinate(k)?;
+    Some((j, &tree.joints()[j]))
 }

@@ -68,6 +68,8 @@ pub struct Joint {
 pub struct MultibodyTree {
     links: Vec<Link>,
     joints: Vec<Joint>,
+    /// The joint owning each velocity coordinate.
+    coordinate_joint: Vec<JointId>,
     nq: usize,
     nv: usize,
 }
@@ -88,6 +90,7 @@ impl MultibodyTree {
                 inertia: Inertia::zero(),
             }],
             joints: Vec::new(),
+            coordinate_joint: Vec::new(),
             nq: 0,
             nv: 0,
         }
@@ -164,6 +167,7 @@ impl MultibodyTree {
         });
         self.nq += self.joints[joint_id].kind.nq();
         self.nv += self.joints[joint_id].kind.nv();
+        self.coordinate_joint.resize(self.nv, joint_id);
         self.links.push(Link {
             parent_joint: Some(joint_id),
             ..child
@@ -278,5 +282,41 @@ impl MultibodyTree {
             link = joint.parent;
         }
         false
+    }
+
+    /// The joint owning velocity coordinate `v`, if `v < n_v`.
+    pub fn joint_of_coordinate(&self, v: usize) -> Option<JointId> {
+        self.coordinate_joint.get(v).copied()
+    }
+
+    /// Appends to `out` every velocity coordinate that moves `link` (those of the joints on
+    /// its chain from the world).
+    pub fn coordinates_moving_link(&self, mut link: LinkId, out: &mut Vec<usize>) {
+        while let Some(j) = self.links[link].parent_joint {
+            let joint = &self.joints[j];
+            out.extend(joint.v_start..joint.v_start + joint.kind.nv());
+            link = joint.parent;
+        }
+    }
+
+    /// Whether coordinate `j`'s velocity field depends on coordinate `k` (see
+    /// `KinematicsCache::field_rate`): `k` moves the frame of `j`'s joint, or both belong to
+    /// one free or planar joint with `k` a translation and `j` the rotation.
+    pub fn field_depends(&self, k: usize, j: usize) -> bool {
+        let (Some(joint_k), Some(joint_j)) =
+            (self.joint_of_coordinate(k), self.joint_of_coordinate(j))
+        else {
+            return false;
+        };
+        if joint_k == joint_j {
+            let joint = &self.joints[joint_k];
+            let (local_k, local_j) = (k - joint.v_start, j - joint.v_start);
+            return match joint.kind {
+                super::JointKind::Free => local_k < 3 && local_j >= 3,
+                super::JointKind::Planar { .. } => local_k < 2 && local_j == 2,
+                _ => false,
+            };
+        }
+        self.coordinate_moves_link(k, self.joints[joint_j].parent)
     }
 }
