@@ -118,17 +118,39 @@ pub enum Side {
     Backward,
 }
 
-fn difference(f_plus: &[f64], f_0: &[f64], f_minus: &[f64], step: f64, side: Side) -> Vec<f64> {
-    f_plus
-        .iter()
-        .zip(f_0)
-        .zip(f_minus)
-        .map(|((p, z), m)| match side {
-            Side::Central => (p - m) / (2.0 * step),
-            Side::Forward => (p - z) / step,
-            Side::Backward => (z - m) / step,
-        })
-        .collect()
+/// A Jacobian (`rows` × `columns`) by differences: `shifted(column, delta)` is the change of
+/// the output when the input moves by `delta` along `column` (`None` for a reduced-accuracy
+/// solve, which makes the difference retry with another step).
+fn jacobian_by_differences(
+    rows: usize,
+    columns: usize,
+    step_size: f64,
+    side: Side,
+    shifted: impl Fn(usize, f64) -> Option<Vec<f64>>,
+) -> DMatrix<f64> {
+    let mut jacobian = DMatrix::zeros(rows, columns);
+    for column in 0..columns {
+        let values = with_accurate_solves(step_size, |size| {
+            let (plus, minus) = match side {
+                Side::Central => (shifted(column, size)?, shifted(column, -size)?),
+                Side::Forward => (shifted(column, size)?, vec![0.0; rows]),
+                Side::Backward => (vec![0.0; rows], shifted(column, -size)?),
+            };
+            let width = if side == Side::Central {
+                2.0 * size
+            } else {
+                size
+            };
+            Some(
+                plus.iter()
+                    .zip(&minus)
+                    .map(|(p, m)| (p - m) / width)
+                    .collect::<Vec<f64>>(),
+            )
+        });
+        jacobian.column_mut(column).copy_from_slice(&values);
+    }
+    jacobian
 }
 
 /// B_v by finite differences of the whole step (tangent coordinates of q⁺).
@@ -141,26 +163,11 @@ pub fn fd_b_v(
 ) -> DMatrix<f64> {
     let q_next = step(system, q, u).q_next;
     let n_v = system.scene().tree.nv();
-    let mut b = DMatrix::zeros(n_v, u.len());
-    for j in 0..u.len() {
-        let column = with_accurate_solves(step_size, |size| {
-            let shifted = |sign: f64| {
-                let mut u_s = u.to_vec();
-                u_s[j] += sign * size;
-                reference_step(system, q, &u_s)
-                    .map(|next| tangent_difference(system, &next, &q_next))
-            };
-            Some(difference(
-                &shifted(1.0)?,
-                &vec![0.0; n_v],
-                &shifted(-1.0)?,
-                size,
-                side,
-            ))
-        });
-        b.column_mut(j).copy_from_slice(&column);
-    }
-    b
+    jacobian_by_differences(n_v, u.len(), step_size, side, |j, delta| {
+        let mut u_s = u.to_vec();
+        u_s[j] += delta;
+        reference_step(system, q, &u_s).map(|next| tangent_difference(system, &next, &q_next))
+    })
 }
 
 /// A_v by finite differences of the whole step along q ⊕ ±s e_k.
@@ -174,79 +181,40 @@ pub fn fd_a_v(
     let tree = &system.scene().tree;
     let q_next = step(system, q, u).q_next;
     let n_v = tree.nv();
-    let mut a = DMatrix::zeros(n_v, n_v);
-    for k in 0..n_v {
-        let column = with_accurate_solves(step_size, |size| {
-            let shifted = |sign: f64| {
-                let mut q_s = q.to_vec();
-                let mut dv = vec![0.0; n_v];
-                dv[k] = sign * size;
-                tree.integrate(&mut q_s, &dv).expect("lengths");
-                reference_step(system, &q_s, u)
-                    .map(|next| tangent_difference(system, &next, &q_next))
-            };
-            Some(difference(
-                &shifted(1.0)?,
-                &vec![0.0; n_v],
-                &shifted(-1.0)?,
-                size,
-                side,
-            ))
-        });
-        a.column_mut(k).copy_from_slice(&column);
-    }
-    a
+    jacobian_by_differences(n_v, n_v, step_size, side, |k, delta| {
+        let mut q_s = q.to_vec();
+        let mut dv = vec![0.0; n_v];
+        dv[k] = delta;
+        tree.integrate(&mut q_s, &dv).expect("lengths");
+        reference_step(system, &q_s, u).map(|next| tangent_difference(system, &next, &q_next))
+    })
+}
+
+/// The change of q⁺'s coordinates between two steps.
+fn coordinate_difference(next: &[f64], nominal: &[f64]) -> Vec<f64> {
+    next.iter().zip(nominal).map(|(a, b)| a - b).collect()
 }
 
 /// A_q by central differences in q's coordinates (quaternions renormalised after the shift).
 pub fn fd_a_q(system: &QuasiDynamicSystem, q: &[f64], u: &[f64], step_size: f64) -> DMatrix<f64> {
+    let q_next = step(system, q, u).q_next;
     let n_q = q.len();
-    let mut a = DMatrix::zeros(n_q, n_q);
-    for k in 0..n_q {
-        let column = with_accurate_solves(step_size, |size| {
-            let shifted = |sign: f64| {
-                let mut q_s = q.to_vec();
-                q_s[k] += sign * size;
-                normalise(system, &mut q_s);
-                reference_step(system, &q_s, u)
-            };
-            let zeros = vec![0.0; n_q];
-            Some(difference(
-                &shifted(1.0)?,
-                &zeros,
-                &shifted(-1.0)?,
-                size,
-                Side::Central,
-            ))
-        });
-        a.column_mut(k).copy_from_slice(&column);
-    }
-    a
+    jacobian_by_differences(n_q, n_q, step_size, Side::Central, |k, delta| {
+        let mut q_s = q.to_vec();
+        q_s[k] += delta;
+        normalise(system, &mut q_s);
+        reference_step(system, &q_s, u).map(|next| coordinate_difference(&next, &q_next))
+    })
 }
 
 /// B_q by central differences in u.
 pub fn fd_b_q(system: &QuasiDynamicSystem, q: &[f64], u: &[f64], step_size: f64) -> DMatrix<f64> {
-    let n_q = q.len();
-    let mut b = DMatrix::zeros(n_q, u.len());
-    for j in 0..u.len() {
-        let column = with_accurate_solves(step_size, |size| {
-            let shifted = |sign: f64| {
-                let mut u_s = u.to_vec();
-                u_s[j] += sign * size;
-                reference_step(system, q, &u_s)
-            };
-            let zeros = vec![0.0; n_q];
-            Some(difference(
-                &shifted(1.0)?,
-                &zeros,
-                &shifted(-1.0)?,
-                size,
-                Side::Central,
-            ))
-        });
-        b.column_mut(j).copy_from_slice(&column);
-    }
-    b
+    let q_next = step(system, q, u).q_next;
+    jacobian_by_differences(q.len(), u.len(), step_size, Side::Central, |j, delta| {
+        let mut u_s = u.to_vec();
+        u_s[j] += delta;
+        reference_step(system, q, &u_s).map(|next| coordinate_difference(&next, &q_next))
+    })
 }
 
 /// ‖a − b‖_F / max(‖b‖_F, floor).
