@@ -23,16 +23,19 @@ fn scene_pushing(name: &str) -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
     (system, q, u)
 }
 
+/// Every forward mode, with its label in the benchmark ids.
+const FORWARD_MODES: [(&str, ForwardMode); 4] = [
+    ("socp", ForwardMode::Socp),
+    ("qp", ForwardMode::Qp),
+    ("log_barrier_cone", ForwardMode::LogBarrierCone),
+    ("log_barrier_pyramid", ForwardMode::LogBarrierPyramid),
+];
+
 fn bench_steps(c: &mut Criterion) {
     let mut group = c.benchmark_group("step");
     for name in qd_scenes::names() {
         let (mut system, q, u) = scene_pushing(name);
-        for (label, mode) in [
-            ("socp", ForwardMode::Socp),
-            ("qp", ForwardMode::Qp),
-            ("log_barrier_cone", ForwardMode::LogBarrierCone),
-            ("log_barrier_pyramid", ForwardMode::LogBarrierPyramid),
-        ] {
+        for (label, mode) in FORWARD_MODES {
             system.parameters_mut().forward_mode = mode;
             let mut workspace = StepWorkspace::default();
             system
@@ -54,12 +57,7 @@ fn bench_step_gradients(c: &mut Criterion) {
     let mut group = c.benchmark_group("step_gradients");
     for name in qd_scenes::names() {
         let (mut system, q, u) = scene_pushing(name);
-        for (label, mode) in [
-            ("socp", ForwardMode::Socp),
-            ("qp", ForwardMode::Qp),
-            ("log_barrier_cone", ForwardMode::LogBarrierCone),
-            ("log_barrier_pyramid", ForwardMode::LogBarrierPyramid),
-        ] {
+        for (label, mode) in FORWARD_MODES {
             for (gradient_label, gradient) in [("b", GradientMode::B), ("ab", GradientMode::Ab)] {
                 system.parameters_mut().forward_mode = mode;
                 system.parameters_mut().gradient_mode = gradient;

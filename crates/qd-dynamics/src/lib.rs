@@ -18,7 +18,7 @@
 //! let mut workspace = StepWorkspace::default();
 //! let q = system.scene().default_q.clone();
 //! // Command the fingers to hold their current joint angles.
-//! let u: Vec<f64> = system.scene().split.actuated.iter().map(|&i| q[i]).collect();
+//! let u = system.scene().actuated_positions(&q);
 //! let result = system.step(&mut workspace, &q, &u)?;
 //! assert_eq!(result.q_next.len(), q.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

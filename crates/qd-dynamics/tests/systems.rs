@@ -6,22 +6,12 @@ use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
 use qd_geometry::ContactQuery;
 use qd_geometry::scene::ForwardMode;
 
-fn held(system: &QuasiDynamicSystem, q: &[f64]) -> Vec<f64> {
-    system
-        .scene()
-        .split
-        .actuated
-        .iter()
-        .map(|&i| q[i])
-        .collect()
-}
-
 /// Position drift (m) of the first object over `steps` steps of holding u = q_a.
 fn drift_while_holding(name: &str, mode: ForwardMode, steps: usize) -> f64 {
     let mut system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("scene"));
     system.parameters_mut().forward_mode = mode;
     let q0 = system.scene().default_q.clone();
-    let u = held(&system, &q0);
+    let u = system.scene().actuated_positions(&q0);
     let rollout = system
         .rollout(&mut StepWorkspace::default(), &q0, &vec![u; steps])
         .expect("rollout");
@@ -78,7 +68,7 @@ fn swinging_one_allegro_finger_against_the_sphere_moves_it_the_way_the_finger_mo
                 q[i] = open[k];
             }
         }
-        let hold = held(&system, &q);
+        let hold = system.scene().actuated_positions(&q);
         let mut query = ContactQuery::new();
         let contacts = query.contacts(scene, &q, None).expect("contacts").to_vec();
         let contact = contacts

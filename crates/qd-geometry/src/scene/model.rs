@@ -123,4 +123,10 @@ impl Scene {
     pub fn na(&self) -> usize {
         self.split.actuated.len()
     }
+
+    /// The actuated coordinates of `q`, in input order: the command u that holds the robots
+    /// where they are.
+    pub fn actuated_positions(&self, q: &[f64]) -> Vec<f64> {
+        self.split.actuated.iter().map(|&i| q[i]).collect()
+    }
 }
