@@ -4,6 +4,7 @@
 //! this reads them back, so the figures in `docs/benchmarks.md` are exactly what criterion
 //! measured. Each row carries the target stated in the issues and whether it is met.
 
+use crate::machine::Machine;
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ const BENCHES: &[(&str, &str)] = &[
     ("qd-geometry", "signed_distance"),
     ("qd-scenes", "contact_query"),
     ("qd-dynamics", "step"),
+    ("qd-smoothing", "bundled"),
 ];
 
 struct Row {
@@ -24,32 +26,67 @@ struct Row {
 }
 
 /// Targets from the issues: analytic pairs under 100 ns, no pair over 5 µs (issue 2); the
-/// barrier-cone step of planar-hand under 15 µs and of allegro-sphere under 60 µs (issue 4).
+/// barrier-cone step of planar-hand under 15 µs and of allegro-sphere under 60 µs (issue 4);
+/// planar-hand bundled B (100 samples) under 1 ms on all cores (issue 6).
 fn target_ns(group: &str, id: &str) -> Option<f64> {
     match (group, id) {
         ("signed_distance", id) if id.ends_with(".analytic") => Some(100.0),
         ("signed_distance", _) => Some(5_000.0),
         ("step", "planar-hand.log_barrier_cone") => Some(15_000.0),
         ("step", "allegro-sphere.log_barrier_cone") => Some(60_000.0),
+        // Issue 6: planar-hand bundled B, 100 samples, on all (2) cores, under 1 ms.
+        ("bundled_b", id)
+            if id.starts_with("planar-hand.") && id.ends_with("first_order.threads_all") =>
+        {
+            Some(1_000_000.0)
+        }
         _ => None,
     }
 }
 
 /// Targets on the cost of derivatives relative to the plain step (issue 5): B adds at most
 /// 30 %, AB at most 100 % to a barrier step.
-fn gradient_ratio_target(mode: &str, gradient: &str) -> Option<f64> {
+fn gradient_ratio_target(mode: &str, gradient: &str) -> Option<Bound> {
     match (mode.starts_with("log_barrier"), gradient) {
-        (true, "b") => Some(1.3),
-        (true, "ab") => Some(2.0),
+        (true, "b") => Some(Bound::AtMost(1.3)),
+        (true, "ab") => Some(Bound::AtMost(2.0)),
         _ => None,
     }
 }
 
-/// A ratio measured in the same run, with its target (an upper bound) if it has one.
+/// Issue 6: bundled B (first order) on 2 cores at least 1.8× faster than on one (planar-hand).
+fn scaling_target(id: &str) -> Option<Bound> {
+    (id.starts_with("planar-hand.") && id.ends_with(".first_order")).then_some(Bound::AtLeast(1.8))
+}
+
+/// A ratio measured in the same run, with its target if it has one.
 struct Ratio {
     name: String,
     value: f64,
-    target: Option<f64>,
+    target: Option<Bound>,
+}
+
+/// A target on a ratio.
+#[derive(Clone, Copy)]
+enum Bound {
+    AtMost(f64),
+    AtLeast(f64),
+}
+
+impl Bound {
+    fn met(self, value: f64) -> bool {
+        match self {
+            Bound::AtMost(t) => value <= t,
+            Bound::AtLeast(t) => value >= t,
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            Bound::AtMost(t) => format!("≤ {t:.2}"),
+            Bound::AtLeast(t) => format!("≥ {t:.2}"),
+        }
+    }
 }
 
 /// Ratios measured in the same run: each scene's barrier steps over its Clarabel SOCP step,
@@ -90,6 +127,34 @@ fn ratios(rows: &[Row]) -> Vec<Ratio> {
                 ),
                 value: row.median_ns / plain,
                 target: gradient_ratio_target(mode, gradient),
+            });
+        }
+    }
+    // Randomized smoothing: thread scaling, and its cost against analytic smoothing (one
+    // barrier step with B) on the same scene.
+    for row in rows
+        .iter()
+        .filter(|r| r.group == "bundled_b" && r.id.ends_with(".threads_all"))
+    {
+        let stem = row.id.trim_end_matches(".threads_all");
+        if let Some(single) = median_in("bundled_b", &format!("{stem}.threads_1")) {
+            out.push(Ratio {
+                name: format!("{stem}: 1 thread / all threads (scaling)"),
+                value: single / row.median_ns,
+                target: scaling_target(stem),
+            });
+        }
+        if let Some((scene, _)) = stem.split_once('.')
+            && stem.ends_with("log_barrier_cone.first_order")
+            && let Some(analytic) =
+                median_in("step_gradients", &format!("{scene}.log_barrier_cone.b"))
+        {
+            out.push(Ratio {
+                name: format!(
+                    "{scene}: analytic B (one barrier step) / bundled B (100 samples, all threads)"
+                ),
+                value: analytic / row.median_ns,
+                target: None,
             });
         }
     }
@@ -203,49 +268,6 @@ fn find_benchmark_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()
     Ok(())
 }
 
-struct Machine {
-    cpu: String,
-    cores: usize,
-    date: String,
-    revision: String,
-}
-
-impl Machine {
-    fn read(root: &Path) -> Self {
-        let cpu = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("model name"))
-                    .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown".into());
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
-        let run = |cmd: &str, args: &[&str]| {
-            Command::new(cmd)
-                .args(args)
-                .current_dir(root)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-                .unwrap_or_else(|| "unknown".into())
-        };
-        let mut revision = run("git", &["rev-parse", "--short", "HEAD"]);
-        if !run("git", &["status", "--porcelain"]).is_empty() {
-            revision.push_str(" (with uncommitted changes)");
-        }
-        Machine {
-            cpu,
-            cores,
-            date: run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-            revision,
-        }
-    }
-}
-
 fn format_ns(ns: f64) -> String {
     if ns >= 1e6 {
         format!("{:.2} ms", ns / 1e6)
@@ -296,10 +318,7 @@ fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String 
         );
         for ratio in ratios {
             let (target, met) = match ratio.target {
-                Some(t) => (
-                    format!("≤ {t:.2}"),
-                    if ratio.value <= t { "yes" } else { "**no**" },
-                ),
+                Some(t) => (t.label(), if t.met(ratio.value) { "yes" } else { "**no**" }),
                 None => ("—".into(), "—"),
             };
             let _ = writeln!(
@@ -317,8 +336,8 @@ fn render_json(rows: &[Row], machine: &Machine, invocation: &str) -> anyhow::Res
         .into_iter()
         .map(|r| {
             serde_json::json!({
-                "name": r.name, "value": r.value, "target": r.target,
-                "met": r.target.map(|t| r.value <= t),
+                "name": r.name, "value": r.value, "target": r.target.map(Bound::label),
+                "met": r.target.map(|t| t.met(r.value)),
             })
         })
         .collect();

@@ -3,9 +3,13 @@
 //! - `cargo xtask check-layers`: fails when a crate depends on a crate of a higher layer.
 //! - `cargo xtask bench [--quick] [--filter NAME]`: runs the criterion benchmarks and writes
 //!   `docs/benchmarks.md` and `docs/benchmarks.json`.
+//! - `cargo xtask equivalence [--quick]`: the smoothing-equivalence suite; prints its tables,
+//!   writes `docs/equivalence.md`, fails when an identity does not hold.
 
 mod bench;
+mod equivalence;
 mod layers;
+mod machine;
 
 use anyhow::bail;
 
@@ -14,7 +18,10 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("check-layers") => layers::check(),
         Some("bench") => bench::run(&args[1..]),
-        _ => bail!("usage: cargo xtask <check-layers | bench [--quick] [--filter NAME]>"),
+        Some("equivalence") => equivalence::run(&args[1..]),
+        _ => bail!(
+            "usage: cargo xtask <check-layers | bench [--quick] [--filter NAME] | equivalence [--quick]>"
+        ),
     }
 }
 

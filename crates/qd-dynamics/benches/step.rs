@@ -13,13 +13,7 @@ use std::hint::black_box;
 fn scene_pushing(name: &str) -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
     let system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"));
     let q = system.scene().default_q.clone();
-    let u: Vec<f64> = system
-        .scene()
-        .split
-        .actuated
-        .iter()
-        .map(|&i| q[i] + if q[i] < 0.0 { -0.1 } else { 0.1 })
-        .collect();
+    let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     (system, q, u)
 }
 

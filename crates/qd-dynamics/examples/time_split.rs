@@ -30,7 +30,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut iterations = 0;
     for _ in 0..n {
-        iterations = solve(&problem, BarrierForm::Cone, scene.parameters.kappa, false)?.iterations;
+        iterations = solve(
+            &problem,
+            BarrierForm::Cone,
+            scene.parameters.kappa,
+            false,
+            None,
+        )?
+        .iterations;
     }
     let solving = start.elapsed().as_secs_f64() / n as f64;
     println!(

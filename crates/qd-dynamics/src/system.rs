@@ -6,6 +6,7 @@ use crate::problem::{StepProblem, assemble};
 use crate::solver::barrier::{self, BarrierForm};
 use crate::solver::conic::{self, ConicForm};
 use crate::solver::{Solution, SolveStatus};
+use nalgebra::DVector;
 use qd_geometry::ContactQuery;
 use qd_geometry::kinematics::JointKind;
 use qd_geometry::scene::{ForwardMode, GradientMode, Scene};
@@ -101,6 +102,7 @@ impl QuasiDynamicSystem {
     }
 
     /// Mutable parameters (h, κ, forward mode, ...), e.g. to compare modes on one scene.
+    /// `plane_normal` is read when the scene is built; change `Scene::plane_normal` for that.
     pub fn parameters_mut(&mut self) -> &mut qd_geometry::scene::ParametersSpec {
         &mut self.scene.parameters
     }
@@ -110,7 +112,12 @@ impl QuasiDynamicSystem {
         self.scene.na()
     }
 
-    fn check_inputs(&self, q: &[f64], u: &[f64]) -> Result<(), DynamicsError> {
+    /// Checks q and u as [`QuasiDynamicSystem::step`] does: lengths, finite entries, unit
+    /// quaternions.
+    ///
+    /// # Errors
+    /// The first problem found, naming the vector and index.
+    pub fn check_inputs(&self, q: &[f64], u: &[f64]) -> Result<(), DynamicsError> {
         self.scene.tree.check_lengths(q, None)?;
         if u.len() != self.na() {
             return Err(DynamicsError::InputLength {
@@ -147,6 +154,23 @@ impl QuasiDynamicSystem {
         q: &[f64],
         u: &[f64],
     ) -> Result<StepResult, DynamicsError> {
+        self.step_from(workspace, q, u, None)
+    }
+
+    /// [`QuasiDynamicSystem::step`] with a guess of the displacement δv (n_v) — typically the
+    /// step of a nearby (q, u). The barrier forms start Newton's method there when it is
+    /// strictly feasible (and otherwise ignore it); the conic forms ignore it. The minimiser
+    /// is the same; only the iterations to reach it change.
+    ///
+    /// # Errors
+    /// As [`QuasiDynamicSystem::step`]; a guess of the wrong length or with NaN/inf.
+    pub fn step_from(
+        &self,
+        workspace: &mut StepWorkspace,
+        q: &[f64],
+        u: &[f64],
+        guess: Option<&[f64]>,
+    ) -> Result<StepResult, DynamicsError> {
         let _span =
             tracing::debug_span!("step", mode = ?self.scene.parameters.forward_mode).entered();
         self.check_inputs(q, u)?;
@@ -160,17 +184,43 @@ impl QuasiDynamicSystem {
         let p = &self.scene.parameters;
         let problem = &workspace.problem;
         let with_gradients = p.gradient_mode != GradientMode::None;
+        let start = match guess {
+            Some(dv) => {
+                if dv.len() != self.scene.tree.nv() {
+                    return Err(DynamicsError::InputLength {
+                        expected: self.scene.tree.nv(),
+                        got: dv.len(),
+                    });
+                }
+                if let Some(index) = dv.iter().position(|v| !v.is_finite()) {
+                    return Err(DynamicsError::NonFinite {
+                        what: "guess",
+                        index,
+                    });
+                }
+                Some(DVector::from_iterator(
+                    problem.var_to_v.len(),
+                    problem.var_to_v.iter().map(|&v| dv[v]),
+                ))
+            }
+            None => None,
+        };
         let solution: Solution = match p.forward_mode {
             ForwardMode::Socp => conic::solve(problem, ConicForm::Socp)?,
             ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd })?,
-            ForwardMode::LogBarrierCone => {
-                barrier::solve(problem, BarrierForm::Cone, p.kappa, with_gradients)?
-            }
+            ForwardMode::LogBarrierCone => barrier::solve(
+                problem,
+                BarrierForm::Cone,
+                p.kappa,
+                with_gradients,
+                start.as_ref(),
+            )?,
             ForwardMode::LogBarrierPyramid => barrier::solve(
                 problem,
                 BarrierForm::Pyramid { nd: p.nd },
                 p.kappa,
                 with_gradients,
+                start.as_ref(),
             )?,
         };
         if let Some(index) = solution.x.iter().position(|v| !v.is_finite()) {

@@ -264,3 +264,32 @@ fn wrong_lengths_and_nan_are_errors() {
     let mut q = tree.neutral_configuration();
     assert!(tree.integrate(&mut q, &[0.0; 5]).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// `difference` inverts `integrate`: `q ⊕ (q ⊖ q') = q'` for any two configurations, and
+    /// `q ⊖ (q ⊕ dv) = dv` when the rotation part of dv is below π.
+    #[test]
+    fn difference_inverts_integrate(
+        tree in arb_tree(),
+        start in prop::collection::vec(-1.5..1.5f64, 40),
+        step in prop::collection::vec(-1.0..1.0f64, 40),
+    ) {
+        let mut q = tree.neutral_configuration();
+        tree.integrate(&mut q, &start[..tree.nv()]).unwrap();
+        let dv = &step[..tree.nv()];
+        let mut q_to = q.clone();
+        tree.integrate(&mut q_to, dv).unwrap();
+        // Rotation parts of dv are at most √3 < π, so the logarithm gives dv back.
+        let back = tree.difference(&q, &q_to).unwrap();
+        for (k, (b, d)) in back.iter().zip(dv).enumerate() {
+            prop_assert!((b - d).abs() < 1e-9, "coordinate {k}: {b} vs {d}");
+        }
+        let mut again = q.clone();
+        tree.integrate(&mut again, &back).unwrap();
+        for (a, t) in again.iter().zip(&q_to) {
+            prop_assert!((a - t).abs() < 1e-12);
+        }
+    }
+}

@@ -22,3 +22,16 @@ pub fn point_pusher_3d(start: [f64; 3], radius: f64) -> String {
     }
     text
 }
+
+/// The command the benchmarks step with: every actuated joint `amount` (rad or m) past its
+/// value in `q`, away from zero. In the built-in scenes the default configurations sit just
+/// off contact and the joints close toward the object by growing in magnitude, so this
+/// presses the robots into their objects and the contacts are active.
+pub fn pressing_command(scene: &qd_geometry::scene::Scene, q: &[f64], amount: f64) -> Vec<f64> {
+    scene
+        .split
+        .actuated
+        .iter()
+        .map(|&i| q[i] + if q[i] < 0.0 { -amount } else { amount })
+        .collect()
+}

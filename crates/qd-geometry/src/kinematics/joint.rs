@@ -128,6 +128,34 @@ impl JointKind {
         }
     }
 
+    /// The displacement taking `q_from` to `q_to` (the inverse of [`JointKind::integrate`]):
+    /// `q_to = q_from ⊕ dv`. For a free joint the rotation part is the world-frame rotation
+    /// vector `log(R_to R_fromᵀ)` (angle in [0, π]); scalar coordinates subtract.
+    pub fn difference(&self, q_from: &[f64], q_to: &[f64], dv: &mut [f64]) {
+        match self {
+            JointKind::Free => {
+                for i in 0..3 {
+                    dv[i] = q_to[i] - q_from[i];
+                }
+                let quaternion = |q: &[f64]| {
+                    UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(
+                        q[3], q[4], q[5], q[6],
+                    ))
+                };
+                let relative = quaternion(q_to) * quaternion(q_from).inverse();
+                let omega = relative.scaled_axis();
+                dv[3] = omega.x;
+                dv[4] = omega.y;
+                dv[5] = omega.z;
+            }
+            _ => {
+                for ((d, to), from) in dv.iter_mut().zip(q_to).zip(q_from) {
+                    *d = to - from;
+                }
+            }
+        }
+    }
+
     /// Applies the displacement `dv` (length nv) to `q` in place: addition for scalar and planar
     /// coordinates; for a free joint `p ← p + δp`, `R ← exp([δω]) R` (world-frame increment),
     /// then the quaternion is renormalised (SPEC §1).

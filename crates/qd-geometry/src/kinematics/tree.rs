@@ -231,6 +231,27 @@ impl MultibodyTree {
         Ok(())
     }
 
+    /// `dv` with `q_to = q_from ⊕ dv` (n_v): the tangent-space difference of two
+    /// configurations, world-frame rotation vectors for free bodies (SPEC §1). Planners use it to
+    /// compare configurations with rotations.
+    ///
+    /// # Errors
+    /// Wrong lengths or non-finite entries.
+    pub fn difference(&self, q_from: &[f64], q_to: &[f64]) -> Result<Vec<f64>, GeometryError> {
+        self.check_lengths(q_from, None)?;
+        self.check_lengths(q_to, None)?;
+        let mut dv = vec![0.0; self.nv];
+        for joint in &self.joints {
+            let (nq, nv) = (joint.kind.nq(), joint.kind.nv());
+            joint.kind.difference(
+                &q_from[joint.q_start..joint.q_start + nq],
+                &q_to[joint.q_start..joint.q_start + nq],
+                &mut dv[joint.v_start..joint.v_start + nv],
+            );
+        }
+        Ok(dv)
+    }
+
     /// Checks lengths of q (and v) and that every entry of q is finite.
     pub fn check_lengths(&self, q: &[f64], v: Option<&[f64]>) -> Result<(), GeometryError> {
         if q.len() != self.nq {

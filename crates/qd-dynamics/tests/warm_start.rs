@@ -1,0 +1,78 @@
+//! `step_from`: a guess of δv changes where the barrier's Newton iterations start, never the
+//! step's result.
+
+use proptest::prelude::*;
+use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepWorkspace};
+use qd_geometry::scene::{ForwardMode, GradientMode};
+
+fn planar_hand(mode: ForwardMode) -> QuasiDynamicSystem {
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").unwrap());
+    system.parameters_mut().forward_mode = mode;
+    system.parameters_mut().gradient_mode = GradientMode::B;
+    system
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Starting from the step of a nearby command gives the same q⁺ and B, in fewer
+    /// iterations (both barrier forms, κ with and without continuation stages).
+    #[test]
+    fn a_nearby_guess_gives_the_same_step(
+        offsets in prop::collection::vec(-0.1..0.1f64, 4),
+        pyramid in any::<bool>(),
+        kappa in prop_oneof![Just(100.0), Just(1e4)],
+    ) {
+        let mode = if pyramid { ForwardMode::LogBarrierPyramid } else { ForwardMode::LogBarrierCone };
+        let mut system = planar_hand(mode);
+        system.parameters_mut().kappa = kappa;
+        let q = system.scene().default_q.clone();
+        let hold = system.scene().actuated_positions(&q);
+        let u: Vec<f64> = hold.iter().zip(&offsets).map(|(h, o)| h + o).collect();
+        let mut workspace = StepWorkspace::default();
+        let nominal = system.step(&mut workspace, &q, &hold).unwrap();
+        let cold = system.step(&mut workspace, &q, &u).unwrap();
+        let warm = system.step_from(&mut workspace, &q, &u, Some(&nominal.dv)).unwrap();
+        for (a, b) in cold.q_next.iter().zip(&warm.q_next) {
+            prop_assert!((a - b).abs() < 1e-9, "q⁺ {a} vs {b}");
+        }
+        let (bc, bw) = (cold.gradients.unwrap().b_v, warm.gradients.unwrap().b_v);
+        prop_assert!((&bc - &bw).norm() < 1e-7 * bc.norm().max(1.0));
+        prop_assert!(warm.report.iterations <= cold.report.iterations);
+    }
+}
+
+#[test]
+fn an_infeasible_guess_is_ignored_and_a_bad_one_refused() {
+    let system = planar_hand(ForwardMode::LogBarrierCone);
+    let q = system.scene().default_q.clone();
+    let u = system.scene().actuated_positions(&q);
+    let mut workspace = StepWorkspace::default();
+    let cold = system.step(&mut workspace, &q, &u).unwrap();
+    // The ball thrown 5 m sideways, into one finger or the other: outside the barrier's
+    // domain, so the usual start is used and the result is bit for bit the cold one.
+    let nv = system.scene().tree.nv();
+    let ball_y = system.scene().split.unactuated_v[0];
+    let mut guess = vec![0.0; nv];
+    for shift in [5.0, -5.0] {
+        guess[ball_y] = shift;
+        let warm = system
+            .step_from(&mut workspace, &q, &u, Some(&guess))
+            .unwrap();
+        assert_eq!(cold.q_next, warm.q_next, "guess {guess:?}");
+        assert_eq!(cold.report.iterations, warm.report.iterations);
+    }
+    assert!(matches!(
+        system.step_from(&mut workspace, &q, &u, Some(&guess[..2])),
+        Err(DynamicsError::InputLength { .. })
+    ));
+    let mut nan = guess.clone();
+    nan[3] = f64::NAN;
+    assert!(matches!(
+        system.step_from(&mut workspace, &q, &u, Some(&nan)),
+        Err(DynamicsError::NonFinite {
+            what: "guess",
+            index: 3
+        })
+    ));
+}

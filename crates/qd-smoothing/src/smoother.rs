@@ -1,0 +1,630 @@
+//! The smoother: linearisations of the step at one point or along a trajectory.
+
+use crate::SmoothingError;
+use crate::method::{Derivatives, Linearization, Order, Smoothing, SmoothingReport};
+use crate::monte_carlo::{self, Estimate};
+use crate::noise::{Gaussian, NoiseModel, sample_stream};
+use crate::tangent::TangentMaps;
+use nalgebra::DMatrix;
+use qd_dynamics::{QuasiDynamicSystem, SolveStatus, StepWorkspace};
+use qd_geometry::scene::{ForwardMode, GradientMode};
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+thread_local! {
+    /// One step workspace per thread, kept across calls: rayon's worker threads live as long
+    /// as their pool, so a batch does not pay for fresh buffers (a fresh workspace's first step
+    /// allocates everything). A step's result does not depend on what the workspace held
+    /// before, so which thread ran which sample still cannot change the numbers.
+    static WORKSPACE: RefCell<StepWorkspace> = RefCell::new(StepWorkspace::default());
+}
+
+/// Runs `f` with this thread's step workspace.
+fn with_workspace<T>(f: impl FnOnce(&mut StepWorkspace) -> T) -> T {
+    WORKSPACE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut workspace) => f(&mut workspace),
+        // Only reachable if a step re-entered the smoother on this thread; stay correct.
+        Err(_) => f(&mut StepWorkspace::default()),
+    })
+}
+
+/// The default minimum fraction of samples that must give a valid step.
+pub const DEFAULT_MIN_VALID_FRACTION: f64 = 0.5;
+
+/// Computes smoothed linearisations of a system's step (SPEC §4).
+///
+/// Randomized estimates spread their samples (and a trajectory's time steps) over rayon's
+/// current thread pool; run inside `ThreadPool::install` to choose the pool. The result does
+/// not depend on the number of threads.
+#[derive(Debug, Clone)]
+pub struct Smoother {
+    method: Smoothing,
+    derivatives: Derivatives,
+    min_valid_fraction: f64,
+    /// The step exact and analytic smoothing differentiate.
+    nominal: QuasiDynamicSystem,
+    /// The configured step, values only (zero order).
+    sampled_values: QuasiDynamicSystem,
+    /// The configured step with derivatives (first order).
+    sampled_gradients: QuasiDynamicSystem,
+    maps: TangentMaps,
+}
+
+/// One evaluated sample.
+struct Sample {
+    w_q: Vec<f64>,
+    w_u: Vec<f64>,
+    q_next: Vec<f64>,
+    b_v: Option<DMatrix<f64>>,
+    a_v: Option<DMatrix<f64>>,
+}
+
+/// Why a sample was dropped.
+enum Dropped {
+    FailedStep(String),
+    Unreliable(String),
+}
+
+fn gradient_mode(derivatives: Derivatives) -> GradientMode {
+    match derivatives {
+        Derivatives::B => GradientMode::B,
+        Derivatives::AB => GradientMode::Ab,
+    }
+}
+
+fn uses_pyramids(mode: ForwardMode) -> bool {
+    matches!(mode, ForwardMode::Qp | ForwardMode::LogBarrierPyramid)
+}
+
+fn positive_finite(name: &str, value: f64) -> Result<(), SmoothingError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(SmoothingError::InvalidParameter(format!(
+            "{name} must be finite and > 0, got {value}"
+        )))
+    }
+}
+
+impl Smoother {
+    /// A smoother of `system`'s step. The system is copied; its parameters (h, forward mode,
+    /// ...) are those of the copy at this moment.
+    ///
+    /// # Errors
+    /// Invalid parameters: κ or σ_u not finite and positive, σ_q negative, no samples, zero-order
+    /// A without σ_q > 0, or fewer zero-order samples than the fit needs.
+    pub fn new(
+        system: &QuasiDynamicSystem,
+        method: Smoothing,
+        derivatives: Derivatives,
+    ) -> Result<Self, SmoothingError> {
+        let configured = system.scene().parameters.forward_mode;
+        let mut nominal = system.clone();
+        let mut sampled_values = system.clone();
+        let mut sampled_gradients = system.clone();
+        sampled_values.parameters_mut().gradient_mode = GradientMode::None;
+        sampled_gradients.parameters_mut().gradient_mode = gradient_mode(derivatives);
+        nominal.parameters_mut().gradient_mode = gradient_mode(derivatives);
+        match method {
+            Smoothing::Exact => {
+                nominal.parameters_mut().forward_mode = if uses_pyramids(configured) {
+                    ForwardMode::Qp
+                } else {
+                    ForwardMode::Socp
+                };
+            }
+            Smoothing::Analytic { kappa } => {
+                positive_finite("κ", kappa)?;
+                let parameters = nominal.parameters_mut();
+                parameters.kappa = kappa;
+                parameters.forward_mode = if uses_pyramids(configured) {
+                    ForwardMode::LogBarrierPyramid
+                } else {
+                    ForwardMode::LogBarrierCone
+                };
+            }
+            Smoothing::RandomizedFirstOrder {
+                sigma_u,
+                sigma_q,
+                samples,
+                ..
+            }
+            | Smoothing::RandomizedZeroOrder {
+                sigma_u,
+                sigma_q,
+                samples,
+                ..
+            } => {
+                positive_finite("σ_u", sigma_u)?;
+                if !(sigma_q.is_finite() && sigma_q >= 0.0) {
+                    return Err(SmoothingError::InvalidParameter(format!(
+                        "σ_q must be finite and ≥ 0, got {sigma_q}"
+                    )));
+                }
+                let order = match method {
+                    Smoothing::RandomizedZeroOrder { .. } => Order::Zero,
+                    _ => Order::First,
+                };
+                let noise = Gaussian { sigma_u, sigma_q };
+                check_randomized(system, &noise, order, derivatives, samples)?;
+            }
+        }
+        Ok(Smoother {
+            method,
+            derivatives,
+            min_valid_fraction: DEFAULT_MIN_VALID_FRACTION,
+            nominal,
+            sampled_values,
+            sampled_gradients,
+            maps: TangentMaps::new(&system.scene().tree),
+        })
+    }
+
+    /// Sets the minimum fraction of samples that must give a valid step (default
+    /// [`DEFAULT_MIN_VALID_FRACTION`]); below it the estimate is an error.
+    ///
+    /// # Errors
+    /// A fraction outside (0, 1].
+    pub fn with_min_valid_fraction(mut self, fraction: f64) -> Result<Self, SmoothingError> {
+        if !(fraction > 0.0 && fraction <= 1.0) {
+            return Err(SmoothingError::InvalidParameter(format!(
+                "minimum valid fraction must be in (0, 1], got {fraction}"
+            )));
+        }
+        self.min_valid_fraction = fraction;
+        Ok(self)
+    }
+
+    /// The smoothing method.
+    pub fn method(&self) -> Smoothing {
+        self.method
+    }
+
+    /// The system whose step is sampled (randomized methods) — the one given to [`Smoother::new`].
+    pub fn system(&self) -> &QuasiDynamicSystem {
+        &self.sampled_values
+    }
+
+    /// The smoothed linearisation at (q, u): q is n_q, u is n_a.
+    ///
+    /// # Errors
+    /// Bad q or u (lengths, NaN/inf, unnormalised quaternions), a failed nominal step (exact and
+    /// analytic), or too few valid samples (randomized).
+    pub fn linearize(&self, q: &[f64], u: &[f64]) -> Result<Linearization, SmoothingError> {
+        let mut all = self.linearize_points(&[(q, u)])?;
+        Ok(all.remove(0))
+    }
+
+    /// Linearisations along a trajectory: one at each (x_t, u_t), t = 0..T−1, computed in one
+    /// batch. `states` holds T or T + 1 configurations (a rollout's states may be passed whole);
+    /// sample k of step t uses the stream (seed, t, k).
+    ///
+    /// # Errors
+    /// As [`Smoother::linearize`], naming the time step; mismatched lengths.
+    pub fn linearize_trajectory(
+        &self,
+        states: &[Vec<f64>],
+        inputs: &[Vec<f64>],
+    ) -> Result<Vec<Linearization>, SmoothingError> {
+        if states.len() != inputs.len() && states.len() != inputs.len() + 1 {
+            return Err(SmoothingError::TrajectoryLength {
+                states: states.len(),
+                inputs: inputs.len(),
+            });
+        }
+        let points: Vec<(&[f64], &[f64])> = states
+            .iter()
+            .zip(inputs)
+            .map(|(q, u)| (q.as_slice(), u.as_slice()))
+            .collect();
+        self.linearize_points(&points)
+    }
+
+    /// A randomized linearisation at (q, u) with any noise model (e.g. the barrier-equivalent
+    /// noise of the equivalence suite), using this smoother's system, derivatives and minimum
+    /// valid fraction.
+    ///
+    /// # Errors
+    /// As [`Smoother::linearize`]; zero-order A from noise that does not perturb q.
+    pub fn linearize_with_noise<N: NoiseModel>(
+        &self,
+        noise: &N,
+        order: Order,
+        samples: usize,
+        seed: u64,
+        q: &[f64],
+        u: &[f64],
+    ) -> Result<Linearization, SmoothingError> {
+        check_randomized(
+            &self.sampled_values,
+            noise,
+            order,
+            self.derivatives,
+            samples,
+        )?;
+        let mut all = self.randomized(noise, order, samples, seed, &[(q, u)])?;
+        Ok(all.remove(0))
+    }
+
+    fn linearize_points(
+        &self,
+        points: &[(&[f64], &[f64])],
+    ) -> Result<Vec<Linearization>, SmoothingError> {
+        let _span = tracing::debug_span!("smoothing", method = ?self.method, steps = points.len())
+            .entered();
+        match self.method {
+            Smoothing::Exact | Smoothing::Analytic { .. } => self.differentiate(points),
+            Smoothing::RandomizedFirstOrder {
+                sigma_u,
+                sigma_q,
+                samples,
+                seed,
+            }
+            | Smoothing::RandomizedZeroOrder {
+                sigma_u,
+                sigma_q,
+                samples,
+                seed,
+            } => {
+                let order = if matches!(self.method, Smoothing::RandomizedZeroOrder { .. }) {
+                    Order::Zero
+                } else {
+                    Order::First
+                };
+                self.randomized(&Gaussian { sigma_u, sigma_q }, order, samples, seed, points)
+            }
+        }
+    }
+
+    fn check_points(&self, points: &[(&[f64], &[f64])]) -> Result<(), SmoothingError> {
+        for (t, (q, u)) in points.iter().enumerate() {
+            self.nominal
+                .check_inputs(q, u)
+                .map_err(|error| SmoothingError::Dynamics { t, error })?;
+        }
+        Ok(())
+    }
+
+    /// Exact and analytic smoothing: the nominal step's own derivatives, one step per point.
+    fn differentiate(
+        &self,
+        points: &[(&[f64], &[f64])],
+    ) -> Result<Vec<Linearization>, SmoothingError> {
+        self.check_points(points)?;
+        let with_a = self.derivatives == Derivatives::AB;
+        points
+            .par_iter()
+            .enumerate()
+            .map(|(t, (q, u))| {
+                let result = with_workspace(|workspace| self.nominal.step(workspace, q, u))
+                    .map_err(|error| SmoothingError::Dynamics { t, error })?;
+                let gradients = result.gradients.ok_or_else(|| {
+                    SmoothingError::InvalidParameter("the step returned no derivatives".into())
+                })?;
+                Ok(Linearization {
+                    c: result.q_next,
+                    b: gradients.b_v,
+                    a: if with_a { gradients.a_v } else { None },
+                    report: SmoothingReport {
+                        samples: 1,
+                        valid: 1,
+                        sensitivity: Some(gradients.report),
+                        ..SmoothingReport::default()
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn randomized<N: NoiseModel>(
+        &self,
+        noise: &N,
+        order: Order,
+        samples: usize,
+        seed: u64,
+        points: &[(&[f64], &[f64])],
+    ) -> Result<Vec<Linearization>, SmoothingError> {
+        self.check_points(points)?;
+        let evaluator = match order {
+            Order::First => &self.sampled_gradients,
+            Order::Zero => &self.sampled_values,
+        };
+        let tree = &evaluator.scene().tree;
+        let (n_v, n_a) = (tree.nv(), evaluator.na());
+        let perturbs_q = noise.perturbs_q();
+        let guesses = self.nominal_displacements(points);
+        let results: Vec<Result<Sample, Dropped>> = (0..points.len() * samples)
+            .into_par_iter()
+            .map(|index| {
+                let (t, k) = (index / samples, index % samples);
+                let (q, u) = points[t];
+                let mut rng = sample_stream(seed, t as u64, k as u64);
+                let mut w_q = vec![0.0; n_v];
+                let mut w_u = vec![0.0; n_a];
+                noise.draw(&mut rng, &mut w_q, &mut w_u);
+                let mut q_k = q.to_vec();
+                if perturbs_q {
+                    tree.integrate(&mut q_k, &w_q)
+                        .map_err(|e| Dropped::FailedStep(format!("sample {k}: {e}")))?;
+                }
+                let u_k: Vec<f64> = u.iter().zip(&w_u).map(|(a, b)| a + b).collect();
+                let result = with_workspace(|workspace| {
+                    evaluator.step_from(workspace, &q_k, &u_k, guesses[t].as_deref())
+                })
+                .map_err(|e| Dropped::FailedStep(format!("sample {k}: {e}")))?;
+                if result.report.status != SolveStatus::Solved {
+                    return Err(Dropped::FailedStep(format!(
+                        "sample {k}: solver stopped with {:?}",
+                        result.report.status
+                    )));
+                }
+                let (b_v, a_v) = match (order, result.gradients) {
+                    (Order::First, Some(gradients)) => {
+                        if let Some(reason) = gradients.report.unreliable {
+                            return Err(Dropped::Unreliable(format!("sample {k}: {reason}")));
+                        }
+                        (Some(gradients.b_v), gradients.a_v)
+                    }
+                    _ => (None, None),
+                };
+                Ok(Sample {
+                    w_q,
+                    w_u,
+                    q_next: result.q_next,
+                    b_v,
+                    a_v,
+                })
+            })
+            .collect();
+        results
+            .chunks(samples)
+            .enumerate()
+            .map(|(t, chunk)| self.estimate(t, chunk, order, perturbs_q))
+            .collect()
+    }
+
+    /// The nominal step's δv at each point, where the barrier forms will start the samples'
+    /// Newton iterations (the minimiser does not depend on it; the iteration count does).
+    /// Depends only on the points, so the results stay independent of the thread count.
+    /// None for the conic forms, which cannot use it, and where the nominal step fails.
+    fn nominal_displacements(&self, points: &[(&[f64], &[f64])]) -> Vec<Option<Vec<f64>>> {
+        let barrier = matches!(
+            self.sampled_values.scene().parameters.forward_mode,
+            ForwardMode::LogBarrierCone | ForwardMode::LogBarrierPyramid
+        );
+        if !barrier {
+            return vec![None; points.len()];
+        }
+        points
+            .par_iter()
+            .map(|(q, u)| {
+                with_workspace(|workspace| self.sampled_values.step(workspace, q, u))
+                    .ok()
+                    .map(|r| r.dv)
+            })
+            .collect()
+    }
+
+    /// c, the mean of the samples' q⁺, and each sample's offset q⁺_k ⊖ c (n_v). Without free
+    /// bodies both are plain arithmetic. With them, c is the mean taken in the tangent space at
+    /// the first valid sample (one step of the Karcher mean; the samples are close together).
+    fn mean_configuration(
+        &self,
+        valid: &[&Sample],
+    ) -> Result<(Vec<f64>, Vec<Vec<f64>>), qd_geometry::GeometryError> {
+        let tree = &self.sampled_values.scene().tree;
+        let n = valid.len() as f64;
+        if self.maps.is_trivial() {
+            let mut c = vec![0.0; tree.nq()];
+            for sample in valid {
+                c.iter_mut().zip(&sample.q_next).for_each(|(c, q)| *c += q);
+            }
+            c.iter_mut().for_each(|c| *c /= n);
+            let offsets = valid
+                .iter()
+                .map(|sample| sample.q_next.iter().zip(&c).map(|(q, c)| q - c).collect())
+                .collect();
+            return Ok((c, offsets));
+        }
+        let reference = &valid[0].q_next;
+        let mut mean_offset = vec![0.0; tree.nv()];
+        for sample in valid {
+            let d = tree.difference(reference, &sample.q_next)?;
+            mean_offset.iter_mut().zip(d).for_each(|(m, d)| *m += d);
+        }
+        mean_offset.iter_mut().for_each(|m| *m /= n);
+        let mut c = reference.clone();
+        tree.integrate(&mut c, &mean_offset)?;
+        let offsets = valid
+            .iter()
+            .map(|sample| tree.difference(&c, &sample.q_next))
+            .collect::<Result<_, _>>()?;
+        Ok((c, offsets))
+    }
+
+    /// The first-order estimate of one derivative (`pick` selects B or A from a sample),
+    /// carried to the tangent space at c for free bodies: rows always, columns too for A
+    /// (`input_side`), whose inputs were perturbed on the manifold.
+    fn bundle(
+        &self,
+        valid: &[&Sample],
+        offsets: &[Vec<f64>],
+        pick: impl Fn(&Sample) -> Option<&DMatrix<f64>>,
+        input_side: bool,
+    ) -> Result<Estimate, SmoothingError> {
+        let missing = || SmoothingError::InvalidParameter("a sample lacks its derivatives".into());
+        if self.maps.is_trivial() {
+            let samples: Vec<&DMatrix<f64>> = valid
+                .iter()
+                .map(|sample| pick(sample).ok_or_else(missing))
+                .collect::<Result<_, _>>()?;
+            return monte_carlo::first_order(offsets, &samples);
+        }
+        let samples: Vec<DMatrix<f64>> = valid
+            .iter()
+            .zip(offsets)
+            .map(|(sample, d)| {
+                let mut m = pick(sample).ok_or_else(missing)?.clone();
+                self.maps.map_rows(&mut m, d);
+                if input_side {
+                    self.maps.map_columns(&mut m, &sample.w_q);
+                }
+                Ok(m)
+            })
+            .collect::<Result<_, SmoothingError>>()?;
+        monte_carlo::first_order(offsets, &samples)
+    }
+
+    /// Reduces one time step's samples (in index order) to a linearisation.
+    fn estimate(
+        &self,
+        t: usize,
+        chunk: &[Result<Sample, Dropped>],
+        order: Order,
+        perturbs_q: bool,
+    ) -> Result<Linearization, SmoothingError> {
+        let tree = &self.sampled_values.scene().tree;
+        let (n_v, n_a) = (tree.nv(), self.sampled_values.na());
+        let mut report = SmoothingReport {
+            samples: chunk.len(),
+            ..SmoothingReport::default()
+        };
+        let mut valid = Vec::with_capacity(chunk.len());
+        for result in chunk {
+            match result {
+                Ok(sample) => valid.push(sample),
+                Err(Dropped::FailedStep(reason)) => {
+                    report.dropped_failed_step += 1;
+                    report.first_failure.get_or_insert_with(|| reason.clone());
+                }
+                Err(Dropped::Unreliable(reason)) => {
+                    report.dropped_unreliable += 1;
+                    report.first_failure.get_or_insert_with(|| reason.clone());
+                }
+            }
+        }
+        report.valid = valid.len();
+        let fit_minimum = match order {
+            Order::First => 1,
+            Order::Zero => n_a + if perturbs_q { n_v } else { 0 } + 2,
+        };
+        let required =
+            ((self.min_valid_fraction * chunk.len() as f64).ceil() as usize).max(fit_minimum);
+        if valid.len() < required {
+            return Err(SmoothingError::TooFewValidSamples {
+                t,
+                samples: chunk.len(),
+                valid: valid.len(),
+                required,
+                first_failure: report.first_failure.unwrap_or_else(|| "none".into()),
+            });
+        }
+        let (c, offsets) =
+            self.mean_configuration(&valid)
+                .map_err(|error| SmoothingError::Dynamics {
+                    t,
+                    error: error.into(),
+                })?;
+        let with_a = self.derivatives == Derivatives::AB;
+        let (b, a, b_estimate_error, a_estimate_error, c_error) = match order {
+            Order::First => {
+                let b_estimate = self.bundle(&valid, &offsets, |s| s.b_v.as_ref(), false)?;
+                let a_estimate = if with_a {
+                    Some(self.bundle(&valid, &offsets, |s| s.a_v.as_ref(), true)?)
+                } else {
+                    None
+                };
+                let Estimate {
+                    jacobian,
+                    jacobian_standard_error,
+                    value_standard_error,
+                    ..
+                } = b_estimate;
+                let (a, a_error) = match a_estimate {
+                    Some(e) => (Some(e.jacobian), Some(e.jacobian_standard_error)),
+                    None => (None, None),
+                };
+                (
+                    jacobian,
+                    a,
+                    jacobian_standard_error,
+                    a_error,
+                    value_standard_error,
+                )
+            }
+            Order::Zero => {
+                let perturbations: Vec<Vec<f64>> = valid
+                    .iter()
+                    .map(|sample| {
+                        let mut w = Vec::with_capacity(n_v + n_a);
+                        if perturbs_q {
+                            w.extend_from_slice(&sample.w_q);
+                        }
+                        w.extend_from_slice(&sample.w_u);
+                        w
+                    })
+                    .collect();
+                let estimate = monte_carlo::zero_order(&perturbations, &offsets)?;
+                let offset = if perturbs_q { n_v } else { 0 };
+                let b = estimate.jacobian.columns(offset, n_a).into_owned();
+                let b_error = estimate
+                    .jacobian_standard_error
+                    .columns(offset, n_a)
+                    .into_owned();
+                let (a, a_error) = if with_a && perturbs_q {
+                    (
+                        Some(estimate.jacobian.columns(0, n_v).into_owned()),
+                        Some(
+                            estimate
+                                .jacobian_standard_error
+                                .columns(0, n_v)
+                                .into_owned(),
+                        ),
+                    )
+                } else {
+                    (None, None)
+                };
+                (b, a, b_error, a_error, estimate.value_standard_error)
+            }
+        };
+        report.b_standard_error = Some(b_estimate_error);
+        report.a_standard_error = a_estimate_error;
+        report.c_standard_error = Some(c_error.as_slice().to_vec());
+        Ok(Linearization { c, b, a, report })
+    }
+}
+
+/// Parameter checks of a randomized estimate.
+fn check_randomized<N: NoiseModel>(
+    system: &QuasiDynamicSystem,
+    noise: &N,
+    order: Order,
+    derivatives: Derivatives,
+    samples: usize,
+) -> Result<(), SmoothingError> {
+    if samples == 0 {
+        return Err(SmoothingError::InvalidParameter(
+            "samples must be ≥ 1".into(),
+        ));
+    }
+    if order == Order::Zero {
+        if derivatives == Derivatives::AB && !noise.perturbs_q() {
+            return Err(SmoothingError::InvalidParameter(
+                "zero-order A needs noise on q (σ_q > 0)".into(),
+            ));
+        }
+        let n_w = system.na()
+            + if noise.perturbs_q() {
+                system.scene().tree.nv()
+            } else {
+                0
+            };
+        if samples < n_w + 2 {
+            return Err(SmoothingError::InvalidParameter(format!(
+                "zero-order fit of {n_w} perturbed coordinates needs at least {} samples, got {samples}",
+                n_w + 2
+            )));
+        }
+    }
+    Ok(())
+}
