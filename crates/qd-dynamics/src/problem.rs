@@ -129,6 +129,21 @@ pub fn object_mass_and_gravity(
     }
 }
 
+/// Rewrites the entries of b that depend on u, `b_i = −h K_i (u_i − q_a,i)`, in a problem
+/// assembled at the same q by [`assemble`] (everything else depends on q alone).
+pub fn update_inputs(scene: &Scene, q: &[f64], u: &[f64], problem: &mut StepProblem) {
+    let h = scene.parameters.h;
+    for (i, (&q_index, &k)) in scene
+        .split
+        .actuated
+        .iter()
+        .zip(&scene.split.stiffness)
+        .enumerate()
+    {
+        problem.b[i] = -h * k * (u[i] - q[q_index]);
+    }
+}
+
 /// Builds the step problem at (q, u). `query` must already hold the contacts at q (it is
 /// evaluated here) and its kinematics.
 pub fn assemble(
@@ -181,16 +196,10 @@ pub fn assemble(
     } else {
         problem.b = DVector::zeros(n);
     }
-    for (i, (&q_index, &k)) in scene
-        .split
-        .actuated
-        .iter()
-        .zip(&scene.split.stiffness)
-        .enumerate()
-    {
+    for (i, &k) in scene.split.stiffness.iter().enumerate() {
         problem.q_matrix[(i, i)] = h * k;
-        problem.b[i] = -h * k * (u[i] - q[q_index]);
     }
+    update_inputs(scene, q, u, problem);
     if !frozen {
         for (r, &vr) in problem.var_to_v.iter().enumerate().skip(na) {
             for (c, &vc) in problem.var_to_v.iter().enumerate().skip(na) {

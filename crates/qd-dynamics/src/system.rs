@@ -2,14 +2,15 @@
 
 use crate::derivatives::{self, StepGradients, problem_rates::ProblemRates};
 use crate::error::DynamicsError;
-use crate::problem::{StepProblem, assemble};
+use crate::problem::{StepProblem, assemble, update_inputs};
 use crate::solver::barrier::{self, BarrierForm};
 use crate::solver::conic::{self, ConicForm};
 use crate::solver::{Solution, SolveStatus};
 use nalgebra::DVector;
 use qd_geometry::ContactQuery;
 use qd_geometry::kinematics::JointKind;
-use qd_geometry::scene::{ForwardMode, GradientMode, Scene};
+use qd_geometry::scene::{ForwardMode, GradientMode, ParametersSpec, Scene};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Tolerance on a free body's quaternion norm in q before the step refuses it.
 pub const QUATERNION_TOLERANCE: f64 = 1e-6;
@@ -82,18 +83,51 @@ pub struct StepWorkspace {
     query: ContactQuery,
     problem: StepProblem,
     rates: ProblemRates,
+    /// What `problem` was assembled for, when it can be reused for another u.
+    assembled_for: Option<AssemblyKey>,
+}
+
+/// The system, parameters and configuration a step problem was assembled at. Everything in
+/// the problem except the actuated entries of b depends on these alone, so a step at the
+/// same key with another u only rewrites those entries (randomized smoothing over u steps one
+/// q with many u).
+#[derive(Debug, Clone, PartialEq)]
+struct AssemblyKey {
+    system: u64,
+    parameters: ParametersSpec,
+    q: Vec<f64>,
+}
+
+/// Identities of systems, for [`AssemblyKey`]: each new or cloned system gets its own.
+static NEXT_SYSTEM_ID: AtomicU64 = AtomicU64::new(0);
+
+fn next_system_id() -> u64 {
+    NEXT_SYSTEM_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 /// A scene ready to step.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct QuasiDynamicSystem {
     scene: Scene,
+    id: u64,
+}
+
+impl Clone for QuasiDynamicSystem {
+    fn clone(&self) -> Self {
+        QuasiDynamicSystem {
+            scene: self.scene.clone(),
+            id: next_system_id(),
+        }
+    }
 }
 
 impl QuasiDynamicSystem {
     /// Wraps a loaded scene.
     pub fn new(scene: Scene) -> Self {
-        QuasiDynamicSystem { scene }
+        QuasiDynamicSystem {
+            scene,
+            id: next_system_id(),
+        }
     }
 
     /// The scene.
@@ -174,13 +208,26 @@ impl QuasiDynamicSystem {
         let _span =
             tracing::debug_span!("step", mode = ?self.scene.parameters.forward_mode).entered();
         self.check_inputs(q, u)?;
-        assemble(
-            &self.scene,
-            &mut workspace.query,
-            q,
-            u,
-            &mut workspace.problem,
-        )?;
+        let key_matches = workspace.assembled_for.as_ref().is_some_and(|key| {
+            key.system == self.id && key.q == q && key.parameters == self.scene.parameters
+        });
+        if key_matches {
+            update_inputs(&self.scene, q, u, &mut workspace.problem);
+        } else {
+            workspace.assembled_for = None;
+            assemble(
+                &self.scene,
+                &mut workspace.query,
+                q,
+                u,
+                &mut workspace.problem,
+            )?;
+            workspace.assembled_for = Some(AssemblyKey {
+                system: self.id,
+                parameters: self.scene.parameters.clone(),
+                q: q.to_vec(),
+            });
+        }
         let p = &self.scene.parameters;
         let problem = &workspace.problem;
         let with_gradients = p.gradient_mode != GradientMode::None;
@@ -235,6 +282,10 @@ impl QuasiDynamicSystem {
         }
         let mut q_next = q.to_vec();
         self.scene.tree.integrate(&mut q_next, &dv)?;
+        if p.gradient_mode == GradientMode::Ab {
+            // A's rates move the contact query's poses: the next step assembles afresh.
+            workspace.assembled_for = None;
+        }
         let gradients = if with_gradients {
             Some(derivatives::compute(
                 &self.scene,

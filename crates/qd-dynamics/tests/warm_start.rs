@@ -76,3 +76,47 @@ fn an_infeasible_guess_is_ignored_and_a_bad_one_refused() {
         })
     ));
 }
+
+/// A workspace reuses the assembled problem for a new u at the same q, system and parameters:
+/// the results are bit for bit those of a fresh workspace, also when steps of other systems,
+/// other parameters, other configurations and A's rates come in between.
+#[test]
+fn reusing_the_assembly_changes_nothing() {
+    let mut hand = planar_hand(ForwardMode::LogBarrierCone);
+    let q = hand.scene().default_q.clone();
+    let hold = hand.scene().actuated_positions(&q);
+    let mut moved = q.clone();
+    moved[4] += 0.01;
+    let mut stiffer = hand.clone();
+    stiffer.parameters_mut().kappa = 1e3;
+    let mut with_a = hand.clone();
+    with_a.parameters_mut().gradient_mode = GradientMode::Ab;
+    let socp = planar_hand(ForwardMode::Socp);
+    let mut shared = StepWorkspace::default();
+    let fresh = |system: &QuasiDynamicSystem, q: &[f64], u: &[f64]| {
+        system.step(&mut StepWorkspace::default(), q, u).unwrap()
+    };
+    let mut check = |system: &QuasiDynamicSystem, q: &[f64], offset: f64| {
+        let u: Vec<f64> = hold.iter().map(|h| h + offset).collect();
+        let reused = system.step(&mut shared, q, &u).unwrap();
+        let reference = fresh(system, q, &u);
+        assert_eq!(reused.q_next, reference.q_next, "offset {offset}");
+        assert_eq!(
+            reused.gradients.map(|g| g.b_v),
+            reference.gradients.map(|g| g.b_v)
+        );
+    };
+    for offset in [0.0, 0.02, -0.03] {
+        check(&hand, &q, offset);
+    }
+    check(&stiffer, &q, 0.01);
+    check(&hand, &q, 0.01);
+    check(&with_a, &q, 0.01);
+    check(&with_a, &q, 0.02);
+    check(&hand, &moved, 0.01);
+    check(&socp, &moved, 0.02);
+    check(&hand, &moved, 0.03);
+    // Parameters changed in place on the same system.
+    hand.parameters_mut().h = 0.05;
+    check(&hand, &moved, 0.03);
+}

@@ -23,8 +23,9 @@ pub struct Estimate {
     pub samples: usize,
 }
 
-/// Mean and standard error (sample standard deviation / √N) of each entry, by two passes.
-fn mean_and_standard_error<J: Borrow<DMatrix<f64>>>(
+/// Mean and standard error (sample standard deviation / √N) of each entry of equally long
+/// slices (matrices in column-major order), by two passes.
+fn mean_and_standard_error<J: AsRef<[f64]>>(
     items: &[J],
     rows: usize,
     cols: usize,
@@ -32,12 +33,16 @@ fn mean_and_standard_error<J: Borrow<DMatrix<f64>>>(
     let n = items.len();
     let mut mean = DMatrix::zeros(rows, cols);
     for item in items {
-        mean += item.borrow();
+        mean.iter_mut()
+            .zip(item.as_ref())
+            .for_each(|(m, x)| *m += x);
     }
     mean /= n as f64;
     let mut sum_squares = DMatrix::<f64>::zeros(rows, cols);
     for item in items {
-        sum_squares.zip_zip_apply(item.borrow(), &mean, |s, x, m| *s += (x - m) * (x - m));
+        for ((s, x), m) in sum_squares.iter_mut().zip(item.as_ref()).zip(mean.iter()) {
+            *s += (x - m) * (x - m);
+        }
     }
     let denominator = standard_error_denominator(n);
     let standard_error = sum_squares.map(|s| (s / denominator).sqrt());
@@ -91,8 +96,33 @@ pub fn first_order<V: AsRef<[f64]>, J: Borrow<DMatrix<f64>>>(
         ));
     };
     let (rows, cols) = first.borrow().shape();
+    if jacobians.iter().any(|j| j.borrow().shape() != (rows, cols)) {
+        return Err(SmoothingError::InvalidParameter(
+            "first-order samples of inconsistent sizes".into(),
+        ));
+    }
+    let flat: Vec<&[f64]> = jacobians.iter().map(|j| j.borrow().as_slice()).collect();
+    first_order_flat(values, &flat, rows, cols)
+}
+
+/// [`first_order`] with each Jacobian given as a column-major slice of `rows × cols` entries
+/// (no matrices to build: the smoother's samples live in flat buffers).
+///
+/// # Errors
+/// No samples, or values/Jacobians of inconsistent sizes.
+pub fn first_order_flat<V: AsRef<[f64]>, J: AsRef<[f64]>>(
+    values: &[V],
+    jacobians: &[J],
+    rows: usize,
+    cols: usize,
+) -> Result<Estimate, SmoothingError> {
+    if jacobians.is_empty() {
+        return Err(SmoothingError::InvalidParameter(
+            "first-order estimate of no samples".into(),
+        ));
+    }
     if values.len() != jacobians.len()
-        || jacobians.iter().any(|j| j.borrow().shape() != (rows, cols))
+        || jacobians.iter().any(|j| j.as_ref().len() != rows * cols)
         || values.iter().any(|v| v.as_ref().len() != rows)
     {
         return Err(SmoothingError::InvalidParameter(

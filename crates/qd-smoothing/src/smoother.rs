@@ -50,13 +50,70 @@ pub struct Smoother {
     maps: TangentMaps,
 }
 
-/// One evaluated sample.
-struct Sample {
-    w_q: Vec<f64>,
-    w_u: Vec<f64>,
+/// One evaluated sample, viewed in the batch's flat buffers.
+struct Sample<'a> {
+    w_q: &'a [f64],
+    w_u: &'a [f64],
+    q_next: &'a [f64],
+    /// B in velocity coordinates, column-major n_v × n_a (first order).
+    b_v: Option<&'a [f64]>,
+    /// A in velocity coordinates, column-major n_v × n_v (first order with A).
+    a_v: Option<&'a [f64]>,
+}
+
+/// The results of a batch of samples in flat buffers, one fixed-size record per sample, filled
+/// in parallel: a sample allocates nothing of its own that outlives its step.
+struct SampleBuffers {
+    n_q: usize,
+    n_v: usize,
+    n_a: usize,
+    /// (w_q, w_u) per sample: n_v + n_a.
+    perturbations: Vec<f64>,
+    /// q⁺ per sample: n_q.
     q_next: Vec<f64>,
-    b_v: Option<DMatrix<f64>>,
-    a_v: Option<DMatrix<f64>>,
+    /// B per sample (first order): n_v n_a; one unused entry otherwise.
+    b: Vec<f64>,
+    /// A per sample (first order with A): n_v²; one unused entry otherwise.
+    a: Vec<f64>,
+    /// None for a valid sample, else why it was dropped.
+    dropped: Vec<Option<Dropped>>,
+    b_len: usize,
+    a_len: usize,
+}
+
+impl SampleBuffers {
+    fn new(total: usize, n_q: usize, n_v: usize, n_a: usize, with_b: bool, with_a: bool) -> Self {
+        // Zero-length records cannot be split into chunks: unused buffers keep one entry each.
+        let b_len = if with_b { n_v * n_a } else { 1 };
+        let a_len = if with_a { n_v * n_v } else { 1 };
+        SampleBuffers {
+            n_q,
+            n_v,
+            n_a,
+            perturbations: vec![0.0; total * (n_v + n_a)],
+            q_next: vec![0.0; total * n_q],
+            b: vec![0.0; total * b_len],
+            a: vec![0.0; total * a_len],
+            dropped: (0..total).map(|_| None).collect(),
+            b_len,
+            a_len,
+        }
+    }
+
+    /// Sample `index`, or why it was dropped.
+    fn sample(&self, index: usize, with_b: bool, with_a: bool) -> Result<Sample<'_>, &Dropped> {
+        if let Some(reason) = &self.dropped[index] {
+            return Err(reason);
+        }
+        let w = &self.perturbations[index * (self.n_v + self.n_a)..][..self.n_v + self.n_a];
+        Ok(Sample {
+            w_q: &w[..self.n_v],
+            w_u: &w[self.n_v..],
+            q_next: &self.q_next[index * self.n_q..][..self.n_q],
+            b_v: with_b.then(|| &self.b[index * self.b_len..][..self.b_len]),
+            a_v: with_a.then(|| &self.a[index * self.a_len..][..self.a_len]),
+        })
+    }
 }
 
 /// Why a sample was dropped.
@@ -333,54 +390,96 @@ impl Smoother {
         let (n_v, n_a) = (tree.nv(), evaluator.na());
         let perturbs_q = noise.perturbs_q();
         let guesses = self.nominal_displacements(points);
-        let results: Vec<Result<Sample, Dropped>> = (0..points.len() * samples)
-            .into_par_iter()
-            .map(|index| {
+        let with_b = order == Order::First;
+        let with_a = with_b && self.derivatives == Derivatives::AB;
+        let mut buffers =
+            SampleBuffers::new(points.len() * samples, tree.nq(), n_v, n_a, with_b, with_a);
+        let SampleBuffers {
+            perturbations,
+            q_next,
+            b,
+            a,
+            dropped,
+            b_len,
+            a_len,
+            ..
+        } = &mut buffers;
+        perturbations
+            .par_chunks_mut(n_v + n_a)
+            .zip(q_next.par_chunks_mut(tree.nq()))
+            .zip(b.par_chunks_mut(*b_len))
+            .zip(a.par_chunks_mut(*a_len))
+            .zip(dropped.par_iter_mut())
+            .enumerate()
+            .for_each(|(index, ((((w, q_out), b_out), a_out), dropped))| {
                 let (t, k) = (index / samples, index % samples);
                 let (q, u) = points[t];
                 let mut rng = sample_stream(seed, t as u64, k as u64);
-                let mut w_q = vec![0.0; n_v];
-                let mut w_u = vec![0.0; n_a];
-                noise.draw(&mut rng, &mut w_q, &mut w_u);
-                let mut q_k = q.to_vec();
-                if perturbs_q {
-                    tree.integrate(&mut q_k, &w_q)
-                        .map_err(|e| Dropped::FailedStep(format!("sample {k}: {e}")))?;
+                let (w_q, w_u) = w.split_at_mut(n_v);
+                noise.draw(&mut rng, w_q, w_u);
+                let outcome = self.sample_step(
+                    evaluator,
+                    (q, u),
+                    (w_q, w_u),
+                    guesses[t].as_deref(),
+                    (q_out, with_b.then_some(b_out), with_a.then_some(a_out)),
+                );
+                if let Err(reason) = outcome {
+                    *dropped = Some(match reason {
+                        Dropped::FailedStep(r) => Dropped::FailedStep(format!("sample {k}: {r}")),
+                        Dropped::Unreliable(r) => Dropped::Unreliable(format!("sample {k}: {r}")),
+                    });
                 }
-                let u_k: Vec<f64> = u.iter().zip(&w_u).map(|(a, b)| a + b).collect();
-                let result = with_workspace(|workspace| {
-                    evaluator.step_from(workspace, &q_k, &u_k, guesses[t].as_deref())
-                })
-                .map_err(|e| Dropped::FailedStep(format!("sample {k}: {e}")))?;
-                if result.report.status != SolveStatus::Solved {
-                    return Err(Dropped::FailedStep(format!(
-                        "sample {k}: solver stopped with {:?}",
-                        result.report.status
-                    )));
-                }
-                let (b_v, a_v) = match (order, result.gradients) {
-                    (Order::First, Some(gradients)) => {
-                        if let Some(reason) = gradients.report.unreliable {
-                            return Err(Dropped::Unreliable(format!("sample {k}: {reason}")));
-                        }
-                        (Some(gradients.b_v), gradients.a_v)
-                    }
-                    _ => (None, None),
-                };
-                Ok(Sample {
-                    w_q,
-                    w_u,
-                    q_next: result.q_next,
-                    b_v,
-                    a_v,
-                })
+            });
+        (0..points.len())
+            .map(|t| {
+                let chunk: Vec<Result<Sample<'_>, &Dropped>> = (t * samples..(t + 1) * samples)
+                    .map(|index| buffers.sample(index, with_b, with_a))
+                    .collect();
+                self.estimate(t, &chunk, order, perturbs_q)
             })
-            .collect();
-        results
-            .chunks(samples)
-            .enumerate()
-            .map(|(t, chunk)| self.estimate(t, chunk, order, perturbs_q))
             .collect()
+    }
+
+    /// Steps one sample at (q ⊕ w_q, u + w_u) and writes q⁺ (and B, A) into its records.
+    fn sample_step(
+        &self,
+        evaluator: &QuasiDynamicSystem,
+        (q, u): (&[f64], &[f64]),
+        (w_q, w_u): (&[f64], &[f64]),
+        guess: Option<&[f64]>,
+        (q_out, b_out, a_out): (&mut [f64], Option<&mut [f64]>, Option<&mut [f64]>),
+    ) -> Result<(), Dropped> {
+        let tree = &evaluator.scene().tree;
+        q_out.copy_from_slice(q);
+        if w_q.iter().any(|w| *w != 0.0) {
+            tree.integrate(q_out, w_q)
+                .map_err(|e| Dropped::FailedStep(e.to_string()))?;
+        }
+        let u_k: Vec<f64> = u.iter().zip(w_u).map(|(a, b)| a + b).collect();
+        let q_k = q_out.to_vec();
+        let result = with_workspace(|workspace| evaluator.step_from(workspace, &q_k, &u_k, guess))
+            .map_err(|e| Dropped::FailedStep(e.to_string()))?;
+        if result.report.status != SolveStatus::Solved {
+            return Err(Dropped::FailedStep(format!(
+                "solver stopped with {:?}",
+                result.report.status
+            )));
+        }
+        q_out.copy_from_slice(&result.q_next);
+        if let Some(b_out) = b_out {
+            let gradients = result
+                .gradients
+                .ok_or_else(|| Dropped::Unreliable("the step returned no derivatives".into()))?;
+            if let Some(reason) = gradients.report.unreliable {
+                return Err(Dropped::Unreliable(reason));
+            }
+            b_out.copy_from_slice(gradients.b_v.as_slice());
+            if let (Some(a_out), Some(a_v)) = (a_out, &gradients.a_v) {
+                a_out.copy_from_slice(a_v.as_slice());
+            }
+        }
+        Ok(())
     }
 
     /// The nominal step's δv at each point, where the barrier forms will start the samples'
@@ -410,14 +509,14 @@ impl Smoother {
     /// the first valid sample (one step of the Karcher mean; the samples are close together).
     fn mean_configuration(
         &self,
-        valid: &[&Sample],
+        valid: &[&Sample<'_>],
     ) -> Result<(Vec<f64>, Vec<Vec<f64>>), qd_geometry::GeometryError> {
         let tree = &self.sampled_values.scene().tree;
         let n = valid.len() as f64;
         if self.maps.is_trivial() {
             let mut c = vec![0.0; tree.nq()];
             for sample in valid {
-                c.iter_mut().zip(&sample.q_next).for_each(|(c, q)| *c += q);
+                c.iter_mut().zip(sample.q_next).for_each(|(c, q)| *c += q);
             }
             c.iter_mut().for_each(|c| *c /= n);
             let offsets = valid
@@ -426,18 +525,18 @@ impl Smoother {
                 .collect();
             return Ok((c, offsets));
         }
-        let reference = &valid[0].q_next;
+        let reference = valid[0].q_next;
         let mut mean_offset = vec![0.0; tree.nv()];
         for sample in valid {
-            let d = tree.difference(reference, &sample.q_next)?;
+            let d = tree.difference(reference, sample.q_next)?;
             mean_offset.iter_mut().zip(d).for_each(|(m, d)| *m += d);
         }
         mean_offset.iter_mut().for_each(|m| *m /= n);
-        let mut c = reference.clone();
+        let mut c = reference.to_vec();
         tree.integrate(&mut c, &mean_offset)?;
         let offsets = valid
             .iter()
-            .map(|sample| tree.difference(&c, &sample.q_next))
+            .map(|sample| tree.difference(&c, sample.q_next))
             .collect::<Result<_, _>>()?;
         Ok((c, offsets))
     }
@@ -445,29 +544,31 @@ impl Smoother {
     /// The first-order estimate of one derivative (`pick` selects B or A from a sample),
     /// carried to the tangent space at c for free bodies: rows always, columns too for A
     /// (`input_side`), whose inputs were perturbed on the manifold.
-    fn bundle(
+    fn bundle<'a>(
         &self,
-        valid: &[&Sample],
+        valid: &[&Sample<'a>],
         offsets: &[Vec<f64>],
-        pick: impl Fn(&Sample) -> Option<&DMatrix<f64>>,
+        pick: impl Fn(&Sample<'a>) -> Option<&'a [f64]>,
+        (rows, cols): (usize, usize),
         input_side: bool,
     ) -> Result<Estimate, SmoothingError> {
         let missing = || SmoothingError::InvalidParameter("a sample lacks its derivatives".into());
         if self.maps.is_trivial() {
-            let samples: Vec<&DMatrix<f64>> = valid
+            let samples: Vec<&[f64]> = valid
                 .iter()
                 .map(|sample| pick(sample).ok_or_else(missing))
                 .collect::<Result<_, _>>()?;
-            return monte_carlo::first_order(offsets, &samples);
+            return monte_carlo::first_order_flat(offsets, &samples, rows, cols);
         }
         let samples: Vec<DMatrix<f64>> = valid
             .iter()
             .zip(offsets)
             .map(|(sample, d)| {
-                let mut m = pick(sample).ok_or_else(missing)?.clone();
+                let mut m =
+                    DMatrix::from_column_slice(rows, cols, pick(sample).ok_or_else(missing)?);
                 self.maps.map_rows(&mut m, d);
                 if input_side {
-                    self.maps.map_columns(&mut m, &sample.w_q);
+                    self.maps.map_columns(&mut m, sample.w_q);
                 }
                 Ok(m)
             })
@@ -479,7 +580,7 @@ impl Smoother {
     fn estimate(
         &self,
         t: usize,
-        chunk: &[Result<Sample, Dropped>],
+        chunk: &[Result<Sample<'_>, &Dropped>],
         order: Order,
         perturbs_q: bool,
     ) -> Result<Linearization, SmoothingError> {
@@ -528,9 +629,9 @@ impl Smoother {
         let with_a = self.derivatives == Derivatives::AB;
         let (b, a, b_estimate_error, a_estimate_error, c_error) = match order {
             Order::First => {
-                let b_estimate = self.bundle(&valid, &offsets, |s| s.b_v.as_ref(), false)?;
+                let b_estimate = self.bundle(&valid, &offsets, |s| s.b_v, (n_v, n_a), false)?;
                 let a_estimate = if with_a {
-                    Some(self.bundle(&valid, &offsets, |s| s.a_v.as_ref(), true)?)
+                    Some(self.bundle(&valid, &offsets, |s| s.a_v, (n_v, n_v), true)?)
                 } else {
                     None
                 };
@@ -558,9 +659,9 @@ impl Smoother {
                     .map(|sample| {
                         let mut w = Vec::with_capacity(n_v + n_a);
                         if perturbs_q {
-                            w.extend_from_slice(&sample.w_q);
+                            w.extend_from_slice(sample.w_q);
                         }
-                        w.extend_from_slice(&sample.w_u);
+                        w.extend_from_slice(sample.w_u);
                         w
                     })
                     .collect();
