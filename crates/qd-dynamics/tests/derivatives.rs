@@ -255,6 +255,16 @@ fn run_scene_in(
 /// `contact_free_cases`: whether the scene must also have been sampled without contact (the
 /// free body always rests on the ground).
 fn assert_coverage(name: &str, tally: &Tally, contact_free_cases: bool) {
+    assert_coverage_with(name, tally, contact_free_cases, 10);
+}
+
+/// [`assert_coverage`] allowing `one_sided_percent` % of the cases to straddle a switch.
+fn assert_coverage_with(
+    name: &str,
+    tally: &Tally,
+    contact_free_cases: bool,
+    one_sided_percent: usize,
+) {
     let cases = tally.cases.get();
     assert!(
         cases >= 8 && tally.refused.get() * 10 <= cases,
@@ -277,7 +287,7 @@ fn assert_coverage(name: &str, tally: &Tally, contact_free_cases: bool) {
         "{name}: no case without contact"
     );
     assert!(
-        tally.one_sided.get() * 10 <= cases,
+        tally.one_sided.get() * 100 <= cases * one_sided_percent,
         "{name}: too many cases near a switch"
     );
     assert!(
@@ -326,9 +336,18 @@ fn free_body_derivatives_match_finite_differences_in_both_coordinates() {
 
 #[test]
 fn allegro_sphere_derivatives_match_finite_differences() {
-    // Barrier forms only: see the note on the exact forms of allegro-sphere in
-    // docs/dynamics.md (their finite-difference reference is not accurate enough there).
     let modes = [ForwardMode::LogBarrierCone, ForwardMode::LogBarrierPyramid];
     let tally = run_scene_in(scene("allegro-sphere"), 8, (0.02, 0.002, 0.1), 5, &modes);
     assert_coverage("allegro-sphere", &tally, false);
+}
+
+/// The exact forms on the Allegro hand, at the 3-D tolerance (1e-3; Clarabel's noise on the
+/// SOCP reference is ~1e-4 here, the QP cases agree to ~1e-6). With 28 contacts, several of
+/// them touching with almost no force, a mode switch inside the difference step is common:
+/// up to a quarter of the cases may be checked against one-sided limits instead.
+#[test]
+fn allegro_sphere_exact_derivatives_match_finite_differences() {
+    let modes = [ForwardMode::Socp, ForwardMode::Qp];
+    let tally = run_scene_in(scene("allegro-sphere"), 10, (0.02, 0.002, 0.1), 5, &modes);
+    assert_coverage_with("allegro-sphere (exact)", &tally, false, 25);
 }
