@@ -242,7 +242,16 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
         * 1e-2;
     let regularised_q = &problem.q_matrix
         + DMatrix::identity(n, n) * (1e-9 * problem.q_matrix.diagonal().amax().max(1e-9));
-    let q_inverse = regularised_q.try_inverse()?;
+    // Q is symmetric positive definite: its Cholesky factor gives Q⁻¹ Cᵀ for the few lifted
+    // rows at O(n² rows), where an explicit inverse (LU) cost O(n³) on every phase-1 call.
+    let q_factor = regularised_q.cholesky()?;
+    // The minimum-‖x‖_Q displacement with C x = r: x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r.
+    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| -> Option<DVector<f64>> {
+        let q_inv_ct = q_factor.solve(&c.transpose());
+        let gram = c * &q_inv_ct;
+        let weights = gram.svd(true, true).solve(r, 1e-12).ok()?;
+        Some(q_inv_ct * weights)
+    };
     // First: lift the violated contacts to a small gap with zero tangential motion.
     let nt = problem.n_tangent;
     let mut lifted: Vec<usize> = Vec::new();
@@ -265,9 +274,7 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
                 .copy_from(&objective.barriers[i].c);
             r[k * (1 + nt)] = margin - problem.contacts[i].phi;
         }
-        let gram = &c * &q_inverse * c.transpose();
-        let weights = gram.svd(true, true).solve(&r, 1e-12).ok()?;
-        x = &q_inverse * c.transpose() * weights;
+        x = lift(&c, &r)?;
         if feasible(&x) {
             return Some(x);
         }
@@ -307,9 +314,7 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
             c.row_mut(k).copy_from(&objective.barriers[i].c.row(0));
             r[k] = targets[i] - problem.contacts[i].phi;
         }
-        let gram = &c * &q_inverse * c.transpose();
-        let weights = gram.svd(true, true).solve(&r, 1e-12).ok()?;
-        x = &q_inverse * c.transpose() * weights;
+        x = lift(&c, &r)?;
         if feasible(&x) {
             return Some(x);
         }
