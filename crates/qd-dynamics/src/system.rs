@@ -83,8 +83,24 @@ pub struct StepWorkspace {
     query: ContactQuery,
     problem: StepProblem,
     rates: ProblemRates,
+    /// Whether a step at the configuration of the previous one may reuse its assembly.
+    reuse_assembly: bool,
     /// What `problem` was assembled for, when it can be reused for another u.
     assembled_for: Option<AssemblyKey>,
+}
+
+impl StepWorkspace {
+    /// A workspace that reuses the assembled problem when the next step has the same system,
+    /// parameters and q as the previous one and only u differs — the pattern of randomized
+    /// smoothing over u, which then skips the contact query and assembly (bit-identical
+    /// results). Off by default: a rollout never repeats q, and a benchmark stepping one
+    /// (q, u) over and over should measure the whole step.
+    pub fn reusing_assembly() -> Self {
+        StepWorkspace {
+            reuse_assembly: true,
+            ..StepWorkspace::default()
+        }
+    }
 }
 
 /// The system, parameters and configuration a step problem was assembled at. Everything in
@@ -208,9 +224,10 @@ impl QuasiDynamicSystem {
         let _span =
             tracing::debug_span!("step", mode = ?self.scene.parameters.forward_mode).entered();
         self.check_inputs(q, u)?;
-        let key_matches = workspace.assembled_for.as_ref().is_some_and(|key| {
-            key.system == self.id && key.q == q && key.parameters == self.scene.parameters
-        });
+        let key_matches = workspace.reuse_assembly
+            && workspace.assembled_for.as_ref().is_some_and(|key| {
+                key.system == self.id && key.q == q && key.parameters == self.scene.parameters
+            });
         if key_matches {
             update_inputs(&self.scene, q, u, &mut workspace.problem);
         } else {
@@ -222,11 +239,13 @@ impl QuasiDynamicSystem {
                 u,
                 &mut workspace.problem,
             )?;
-            workspace.assembled_for = Some(AssemblyKey {
-                system: self.id,
-                parameters: self.scene.parameters.clone(),
-                q: q.to_vec(),
-            });
+            if workspace.reuse_assembly {
+                workspace.assembled_for = Some(AssemblyKey {
+                    system: self.id,
+                    parameters: self.scene.parameters.clone(),
+                    q: q.to_vec(),
+                });
+            }
         }
         let p = &self.scene.parameters;
         let problem = &workspace.problem;

@@ -77,7 +77,7 @@ fn an_infeasible_guess_is_ignored_and_a_bad_one_refused() {
     ));
 }
 
-/// A workspace reuses the assembled problem for a new u at the same q, system and parameters:
+/// A workspace that reuses the assembled problem for a new u at the same q, system and parameters:
 /// the results are bit for bit those of a fresh workspace, also when steps of other systems,
 /// other parameters, other configurations and A's rates come in between.
 #[test]
@@ -92,7 +92,7 @@ fn reusing_the_assembly_changes_nothing() {
     let mut with_a = hand.clone();
     with_a.parameters_mut().gradient_mode = GradientMode::Ab;
     let socp = planar_hand(ForwardMode::Socp);
-    let mut shared = StepWorkspace::default();
+    let mut shared = StepWorkspace::reusing_assembly();
     let fresh = |system: &QuasiDynamicSystem, q: &[f64], u: &[f64]| {
         system.step(&mut StepWorkspace::default(), q, u).unwrap()
     };

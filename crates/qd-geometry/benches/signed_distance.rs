@@ -8,6 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
 use qd_geometry::{DistanceMethod, Shape, distance_method, signed_distance};
 use std::hint::black_box;
+use std::time::Duration;
 
 fn shapes() -> Vec<(&'static str, Shape)> {
     let tetra = [
@@ -57,6 +58,10 @@ fn bench_pairs(c: &mut Criterion) {
         UnitQuaternion::from_euler_angles(-0.2, 0.5, 0.1),
     );
     let mut group = c.benchmark_group("signed_distance");
+    // Nanosecond-scale bodies: 1 s of warm-up and 2 s of samples give stable medians and keep
+    // the full `cargo xtask bench` inside its 30-minute budget.
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(2));
     for (i, (name_a, a)) in shapes.iter().enumerate() {
         for (name_b, b) in shapes.iter().skip(i) {
             if matches!((a, b), (Shape::HalfSpace, Shape::HalfSpace)) {

@@ -5,9 +5,14 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use qd_geometry::ContactQuery;
 use qd_geometry::kinematics::KinematicsCache;
 use std::hint::black_box;
+use std::time::Duration;
 
 fn bench_scenes(c: &mut Criterion) {
     let mut group = c.benchmark_group("contact_query");
+    // Nanosecond-scale bodies: 1 s of warm-up and 2 s of samples give stable medians and keep
+    // the full `cargo xtask bench` inside its 30-minute budget.
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(2));
     for name in qd_scenes::names() {
         let scene = qd_scenes::load(name).expect("built-in scene loads");
         let q = scene.default_q.clone();

@@ -16,7 +16,8 @@ thread_local! {
     /// as their pool, so a batch does not pay for fresh buffers (a fresh workspace's first step
     /// allocates everything). A step's result does not depend on what the workspace held
     /// before, so which thread ran which sample still cannot change the numbers.
-    static WORKSPACE: RefCell<StepWorkspace> = RefCell::new(StepWorkspace::default());
+    /// It reuses the assembled problem between samples that share q (noise on u only).
+    static WORKSPACE: RefCell<StepWorkspace> = RefCell::new(StepWorkspace::reusing_assembly());
 }
 
 /// Runs `f` with this thread's step workspace.
@@ -24,7 +25,7 @@ fn with_workspace<T>(f: impl FnOnce(&mut StepWorkspace) -> T) -> T {
     WORKSPACE.with(|cell| match cell.try_borrow_mut() {
         Ok(mut workspace) => f(&mut workspace),
         // Only reachable if a step re-entered the smoother on this thread; stay correct.
-        Err(_) => f(&mut StepWorkspace::default()),
+        Err(_) => f(&mut StepWorkspace::reusing_assembly()),
     })
 }
 

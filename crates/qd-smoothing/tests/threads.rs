@@ -90,3 +90,60 @@ fn free_body_estimates_are_bit_identical_across_thread_counts() {
     };
     assert_thread_independent("allegro-sphere", ForwardMode::LogBarrierCone, method);
 }
+
+/// Set in the child processes of [`global_pool_size_does_not_change_results`].
+const CHILD: &str = "QD_SMOOTHING_THREADS_CHILD";
+
+/// The same through rayon's global pool sized by `RAYON_NUM_THREADS`, as a user runs it: the
+/// test re-runs itself in child processes with 1 and 2 threads, each printing the pool size
+/// and the bits of a bundled A, B, c; the parent compares them.
+#[test]
+fn global_pool_size_does_not_change_results() {
+    if std::env::var(CHILD).is_ok() {
+        let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"));
+        let (q, u) = squeezed_point(&system, 0.05);
+        let method = Smoothing::RandomizedFirstOrder {
+            sigma_u: 0.05,
+            sigma_q: 0.01,
+            samples: 64,
+            seed: 21,
+        };
+        let lin = Smoother::new(&system, method, Derivatives::AB)
+            .expect("valid smoother")
+            .linearize(&q, &u)
+            .expect("linearisation");
+        let bits: Vec<String> = bits(&lin).iter().map(|b| format!("{b:x}")).collect();
+        println!(
+            "THREADS {} BITS {}",
+            rayon::current_num_threads(),
+            bits.join(",")
+        );
+        return;
+    }
+    let run = |threads: &str| {
+        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "global_pool_size_does_not_change_results",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("child test runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let line = stdout
+            .lines()
+            // libtest prints its "test … " prefix on the same line.
+            .find_map(|l| l.split_once("THREADS ").map(|(_, rest)| rest))
+            .unwrap_or_else(|| panic!("child printed no result: {stdout}"))
+            .to_string();
+        let (count, bits) = line.split_once(" BITS ").expect("child's line");
+        (count.to_string(), bits.to_string())
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert_eq!(one.0, "1");
+    assert_eq!(two.0, "2");
+    assert_eq!(one.1, two.1, "RAYON_NUM_THREADS=1 and =2 differ");
+}
