@@ -64,6 +64,56 @@ struct Ratio {
     name: String,
     value: f64,
     target: Option<Bound>,
+    /// How it was measured: quotient of criterion medians, or paired rounds with quartiles.
+    how: String,
+}
+
+/// A ratio measured in interleaved rounds by `examples/paired_ratios.rs` (qd-smoothing).
+struct PairedRatio {
+    name: String,
+    median: f64,
+    low: f64,
+    high: f64,
+    rounds: usize,
+}
+
+/// Runs the paired-ratio measurement (release build) and parses its `RATIO` lines.
+fn paired_ratios(root: &Path) -> anyhow::Result<Vec<PairedRatio>> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "qd-smoothing",
+            "--example",
+            "paired_ratios",
+        ])
+        .output()
+        .context("running the paired-ratio measurement")?;
+    if !output.status.success() {
+        bail!(
+            "paired-ratio measurement failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            match fields.as_slice() {
+                ["RATIO", name, median, low, high, rounds] => Some(PairedRatio {
+                    name: (*name).to_string(),
+                    median: median.parse().ok()?,
+                    low: low.parse().ok()?,
+                    high: high.parse().ok()?,
+                    rounds: rounds.parse().ok()?,
+                }),
+                _ => None,
+            }
+        })
+        .collect())
 }
 
 /// A target on a ratio.
@@ -91,7 +141,7 @@ impl Bound {
 
 /// Ratios measured in the same run: each scene's barrier steps over its Clarabel SOCP step,
 /// and each step with derivatives over the same step without.
-fn ratios(rows: &[Row]) -> Vec<Ratio> {
+fn ratios(rows: &[Row], paired: &[PairedRatio]) -> Vec<Ratio> {
     let median_in = |group: &str, id: &str| {
         rows.iter()
             .find(|r| r.group == group && r.id == id)
@@ -110,6 +160,7 @@ fn ratios(rows: &[Row]) -> Vec<Ratio> {
                     name: format!("{scene}: {barrier} / socp (Clarabel)"),
                     value: time / row.median_ns,
                     target: None,
+                    how: CRITERION.into(),
                 });
             }
         }
@@ -127,6 +178,7 @@ fn ratios(rows: &[Row]) -> Vec<Ratio> {
                 ),
                 value: row.median_ns / plain,
                 target: gradient_ratio_target(mode, gradient),
+                how: CRITERION.into(),
             });
         }
     }
@@ -142,6 +194,7 @@ fn ratios(rows: &[Row]) -> Vec<Ratio> {
                 name: format!("{stem}: 1 thread / all threads (scaling)"),
                 value: single / row.median_ns,
                 target: scaling_target(stem),
+                how: CRITERION.into(),
             });
         }
         if let Some((scene, _)) = stem.split_once('.')
@@ -155,11 +208,34 @@ fn ratios(rows: &[Row]) -> Vec<Ratio> {
                 ),
                 value: analytic / row.median_ns,
                 target: None,
+                how: CRITERION.into(),
             });
+        }
+    }
+    // Paired measurements replace the quotient of medians where both exist: the machine's
+    // speed drifts between benchmarks run minutes apart, not within an interleaved pair.
+    for pair in paired {
+        let how = format!(
+            "paired, {} rounds (quartiles {:.3}–{:.3})",
+            pair.rounds, pair.low, pair.high
+        );
+        match out.iter_mut().find(|r| r.name == pair.name) {
+            Some(ratio) => {
+                ratio.value = pair.median;
+                ratio.how = how;
+            }
+            None => out.push(Ratio {
+                name: pair.name.clone(),
+                value: pair.median,
+                target: None,
+                how,
+            }),
         }
     }
     out
 }
+
+const CRITERION: &str = "criterion medians";
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
@@ -192,6 +268,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
     }
     let rows = collect(&criterion_dir)?;
+    let paired = paired_ratios(&root)?;
     if rows.is_empty() {
         bail!(
             "no benchmark results found under {}",
@@ -205,11 +282,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let machine = Machine::read(&root);
     std::fs::write(
         root.join("docs/benchmarks.md"),
-        render_markdown(&rows, &machine, &invocation),
+        render_markdown(&rows, &paired, &machine, &invocation),
     )?;
     std::fs::write(
         root.join("docs/benchmarks.json"),
-        render_json(&rows, &machine, &invocation)?,
+        render_json(&rows, &paired, &machine, &invocation)?,
     )?;
     let missed = rows
         .iter()
@@ -278,7 +355,12 @@ fn format_ns(ns: f64) -> String {
     }
 }
 
-fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String {
+fn render_markdown(
+    rows: &[Row],
+    paired: &[PairedRatio],
+    machine: &Machine,
+    invocation: &str,
+) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(md, "Written by `{invocation}`; do not edit by hand.\n");
@@ -310,11 +392,14 @@ fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String 
             met
         );
     }
-    let ratios = ratios(rows);
+    let ratios = ratios(rows, paired);
     if !ratios.is_empty() {
         let _ = writeln!(
             md,
-            "\n## Ratios (same run)\n\n| ratio | value | target | met |\n|---|---:|---:|:---:|"
+            "\n## Ratios (same run)\n\nRatios with a target are measured in interleaved pairs \
+             (`crates/qd-smoothing/examples/paired_ratios.rs`): this machine's speed drifts \
+             between benchmarks run minutes apart, which the quotient of two criterion medians \
+             would carry.\n\n| ratio | value | target | met | measured by |\n|---|---:|---:|:---:|---|"
         );
         for ratio in ratios {
             let (target, met) = match ratio.target {
@@ -323,21 +408,26 @@ fn render_markdown(rows: &[Row], machine: &Machine, invocation: &str) -> String 
             };
             let _ = writeln!(
                 md,
-                "| {} | {:.3} | {target} | {met} |",
-                ratio.name, ratio.value
+                "| {} | {:.3} | {target} | {met} | {} |",
+                ratio.name, ratio.value, ratio.how
             );
         }
     }
     md
 }
 
-fn render_json(rows: &[Row], machine: &Machine, invocation: &str) -> anyhow::Result<String> {
-    let ratios_json: Vec<serde_json::Value> = ratios(rows)
+fn render_json(
+    rows: &[Row],
+    paired: &[PairedRatio],
+    machine: &Machine,
+    invocation: &str,
+) -> anyhow::Result<String> {
+    let ratios_json: Vec<serde_json::Value> = ratios(rows, paired)
         .into_iter()
         .map(|r| {
             serde_json::json!({
                 "name": r.name, "value": r.value, "target": r.target.map(Bound::label),
-                "met": r.target.map(|t| t.met(r.value)),
+                "met": r.target.map(|t| t.met(r.value)), "measured_by": r.how,
             })
         })
         .collect();
