@@ -78,18 +78,8 @@ struct PairedRatio {
 }
 
 /// Runs the paired-ratio measurement (release build) and parses its `RATIO` lines.
-fn paired_ratios(root: &Path) -> anyhow::Result<Vec<PairedRatio>> {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(root)
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "qd-smoothing",
-            "--example",
-            "paired_ratios",
-        ])
+fn paired_ratios() -> anyhow::Result<Vec<PairedRatio>> {
+    let output = crate::smoothing_example("paired_ratios")
         .output()
         .context("running the paired-ratio measurement")?;
     if !output.status.success() {
@@ -268,7 +258,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
     }
     let rows = collect(&criterion_dir)?;
-    let paired = paired_ratios(&root)?;
+    let paired = paired_ratios()?;
     if rows.is_empty() {
         bail!(
             "no benchmark results found under {}",

@@ -6,22 +6,11 @@
 //! `docs/equivalence.md` with the command, date and revision; the exit status is the suite's.
 
 use anyhow::{Context, bail};
-use std::process::Command;
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     let root = crate::workspace_root();
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.current_dir(&root).args([
-        "run",
-        "--release",
-        "--quiet",
-        "-p",
-        "qd-smoothing",
-        "--example",
-        "equivalence",
-        "--",
-    ]);
+    let mut command = crate::smoothing_example("equivalence");
     if quick {
         command.arg("--quick");
     }

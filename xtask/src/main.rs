@@ -32,3 +32,22 @@ pub fn workspace_root() -> std::path::PathBuf {
         .map(|p| p.to_path_buf())
         .unwrap_or_default()
 }
+
+/// `cargo run --release --quiet -p qd-smoothing --example NAME --` in the workspace root: the
+/// tools that need the library's code run as release-built examples of the top library crate
+/// (xtask itself stays free of the project's crates, so `check-layers` builds in seconds).
+pub fn smoothing_example(name: &str) -> std::process::Command {
+    let mut command =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(workspace_root()).args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "qd-smoothing",
+        "--example",
+        name,
+        "--",
+    ]);
+    command
+}
