@@ -458,8 +458,8 @@ impl Smoother {
                 .map_err(|e| Dropped::FailedStep(e.to_string()))?;
         }
         let u_k: Vec<f64> = u.iter().zip(w_u).map(|(a, b)| a + b).collect();
-        let q_k = q_out.to_vec();
-        let result = with_workspace(|workspace| evaluator.step_from(workspace, &q_k, &u_k, guess))
+        // q_out holds the perturbed q until the step's q⁺ overwrites it.
+        let result = with_workspace(|workspace| evaluator.step_from(workspace, q_out, &u_k, guess))
             .map_err(|e| Dropped::FailedStep(e.to_string()))?;
         if result.report.status != SolveStatus::Solved {
             return Err(Dropped::FailedStep(format!(
