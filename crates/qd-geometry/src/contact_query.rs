@@ -1,13 +1,13 @@
 //! The contact query of a scene at a configuration: every geometry pair within the detection
 //! distance, with φ, normal, tangent basis, friction and the contact Jacobians (SPEC §1).
 
-use crate::distance::{SignedDistance, any_perpendicular, signed_distance};
+use crate::distance::{SignedDistance, any_perpendicular, perpendicular_axis, signed_distance};
 use crate::error::GeometryError;
 use crate::kinematics::KinematicsCache;
 use crate::proximity::{ProximityPair, ProximityQuery, ShapeSet};
 use crate::scene::Scene;
 use crate::shape::Shape;
-use nalgebra::{DMatrix, DVector, Isometry3, Vector3};
+use nalgebra::{DMatrix, DVector, Isometry3, Matrix3, Vector3};
 
 /// One contact pair at a configuration.
 #[derive(Debug, Clone)]
@@ -228,6 +228,32 @@ pub fn tangent_basis(scene: &Scene, n: &Vector3<f64>) -> [Vector3<f64>; 2] {
             let t1 = any_perpendicular(n);
             [t1, n.cross(&t1)]
         }
+    }
+}
+
+/// How [`tangent_basis`] turns with the normal: matrices `[P₁, P₂]` such that a change `dn`
+/// of the unit normal (`dn ⊥ n`) changes the tangents by `dtᵢ = Pᵢ dn`, wherever the basis is
+/// smooth (everywhere but where its rule switches axis). `P₂` is zero in planar scenes.
+pub fn tangent_basis_jacobian(scene: &Scene, n: &Vector3<f64>) -> [Matrix3<f64>; 2] {
+    // Each first tangent is t = w / |w| with w = M n linear in n (M a cross-product matrix),
+    // so dt = (I − t tᵀ) M dn / |w|.
+    let unit_and_rate = |m: Matrix3<f64>| {
+        let w = m * n;
+        let length = w.norm();
+        let t = w / length;
+        (t, (Matrix3::identity() - t * t.transpose()) * m / length)
+    };
+    let spatial = || {
+        // t₁ = n × e = −[e]× n, t₂ = n × t₁.
+        let (t1, p1) = unit_and_rate(-perpendicular_axis(n).cross_matrix());
+        [p1, -t1.cross_matrix() + n.cross_matrix() * p1]
+    };
+    match scene.plane_normal {
+        Some(plane) if plane.cross(n).norm() > 1e-12 => {
+            [unit_and_rate(plane.cross_matrix()).1, Matrix3::zeros()]
+        }
+        Some(_) => [spatial()[0], Matrix3::zeros()],
+        None => spatial(),
     }
 }
 

@@ -5,6 +5,8 @@
 //! - [`Shape`] and [`signed_distance`]: collision shapes and the exact signed distance, normal
 //!   and witness points between two posed shapes (closed forms, and GJK with an exact
 //!   penetration solver for the rest);
+//! - [`PairRate`]: how a pair's normal and witness points move under rigid motions of the two
+//!   shapes (what derivatives of the contact Jacobians need);
 //! - [`ProximityQuery`]: all shape pairs closer than a detection distance (broad phase);
 //! - [`kinematics`]: the multibody tree (fixed, revolute, prismatic, planar and free joints),
 //!   forward kinematics and point Jacobians, the update `q ⊕ δv`;
@@ -70,9 +72,10 @@ mod shape;
 mod shape_spec;
 pub mod urdf;
 
-pub use contact_query::{Contact, ContactQuery, tangent_basis};
+pub use contact_query::{Contact, ContactQuery, tangent_basis, tangent_basis_jacobian};
 pub use distance::{
-    DistanceMethod, SignedDistance, distance_method, signed_distance, signed_distance_general,
+    DistanceMethod, DistanceRates, PairRate, RATE_DIFFERENCE_STEP, SignedDistance, Twist,
+    distance_method, signed_distance, signed_distance_general,
 };
 pub use error::GeometryError;
 pub use pose::{Pose, PoseSpec, QUATERNION_NORM_TOLERANCE, check_pose_finite};

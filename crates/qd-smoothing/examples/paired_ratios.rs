@@ -16,7 +16,13 @@ use qd_smoothing::{Derivatives, Smoother, Smoothing};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const ROUNDS: usize = 12;
+/// Rounds and window per side for the step ratios: short windows in many rounds, so that the
+/// machine's drift (tens of percent over seconds here) hardly changes within a round.
+const STEP_ROUNDS: usize = 48;
+const STEP_WINDOW: Duration = Duration::from_millis(10);
+/// Rounds and window per side for the thread scaling (a bundled B takes about a millisecond).
+const SCALING_ROUNDS: usize = 12;
+const SCALING_WINDOW: Duration = Duration::from_millis(150);
 
 /// Mean time of one call (ns), over as many calls as fit in `window`.
 fn time_per_call(f: &mut dyn FnMut(), window: Duration) -> f64 {
@@ -31,8 +37,8 @@ fn time_per_call(f: &mut dyn FnMut(), window: Duration) -> f64 {
 }
 
 /// Median and quartiles of Y/X over interleaved rounds.
-fn paired(x: &mut dyn FnMut(), y: &mut dyn FnMut(), window: Duration) -> (f64, f64, f64) {
-    let mut ratios: Vec<f64> = (0..ROUNDS)
+fn paired(x: &mut dyn FnMut(), y: &mut dyn FnMut(), rounds: usize, window: Duration) -> Ratio {
+    let mut ratios: Vec<f64> = (0..rounds)
         .map(|round| {
             if round % 2 == 0 {
                 let tx = time_per_call(x, window);
@@ -45,15 +51,33 @@ fn paired(x: &mut dyn FnMut(), y: &mut dyn FnMut(), window: Duration) -> (f64, f
         .collect();
     ratios.sort_by(f64::total_cmp);
     let at = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
-    (at(0.5), at(0.25), at(0.75))
+    Ratio {
+        median: at(0.5),
+        low: at(0.25),
+        high: at(0.75),
+        rounds,
+    }
 }
 
-fn report(name: &str, (median, low, high): (f64, f64, f64)) {
-    println!("RATIO\t{name}\t{median:.4}\t{low:.4}\t{high:.4}\t{ROUNDS}");
+/// Median and quartiles of a paired ratio over its rounds.
+struct Ratio {
+    median: f64,
+    low: f64,
+    high: f64,
+    rounds: usize,
+}
+
+fn report(name: &str, ratio: Ratio) {
+    let Ratio {
+        median,
+        low,
+        high,
+        rounds,
+    } = ratio;
+    println!("RATIO\t{name}\t{median:.4}\t{low:.4}\t{high:.4}\t{rounds}");
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let window = Duration::from_millis(40);
     for name in qd_scenes::names() {
         let base = QuasiDynamicSystem::new(qd_scenes::load(name)?);
         let q = base.scene().default_q.clone();
@@ -81,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 };
                 report(
                     &format!("{name}.{label}: with {gradient_label} / without derivatives"),
-                    paired(&mut step_plain, &mut step_with, window),
+                    paired(&mut step_plain, &mut step_with, STEP_ROUNDS, STEP_WINDOW),
                 );
             }
         }
@@ -109,14 +133,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pool.install(|| black_box(smoother.linearize(&q, &u).expect("estimate")));
         };
         // Y/X = one thread / all threads: the speed-up.
-        let (median, low, high) = paired(
+        let ratio = paired(
             &mut || on(&all),
             &mut || on(&single),
-            Duration::from_millis(150),
+            SCALING_ROUNDS,
+            SCALING_WINDOW,
         );
         report(
             &format!("planar-hand.{label}.first_order: 1 thread / all threads (scaling)"),
-            (median, low, high),
+            ratio,
         );
     }
     Ok(())

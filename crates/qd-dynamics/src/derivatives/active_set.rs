@@ -228,9 +228,9 @@ pub fn sensitivities(
                 let Some(d) = rates.contact_rate(i, k) else {
                     continue;
                 };
-                r_x -= d.transpose() * &impulses[i];
+                d.for_each_transpose_times(impulses[i].as_slice(), |c, value| r_x[c] -= value);
                 if let Some(hy) = &curvatures[i] {
-                    let mut y_rate = d * x;
+                    let mut y_rate = DVector::from_iterator(dim, d.times_x().iter().copied());
                     y_rate[0] += rows.jn_full[k];
                     let mut c = DMatrix::zeros(dim, n);
                     c.row_mut(0).copy_from(&rows.jn.transpose());
@@ -245,7 +245,7 @@ pub fn sensitivities(
                 let rows = &problem.contacts[row.contact];
                 let mut r_c = row.g[0] * rows.jn_full[k];
                 if let Some(d) = rates.contact_rate(row.contact, k) {
-                    let y_rate = d * x;
+                    let y_rate = d.times_x();
                     r_c += row
                         .g
                         .iter()

@@ -9,7 +9,7 @@
 use super::problem_rates::ProblemRates;
 use crate::problem::StepProblem;
 use crate::solver::BarrierAtSolution;
-use nalgebra::{DMatrix, DVector, Vector3};
+use nalgebra::DMatrix;
 
 /// `dx/du` (n × n_a) into `dx_du`.
 pub fn input_sensitivity(
@@ -30,7 +30,6 @@ pub fn input_sensitivity(
 /// `dx/dq` (n × n_v, tangent coordinates) into `dx_dq`.
 pub fn configuration_sensitivity(
     problem: &StepProblem,
-    x: &DVector<f64>,
     rates: &ProblemRates,
     data: &BarrierAtSolution,
     dx_dq: &mut DMatrix<f64>,
@@ -43,22 +42,15 @@ pub fn configuration_sensitivity(
                 continue;
             };
             // y's rate at fixed x: D x + ∂e/∂q_k.
-            let columns = &rates.columns[i];
-            let mut y_rate = Vector3::zeros();
-            for &c in columns {
-                for a in 0..dim {
-                    y_rate[a] += d[(a, c)] * x[c];
-                }
-            }
+            let mut y_rate = d.times_x();
             y_rate[0] += rows.jn_full[k];
             let weighted = big_w * y_rate;
             let mut column = dx_dq.column_mut(k);
-            for &c in columns {
-                let mut value = 0.0;
-                for a in 0..dim {
-                    value += d[(a, c)] * w[a];
+            for (index, &c) in d.columns.iter().enumerate() {
+                let mut value = rows.jn[c] * weighted[0];
+                for (entry, w_a) in d.column(index).iter().zip(w.iter()) {
+                    value += entry * w_a;
                 }
-                value += rows.jn[c] * weighted[0];
                 for t in 0..dim - 1 {
                     value += rows.jt[(t, c)] * weighted[1 + t];
                 }

@@ -93,7 +93,7 @@ pub(crate) fn compute(
             }
             barrier_ift::input_sensitivity(problem, &scene.split.stiffness, p.h, data, &mut dx_du);
             if with_a {
-                barrier_ift::configuration_sensitivity(problem, x, rates, data, &mut dx_dq);
+                barrier_ift::configuration_sensitivity(problem, rates, data, &mut dx_dq);
             }
         }
         ForwardMode::Socp | ForwardMode::Qp => {

@@ -7,40 +7,93 @@
 //! - ∂φ/∂q is J_n (exact: the envelope theorem on the witness points), so it is not computed
 //!   here.
 //! - ∂b/∂q_a = h K on the actuated rows (exact).
-//! - ∂C_i/∂q (which involves the surfaces' curvature at the witness points) and the change of
-//!   the objects' mass matrix and gravity forces with their orientation are taken by central
-//!   differences **of the geometry layer alone**: the contact rows of the same geometry pair
-//!   and the objects' mass terms are recomputed at `q ⊕ ±s e_k`, without solving anything.
-//!   Only the coordinates that move a pair's links are perturbed for that pair.
+//! - ∂C_i/∂q: the kinematic part (how the joints' velocity fields change) is exact; the
+//!   geometric part (how the normal and witness points move, which involves the surfaces'
+//!   curvature) comes from the geometry layer's [`PairRate`]: one linearisation per contact
+//!   under rigid motions of its two shapes (closed form for sphere pairs, else central
+//!   differences of that pair's signed distance alone), applied to each coordinate's twist.
+//! - The change of the objects' mass matrix and gravity forces with their orientation is a
+//!   central difference of the mass terms at `q ⊕ ±s e_k`, without solving anything.
 
 use crate::error::DynamicsError;
 use crate::problem::{StepProblem, object_mass_and_gravity, scene_mass_scale};
-use nalgebra::{DMatrix, DVector, Isometry3, Vector3};
+use nalgebra::{DMatrix, DVector, Vector3};
 use qd_geometry::kinematics::{JointKind, KinematicsCache};
 use qd_geometry::scene::Scene;
-use qd_geometry::{ContactQuery, SignedDistance, signed_distance, tangent_basis};
+use qd_geometry::{ContactQuery, PairRate, Twist, tangent_basis, tangent_basis_jacobian};
 
-/// Central-difference step along each tangent coordinate (m or rad). With closed-form
-/// distances accurate to ~1e-15, the error is ~1e-10 relative from round-off and ~s² from
-/// truncation.
+/// Central-difference step along each tangent coordinate (m or rad) for the objects' mass
+/// terms. The error is ~1e-10 relative from round-off and
+/// ~s² from truncation.
 pub const GEOMETRY_DIFFERENCE_STEP: f64 = 1e-6;
 
 /// The rates of one step's program with respect to q (tangent coordinates, n_v columns).
+///
+/// The contact rates are stored compactly: for contact i and each coordinate k that moves it,
+/// ∂C_i/∂q_k restricted to the variables that move the contact (its other columns are zero),
+/// together with its product with the x the rates were computed at.
 #[derive(Debug, Default)]
 pub struct ProblemRates {
     /// ∂(Qx + b)/∂q at fixed x: n × n_v (n free variables).
     pub force: DMatrix<f64>,
-    /// ∂C_i/∂q_k ((1 + n_t) × n) at index `i · n_v + k`; meaningful where `moves` is true.
-    pub rows: Vec<DMatrix<f64>>,
-    /// Whether coordinate k moves contact i's links (index `i · n_v + k`).
-    pub moves: Vec<bool>,
     /// Per contact, the free variables (column indices) that move it: outside them its rows
     /// of C and of every ∂C/∂q_k are zero.
     pub columns: Vec<Vec<usize>>,
     /// Per contact, the velocity coordinates that move it (the k with a rate).
     pub moving: Vec<Vec<usize>>,
+    /// `rate_slot[i · n_v + k]`: the position of k in `moving[i]`, or `NO_RATE`.
+    rate_slot: Vec<usize>,
+    /// Per contact, where its blocks start in `values` and its slots in `times_x`.
+    starts: Vec<(usize, usize)>,
+    /// The entries of every ∂C_i/∂q_k, contact by contact, slot by slot, each block
+    /// `dim × columns[i].len()` column-major.
+    values: Vec<f64>,
+    /// (∂C_i/∂q_k) x per contact and slot (entries past `dim` are zero).
+    times_x: Vec<Vector3<f64>>,
+    /// Rows per contact: 1 + n_t.
+    dim: usize,
     n_v: usize,
     scratch: Scratch,
+}
+
+/// Marks a (contact, coordinate) without a rate in [`ProblemRates`]'s slot table.
+const NO_RATE: usize = usize::MAX;
+
+/// ∂C_i/∂q_k of one contact and coordinate, on the variables that move the contact.
+#[derive(Debug, Clone, Copy)]
+pub struct ContactRate<'a> {
+    /// The variables (column indices of C) the entries belong to.
+    pub columns: &'a [usize],
+    /// `dim × columns.len()`, column-major.
+    values: &'a [f64],
+    /// This rate times the x the rates were computed at.
+    times_x: Vector3<f64>,
+    dim: usize,
+}
+
+impl ContactRate<'_> {
+    /// The rows (1 + n_t) of the column for `columns[index]`.
+    pub fn column(&self, index: usize) -> &[f64] {
+        &self.values[index * self.dim..(index + 1) * self.dim]
+    }
+
+    /// (∂C/∂q_k) x at the x of [`ProblemRates::compute`] (entries past 1 + n_t are zero).
+    pub fn times_x(&self) -> Vector3<f64> {
+        self.times_x
+    }
+
+    /// Calls `f(c, (∂C/∂q_k)ᵀ v [c])` for each variable c that moves the contact.
+    pub fn for_each_transpose_times(&self, v: &[f64], mut f: impl FnMut(usize, f64)) {
+        for (index, &c) in self.columns.iter().enumerate() {
+            let value = self
+                .column(index)
+                .iter()
+                .zip(v)
+                .map(|(entry, weight)| entry * weight)
+                .sum();
+            f(c, value);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -52,7 +105,6 @@ struct Scratch {
     object_force: DVector<f64>,
     varying_object_links: Vec<usize>,
     moving: Vec<usize>,
-    shared: SharedRates,
     per_contact: ContactScratch,
 }
 
@@ -62,7 +114,8 @@ struct RateContext<'a> {
     problem: &'a StepProblem,
     /// Kinematics at q.
     nominal: &'a KinematicsCache,
-    shared: &'a SharedRates,
+    /// The program's variables the rates are multiplied with.
+    x: &'a DVector<f64>,
 }
 
 /// Buffers of [`contact_rates`], reused from contact to contact.
@@ -70,16 +123,10 @@ struct RateContext<'a> {
 struct ContactScratch {
     moving_a: Vec<usize>,
     moving_b: Vec<usize>,
+    /// Per velocity coordinate: whether it moves A, B (lookups instead of list scans).
+    moves_a: Vec<bool>,
+    moves_b: Vec<bool>,
     columns: Vec<Column>,
-}
-
-/// Per-coordinate data shared by every contact's rates.
-#[derive(Debug, Default)]
-struct SharedRates {
-    /// The rigid motion of each coordinate's subtree for a displacement of ±step.
-    motions: Vec<(Isometry3<f64>, Isometry3<f64>)>,
-    /// `depends[k · n_v + j]`: coordinate j's field depends on coordinate k.
-    depends: Vec<bool>,
 }
 
 /// Whether a body's contribution to M and τ is the same at every configuration: it hangs
@@ -105,9 +152,20 @@ fn mass_is_configuration_independent(scene: &Scene, link: usize) -> bool {
 
 impl ProblemRates {
     /// ∂C_i/∂q_k, or `None` when coordinate k does not move contact i.
-    pub fn contact_rate(&self, contact: usize, k: usize) -> Option<&DMatrix<f64>> {
-        let index = contact * self.n_v + k;
-        self.moves[index].then(|| &self.rows[index])
+    pub fn contact_rate(&self, contact: usize, k: usize) -> Option<ContactRate<'_>> {
+        let slot = *self.rate_slot.get(contact * self.n_v + k)?;
+        if slot == NO_RATE {
+            return None;
+        }
+        let (values_start, slots_start) = self.starts[contact];
+        let block = self.dim * self.columns[contact].len();
+        let start = values_start + slot * block;
+        Some(ContactRate {
+            columns: &self.columns[contact],
+            values: &self.values[start..start + block],
+            times_x: self.times_x[slots_start + slot],
+            dim: self.dim,
+        })
     }
 
     /// Computes every rate at (q, x). `query` is used as scratch for the perturbed poses.
@@ -129,11 +187,11 @@ impl ProblemRates {
         let dim = 1 + problem.n_tangent;
         let contacts = &problem.contacts;
         self.n_v = n_v;
+        self.dim = dim;
         resize_matrix(&mut self.force, n, n_v);
-        self.moves.clear();
-        self.moves.resize(contacts.len() * n_v, false);
-        self.rows
-            .resize_with(contacts.len() * n_v, || DMatrix::zeros(dim, n));
+        self.rate_slot.clear();
+        self.rate_slot.resize(contacts.len() * n_v, NO_RATE);
+        self.starts.clear();
 
         // Actuated rows: b_i = −h K_i (u_i − q_i).
         let h = scene.parameters.h;
@@ -155,6 +213,7 @@ impl ProblemRates {
         }
 
         let moving = &mut self.scratch.moving;
+        let (mut values_len, mut slots_len) = (0, 0);
         self.columns.resize_with(contacts.len(), Vec::new);
         self.moving.resize_with(contacts.len(), Vec::new);
         for (i, rows) in contacts.iter().enumerate() {
@@ -169,54 +228,46 @@ impl ProblemRates {
                     .var_to_v
                     .iter()
                     .enumerate()
-                    .filter(|(_, v)| moving.contains(v))
+                    .filter(|(_, v)| moving.contains(v)) // once per contact and step
                     .map(|(c, _)| c),
             );
             let contact_moving = &mut self.moving[i];
             contact_moving.clear();
             for &k in moving.iter() {
-                if !self.moves[i * n_v + k] {
+                if self.rate_slot[i * n_v + k] == NO_RATE {
+                    self.rate_slot[i * n_v + k] = contact_moving.len();
                     contact_moving.push(k);
-                    self.moves[i * n_v + k] = true;
-                    resize_matrix(&mut self.rows[i * n_v + k], dim, n);
                 }
             }
+            self.starts.push((values_len, slots_len));
+            values_len += dim * columns.len() * contact_moving.len();
+            slots_len += contact_moving.len();
         }
+        // Every entry is written below: no need to clear.
+        self.values.resize(values_len, 0.0);
+        self.times_x.resize(slots_len, Vector3::zeros());
 
         let step = GEOMETRY_DIFFERENCE_STEP;
         let scratch = &mut self.scratch;
         // The poses at q itself, from which every displaced configuration is derived.
         scratch.nominal.update(tree, q)?;
-        // Shared by all contacts: each coordinate's rigid motions ±step, and which fields
-        // depend on which coordinates.
-        let shared = &mut scratch.shared;
-        shared.motions.clear();
-        shared.motions.extend((0..n_v).map(|k| {
-            let motion = |s: f64| {
-                scratch
-                    .nominal
-                    .coordinate_motion(tree, k, s)
-                    .map_or(Isometry3::identity(), |(_, m)| m)
-            };
-            (motion(step), motion(-step))
-        }));
-        shared.depends.clear();
-        shared
-            .depends
-            .extend((0..n_v * n_v).map(|index| tree.field_depends(index / n_v, index % n_v)));
         let context = RateContext {
             scene,
             problem,
             nominal: &scratch.nominal,
-            shared: &scratch.shared,
+            x,
         };
         for (i, rows) in contacts.iter().enumerate() {
+            let (values_start, slots_start) = self.starts[i];
+            let slots = self.moving[i].len();
+            let block = dim * self.columns[i].len();
             contact_rates(
                 &context,
                 &mut scratch.per_contact,
                 rows,
-                &self.moves[i * n_v..(i + 1) * n_v],
-                &mut self.rows[i * n_v..(i + 1) * n_v],
+                &self.moving[i],
+                &mut self.values[values_start..values_start + slots * block],
+                &mut self.times_x[slots_start..slots_start + slots],
             )?;
         }
 
@@ -256,21 +307,22 @@ impl ProblemRates {
 /// ```
 ///
 /// The kinematic part `∂S_j/∂q_k` is exact (the bracket of [`KinematicsCache::field_rate`],
-/// evaluated here from fields computed once per contact); the geometric
-/// part (how the normal, the tangents and the witness points move) is a central difference
-/// of the pair's signed distance alone, with the two shapes displaced rigidly by k's motion.
+/// evaluated here from fields computed once per contact); the geometric part (how the
+/// normal, the tangents and the witness points move) is the pair's [`PairRate`] applied to
+/// k's twist on each shape it moves.
 fn contact_rates(
     context: &RateContext<'_>,
     buffers: &mut ContactScratch,
     rows: &crate::problem::ContactRows,
-    moves: &[bool],
-    rates: &mut [DMatrix<f64>],
+    moving: &[usize],
+    values: &mut [f64],
+    times_x: &mut [Vector3<f64>],
 ) -> Result<(), DynamicsError> {
     let RateContext {
         scene,
         problem,
         nominal,
-        shared,
+        x,
     } = context;
     let tree = &scene.tree;
     let (ga, gb) = rows.geometries;
@@ -278,7 +330,10 @@ fn contact_rates(
     let (la, lb) = (geometry_a.link, geometry_b.link);
     let pose_a = nominal.world_from_link[la] * geometry_a.link_from_geometry;
     let pose_b = nominal.world_from_link[lb] * geometry_b.link_from_geometry;
-    let nominal_distance = signed_distance(&geometry_a.shape, &pose_a, &geometry_b.shape, &pose_b)?;
+    // How the pair's normal and witnesses move under rigid motions of A and B: one
+    // linearisation per contact, shared by every coordinate that moves it.
+    let pair_rate = PairRate::new(&geometry_a.shape, &pose_a, &geometry_b.shape, &pose_b)?;
+    let nominal_distance = pair_rate.nominal;
     let (p_a, p_b) = (nominal_distance.witness_a, nominal_distance.witness_b);
     let n = nominal_distance.normal.into_inner();
     let tangents = tangent_basis(scene, &n);
@@ -287,20 +342,26 @@ fn contact_rates(
     let ContactScratch {
         moving_a,
         moving_b,
+        moves_a,
+        moves_b,
         columns,
     } = buffers;
-    moving_a.clear();
-    moving_b.clear();
-    tree.coordinates_moving_link(la, moving_a);
-    tree.coordinates_moving_link(lb, moving_b);
+    for (link, moving, moves) in [
+        (la, &mut *moving_a, &mut *moves_a),
+        (lb, &mut *moving_b, &mut *moves_b),
+    ] {
+        moving.clear();
+        tree.coordinates_moving_link(link, moving);
+        moves.clear();
+        moves.resize(tree.nv(), false);
+        for &k in moving.iter() {
+            moves[k] = true;
+        }
+    }
     columns.clear();
     columns.extend(problem.var_to_v.iter().enumerate().filter_map(|(c, &v)| {
-        let on_a = moving_a
-            .contains(&v)
-            .then(|| nominal.coordinate_field(tree, v, &p_a));
-        let on_b = moving_b
-            .contains(&v)
-            .then(|| nominal.coordinate_field(tree, v, &p_b));
+        let on_a = moves_a[v].then(|| nominal.coordinate_field(tree, v, &p_a));
+        let on_b = moves_b[v].then(|| nominal.coordinate_field(tree, v, &p_b));
         (on_a.is_some() || on_b.is_some()).then(|| {
             let linear =
                 |f: Option<(Vector3<f64>, Vector3<f64>)>| f.map_or(Vector3::zeros(), |f| f.1);
@@ -313,61 +374,83 @@ fn contact_rates(
             }
         })
     }));
-    let step = GEOMETRY_DIFFERENCE_STEP;
-    for (k, rate) in rates.iter_mut().enumerate() {
-        if !moves[k] {
-            continue;
-        }
-        let (moves_a, moves_b) = (moving_a.contains(&k), moving_b.contains(&k));
-        let displaced = |motion: &Isometry3<f64>| -> Result<SignedDistance, DynamicsError> {
-            let pa = if moves_a { motion * pose_a } else { pose_a };
-            let pb = if moves_b { motion * pose_b } else { pose_b };
-            Ok(signed_distance(
-                &geometry_a.shape,
-                &pa,
-                &geometry_b.shape,
-                &pb,
-            )?)
-        };
-        let (motion_plus, motion_minus) = &shared.motions[k];
-        let (plus, minus) = (displaced(motion_plus)?, displaced(motion_minus)?);
-        let scale = 1.0 / (2.0 * step);
-        let dn = (plus.normal.into_inner() - minus.normal.into_inner()) * scale;
-        let (t_plus, t_minus) = (
-            tangent_basis(scene, &plus.normal),
-            tangent_basis(scene, &minus.normal),
-        );
-        let dt = [
-            (t_plus[0] - t_minus[0]) * scale,
-            (t_plus[1] - t_minus[1]) * scale,
-        ];
-        let dp_a = (plus.witness_a - minus.witness_a) * scale;
-        let dp_b = (plus.witness_b - minus.witness_b) * scale;
-        // k's own field at the witness points, for the brackets of KinematicsCache::field_rate.
+    // The tangent basis is a function of n alone.
+    let tangent_rates = tangent_basis_jacobian(scene, &n);
+    let dim = 1 + n_t;
+    let block = dim * columns.len();
+    for ((&k, rate), rate_times_x) in moving
+        .iter()
+        .zip(values.chunks_exact_mut(block))
+        .zip(times_x.iter_mut())
+    {
+        let (moves_a, moves_b) = (moves_a[k], moves_b[k]);
+        // k's own field at the witness points: its twist, and the brackets of
+        // KinematicsCache::field_rate below.
         let (omega_k, field_k_a) = nominal.coordinate_field(tree, k, &p_a);
         let field_k_b = nominal.coordinate_field(tree, k, &p_b).1;
-        for column in columns.iter() {
-            let depends = shared.depends[k * tree.nv() + column.v];
-            let mut relative = Vector3::zeros();
-            if let Some((omega_j, field_j)) = column.field_b {
-                if depends {
-                    relative += omega_k.cross(&field_j) - omega_j.cross(&field_k_b);
+        let twist_k = Twist::from_point_velocity(omega_k, &p_a, field_k_a);
+        let pick = |moves: bool| if moves { twist_k } else { Twist::default() };
+        let geometry_rates = pair_rate.apply(&pick(moves_a), &pick(moves_b));
+        let dn = geometry_rates.normal;
+        let dt = [tangent_rates[0] * dn, tangent_rates[1] * dn];
+        let (dp_a, dp_b) = (geometry_rates.witness_a, geometry_rates.witness_b);
+        // Row e (n, then the tangents) of column j is de·J_c,j + e·(R_B − R_A). By the triple
+        // product e·R_X = ω_j·(dp_X × e) + [depends] (S_j(p_X)·(e × ω_k) − ω_j·(S_k(p_X) × e)),
+        // and S_j(p_B) − S_j(p_A) = J_c,j, so with u = de + [depends] e × ω_k and
+        // β_X = dp_X × e − [depends] S_k(p_X) × e the entry is
+        // J_c,j·u + ω_j^B·β_B − ω_j^A·β_A: per k and e two variants (depends or not) of three
+        // vectors, then a few dot products per column.
+        let directions = [n, tangents[0], tangents[1]];
+        let direction_rates = [dn, dt[0], dt[1]];
+        // Filled in place: building the array with `std::array::from_fn` copied it around
+        // (memcpy was ~8% of a step with A and B).
+        let mut terms = [[DirectionTerms::default(); 2]; 3];
+        for (row, variants) in terms.iter_mut().enumerate().take(dim) {
+            let e = &directions[row];
+            let plain = &mut variants[0];
+            plain.along_jc = direction_rates[row];
+            plain.on_b = dp_b.cross(e);
+            plain.on_a = dp_a.cross(e);
+            let plain = *plain;
+            let bracket = &mut variants[1];
+            bracket.along_jc = plain.along_jc + e.cross(&omega_k);
+            bracket.on_b = plain.on_b - field_k_b.cross(e);
+            bracket.on_a = plain.on_a - field_k_a.cross(e);
+        }
+        // Accumulated in a local: through the slice, every update went to memory.
+        let mut times_x = Vector3::zeros();
+        for (column, entries) in columns.iter().zip(rate.chunks_exact_mut(dim)) {
+            let x_c = x[column.c];
+            let depends = usize::from(tree.field_depends(k, column.v));
+            for (row, variants) in terms.iter().enumerate().take(dim) {
+                let DirectionTerms {
+                    along_jc,
+                    on_b,
+                    on_a,
+                } = &variants[depends];
+                let mut value = column.jc.dot(along_jc);
+                if let Some((omega_j, _)) = &column.field_b {
+                    value += omega_j.dot(on_b);
                 }
-                relative += omega_j.cross(&dp_b);
-            }
-            if let Some((omega_j, field_j)) = column.field_a {
-                if depends {
-                    relative -= omega_k.cross(&field_j) - omega_j.cross(&field_k_a);
+                if let Some((omega_j, _)) = &column.field_a {
+                    value -= omega_j.dot(on_a);
                 }
-                relative -= omega_j.cross(&dp_a);
-            }
-            rate[(0, column.c)] = dn.dot(&column.jc) + n.dot(&relative);
-            for t in 0..n_t {
-                rate[(1 + t, column.c)] = dt[t].dot(&column.jc) + tangents[t].dot(&relative);
+                entries[row] = value;
+                times_x[row] += value * x_c;
             }
         }
+        *rate_times_x = times_x;
     }
     Ok(())
+}
+
+/// For one coordinate k and projection direction e, what a column's data is dotted with:
+/// its `J_c,j` with `along_jc`, its angular velocity on B with `on_b`, on A with `on_a`.
+#[derive(Debug, Clone, Copy, Default)]
+struct DirectionTerms {
+    along_jc: Vector3<f64>,
+    on_b: Vector3<f64>,
+    on_a: Vector3<f64>,
 }
 
 /// One variable that moves a contact: its column index, velocity index, its contribution to
@@ -422,7 +505,9 @@ fn object_force(
 /// Sets `m` to zeros of the given shape, reusing its storage when the shape is unchanged.
 fn resize_matrix(m: &mut DMatrix<f64>, rows: usize, cols: usize) {
     if m.shape() == (rows, cols) {
-        m.fill(0.0);
+        // A plain slice fill (a memset): nalgebra's element iterator is several times slower,
+        // and there are contacts × moving coordinates of these per step.
+        m.as_mut_slice().fill(0.0);
     } else {
         *m = DMatrix::zeros(rows, cols);
     }

@@ -51,15 +51,21 @@ pub(super) fn between_segments(
     (p1 + d1 * s, p2 + d2 * t)
 }
 
-/// A unit vector perpendicular to `v` (non-zero), chosen deterministically.
+/// A unit vector perpendicular to `v` (non-zero), chosen deterministically:
+/// `v × e / |v × e|` with `e` = [`perpendicular_axis`]`(v)`.
 pub(crate) fn any_perpendicular(v: &Vector3<f64>) -> Vector3<f64> {
+    v.cross(&perpendicular_axis(v)).normalize()
+}
+
+/// The coordinate axis [`any_perpendicular`] crosses `v` with: the one along which `v` has
+/// its smallest component (so the cross product is never short).
+pub(crate) fn perpendicular_axis(v: &Vector3<f64>) -> Vector3<f64> {
     let abs = v.abs();
-    let axis = if abs.x <= abs.y && abs.x <= abs.z {
+    if abs.x <= abs.y && abs.x <= abs.z {
         Vector3::x()
     } else if abs.y <= abs.z {
         Vector3::y()
     } else {
         Vector3::z()
-    };
-    v.cross(&axis).normalize()
+    }
 }

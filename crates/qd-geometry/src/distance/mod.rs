@@ -5,7 +5,7 @@
 //! parry's GJK/EPA ([`signed_distance_general`]) for the remaining convex pairs.
 
 mod closest_points;
-pub(crate) use closest_points::any_perpendicular;
+pub(crate) use closest_points::{any_perpendicular, perpendicular_axis};
 mod core_shape;
 mod general;
 mod gjk;
@@ -13,8 +13,10 @@ mod halfspace;
 mod inflated_core;
 mod penetration;
 mod point_to_solid;
+mod rate;
 
 pub use general::signed_distance_general;
+pub use rate::{DistanceRates, PairRate, RATE_DIFFERENCE_STEP, Twist};
 
 use crate::error::GeometryError;
 use crate::pose::{Pose, check_pose_finite};

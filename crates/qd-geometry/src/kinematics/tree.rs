@@ -70,6 +70,9 @@ pub struct MultibodyTree {
     joints: Vec<Joint>,
     /// The joint owning each velocity coordinate.
     coordinate_joint: Vec<JointId>,
+    /// `field_dependence[k · n_v + j]`: see [`MultibodyTree::field_depends`]; a table because
+    /// derivatives look it up for every (contact, coordinate, variable) of every step.
+    field_dependence: Vec<bool>,
     nq: usize,
     nv: usize,
 }
@@ -91,6 +94,7 @@ impl MultibodyTree {
             }],
             joints: Vec::new(),
             coordinate_joint: Vec::new(),
+            field_dependence: Vec::new(),
             nq: 0,
             nv: 0,
         }
@@ -172,6 +176,10 @@ impl MultibodyTree {
             parent_joint: Some(joint_id),
             ..child
         });
+        let nv = self.nv;
+        self.field_dependence = (0..nv * nv)
+            .map(|index| self.compute_field_depends(index / nv, index % nv))
+            .collect();
         Ok(child_id)
     }
 
@@ -324,6 +332,11 @@ impl MultibodyTree {
     /// `KinematicsCache::field_rate`): `k` moves the frame of `j`'s joint, or both belong to
     /// one free or planar joint with `k` a translation and `j` the rotation.
     pub fn field_depends(&self, k: usize, j: usize) -> bool {
+        k < self.nv && j < self.nv && self.field_dependence[k * self.nv + j]
+    }
+
+    /// [`MultibodyTree::field_depends`] from the joints, for the table.
+    fn compute_field_depends(&self, k: usize, j: usize) -> bool {
         let (Some(joint_k), Some(joint_j)) =
             (self.joint_of_coordinate(k), self.joint_of_coordinate(j))
         else {

@@ -1,0 +1,310 @@
+//! First-order rates of a pair's signed-distance answer under rigid motions of its two shapes.
+//!
+//! The normal and witness points of a pair are functions of the *relative* pose of B with
+//! respect to A, carried along rigidly by A's motion. So for twists ξ_A and ξ_B of the two
+//! shapes, the rates are
+//!
+//! ```text
+//! d(n, p_A, p_B) = L (ξ_B − ξ_A) + transport(ξ_A),   transport(ξ) = (ω × n, V(p_A), V(p_B))
+//! ```
+//!
+//! where V is ξ's velocity field and L (9 × 6) is the rate under a motion of B alone. L is
+//! computed once per pair: then every coordinate that moves the pair costs a few products
+//! instead of two distance queries. (When A is the shape with the smaller map, the roles are
+//! exchanged: `d = L_A (ξ_A − ξ_B) + transport(ξ_B)`.)
+//!
+//! How L is found:
+//! - **sphere–sphere** and **sphere–box**: in closed form;
+//! - **a sphere on either side**: the answer does not depend on the sphere's orientation,
+//!   only on its centre, so three central differences of the centre's position (six queries);
+//! - **any other pair**: six central differences, rotations about and translations of B's
+//!   origin (twelve queries).
+//!
+//! Differences use [`RATE_DIFFERENCE_STEP`]; with closed-form distances accurate to ~1e-15
+//! the error is ~1e-9 relative. At a switch of the closest features (face to edge, say) the
+//! central difference averages the two one-sided rates, like any difference would.
+
+use super::{SignedDistance, signed_distance};
+use crate::error::GeometryError;
+use crate::pose::Pose;
+use crate::shape::Shape;
+use nalgebra::{Matrix3, Point3, SMatrix, Translation3, UnitQuaternion, Vector3, Vector6};
+
+/// Central-difference step (m for translations, rad for rotations) of the differenced rates.
+pub const RATE_DIFFERENCE_STEP: f64 = 1e-6;
+
+/// A rigid velocity: angular velocity ω (rad/s or rad per unit) and the velocity `linear` of
+/// the point at the world origin; the velocity of a world point x is `linear + ω × x`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Twist {
+    /// Angular velocity ω, world frame.
+    pub angular: Vector3<f64>,
+    /// Velocity of the (moving) point that is at the world origin now, world frame.
+    pub linear: Vector3<f64>,
+}
+
+impl Twist {
+    /// The twist with angular velocity `angular` that gives the point `p` the velocity
+    /// `velocity_at_p`.
+    pub fn from_point_velocity(
+        angular: Vector3<f64>,
+        p: &Point3<f64>,
+        velocity_at_p: Vector3<f64>,
+    ) -> Self {
+        Twist {
+            angular,
+            linear: velocity_at_p - angular.cross(&p.coords),
+        }
+    }
+
+    /// The velocity of the world point `p` under this twist.
+    pub fn velocity_at(&self, p: &Point3<f64>) -> Vector3<f64> {
+        self.linear + self.angular.cross(&p.coords)
+    }
+}
+
+/// Rates of the normal and of the two witness points (per unit of the motion's parameter).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DistanceRates {
+    /// dn (unit normal A → B): perpendicular to n.
+    pub normal: Vector3<f64>,
+    /// d p_A (m per unit).
+    pub witness_a: Vector3<f64>,
+    /// d p_B (m per unit).
+    pub witness_b: Vector3<f64>,
+}
+
+/// Which shape the stored map L moves (the other one carries the answer rigidly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moving {
+    A,
+    B,
+}
+
+/// The linearisation of a pair's [`SignedDistance`] under rigid motions of the two shapes.
+/// Built by [`PairRate::new`]; [`PairRate::apply`] gives the rates for any pair of twists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairRate {
+    /// The answer at the nominal poses.
+    pub nominal: SignedDistance,
+    moving: Moving,
+    /// Point about which the stored twists are taken (the moving shape's origin).
+    reference: Point3<f64>,
+    /// Columns: rates of (n, p_A, p_B) for unit twists of the moving shape about `reference`,
+    /// angular x, y, z then linear x, y, z.
+    map: SMatrix<f64, 9, 6>,
+}
+
+impl PairRate {
+    /// Linearises the pair's signed distance at the given poses.
+    ///
+    /// # Errors
+    /// As [`signed_distance`] (for the nominal or a displaced query).
+    pub fn new(a: &Shape, pose_a: &Pose, b: &Shape, pose_b: &Pose) -> Result<Self, GeometryError> {
+        let nominal = signed_distance(a, pose_a, b, pose_b)?;
+        match (a, b) {
+            (Shape::Sphere { radius: ra }, Shape::Sphere { radius: rb }) => {
+                let centre_a = Point3::from(pose_a.translation.vector);
+                let centre_b = Point3::from(pose_b.translation.vector);
+                let gap = (centre_b - centre_a).norm();
+                if gap > 1e-9 {
+                    return Ok(Self::sphere_sphere(nominal, centre_b, *ra, *rb, gap));
+                }
+                // Concentric spheres: the normal is a fallback choice; difference it.
+                Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, false)
+            }
+            (Shape::Cuboid { half_extents }, Shape::Sphere { radius }) => {
+                match sphere_box_centre_rates(pose_b, *radius, pose_a, half_extents) {
+                    Some(rates) => Ok(Self::from_centre_rates(nominal, Moving::B, pose_b, rates)),
+                    None => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true),
+                }
+            }
+            (Shape::Sphere { radius }, Shape::Cuboid { half_extents }) => {
+                match sphere_box_centre_rates(pose_a, *radius, pose_b, half_extents) {
+                    // The box-first rates with the roles exchanged: n flips, witnesses swap.
+                    Some([dn, d_box, d_sphere]) => Ok(Self::from_centre_rates(
+                        nominal,
+                        Moving::A,
+                        pose_a,
+                        [-dn, d_sphere, d_box],
+                    )),
+                    None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
+                }
+            }
+            (_, Shape::Sphere { .. }) => {
+                Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true)
+            }
+            (Shape::Sphere { .. }, _) => {
+                Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true)
+            }
+            _ => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, false),
+        }
+    }
+
+    /// Rates of (n, p_A, p_B) when A moves with `twist_a` and B with `twist_b`.
+    pub fn apply(&self, twist_a: &Twist, twist_b: &Twist) -> DistanceRates {
+        let (moving, carrier) = match self.moving {
+            Moving::B => (twist_b, twist_a),
+            Moving::A => (twist_a, twist_b),
+        };
+        // The moving shape's motion relative to the carrier, about the reference point.
+        let angular = moving.angular - carrier.angular;
+        let linear = moving.velocity_at(&self.reference) - carrier.velocity_at(&self.reference);
+        let relative = self.map
+            * Vector6::new(
+                angular.x, angular.y, angular.z, linear.x, linear.y, linear.z,
+            );
+        let n = self.nominal.normal.into_inner();
+        DistanceRates {
+            normal: relative.fixed_rows::<3>(0) + carrier.angular.cross(&n),
+            witness_a: relative.fixed_rows::<3>(3) + carrier.velocity_at(&self.nominal.witness_a),
+            witness_b: relative.fixed_rows::<3>(6) + carrier.velocity_at(&self.nominal.witness_b),
+        }
+    }
+
+    /// Closed form for two spheres whose centres are `gap` apart: n = (c_B − c_A)/|c_B − c_A|,
+    /// p_A = c_A + r_A n, p_B = c_B − r_B n; moving c_B by δ turns n by (I − n nᵀ) δ / gap.
+    fn sphere_sphere(
+        nominal: SignedDistance,
+        centre_b: Point3<f64>,
+        radius_a: f64,
+        radius_b: f64,
+        gap: f64,
+    ) -> Self {
+        let n = nominal.normal.into_inner();
+        let turn = (Matrix3::identity() - n * n.transpose()) / gap;
+        let mut map = SMatrix::<f64, 9, 6>::zeros();
+        map.fixed_view_mut::<3, 3>(0, 3).copy_from(&turn);
+        map.fixed_view_mut::<3, 3>(3, 3)
+            .copy_from(&(turn * radius_a));
+        map.fixed_view_mut::<3, 3>(6, 3)
+            .copy_from(&(Matrix3::identity() - turn * radius_b));
+        PairRate {
+            nominal,
+            moving: Moving::B,
+            reference: centre_b,
+            map,
+        }
+    }
+
+    /// L from the rates of (n, p_A, p_B) with respect to the moving sphere's centre (its
+    /// orientation changes nothing).
+    fn from_centre_rates(
+        nominal: SignedDistance,
+        moving: Moving,
+        sphere_pose: &Pose,
+        rates: [Matrix3<f64>; 3],
+    ) -> Self {
+        let mut map = SMatrix::<f64, 9, 6>::zeros();
+        for (block, rate) in rates.iter().enumerate() {
+            map.fixed_view_mut::<3, 3>(3 * block, 3).copy_from(rate);
+        }
+        PairRate {
+            nominal,
+            moving,
+            reference: Point3::from(sphere_pose.translation.vector),
+            map,
+        }
+    }
+
+    /// L by central differences of the moving shape's pose; `translation_only` when the
+    /// moving shape is a sphere (its orientation changes nothing).
+    fn differenced(
+        nominal: SignedDistance,
+        moving: Moving,
+        a: &Shape,
+        pose_a: &Pose,
+        b: &Shape,
+        pose_b: &Pose,
+        translation_only: bool,
+    ) -> Result<Self, GeometryError> {
+        let moving_pose = match moving {
+            Moving::A => pose_a,
+            Moving::B => pose_b,
+        };
+        let reference = Point3::from(moving_pose.translation.vector);
+        let step = RATE_DIFFERENCE_STEP;
+        let query = |displacement: &Pose| -> Result<SignedDistance, GeometryError> {
+            let displaced = displacement * moving_pose;
+            match moving {
+                Moving::A => signed_distance(a, &displaced, b, pose_b),
+                Moving::B => signed_distance(a, pose_a, b, &displaced),
+            }
+        };
+        let mut map = SMatrix::<f64, 9, 6>::zeros();
+        let first = if translation_only { 3 } else { 0 };
+        for column in first..6 {
+            let mut unit = Vector3::zeros();
+            unit[column % 3] = 1.0;
+            // Rotation about the reference point, or a translation.
+            let displacement = |s: f64| -> Pose {
+                if column < 3 {
+                    let rotation = UnitQuaternion::from_scaled_axis(unit * s);
+                    let shift = reference.coords - rotation * reference.coords;
+                    Pose::from_parts(Translation3::from(shift), rotation)
+                } else {
+                    Pose::from_parts(Translation3::from(unit * s), UnitQuaternion::identity())
+                }
+            };
+            let plus = query(&displacement(step))?;
+            let minus = query(&displacement(-step))?;
+            let scale = 0.5 / step;
+            let rates = [
+                (plus.normal.into_inner() - minus.normal.into_inner()) * scale,
+                (plus.witness_a - minus.witness_a) * scale,
+                (plus.witness_b - minus.witness_b) * scale,
+            ];
+            for (block, rate) in rates.iter().enumerate() {
+                map.fixed_view_mut::<3, 1>(3 * block, column)
+                    .copy_from(rate);
+            }
+        }
+        Ok(PairRate {
+            nominal,
+            moving,
+            reference,
+            map,
+        })
+    }
+}
+
+/// Rates of a box–sphere answer (box first: n from the box toward the sphere, the box's
+/// witness, the sphere's witness) with respect to the sphere's centre, in closed form; `None`
+/// where the answer is not smooth enough for it (centre on the surface), left to differences.
+///
+/// In the box frame, with p the centre: outside, the witness is the clamp s of p (its rate
+/// keeps the unclamped coordinates) and the normal m = (p − s)/|p − s| turns by
+/// (I − m mᵀ)(p − s)'/|p − s|; inside, the witness is p pushed onto the nearest face (its rate
+/// drops that face's axis) and the normal is the face's. The sphere's witness is c − r n.
+fn sphere_box_centre_rates(
+    sphere_pose: &Pose,
+    radius: f64,
+    box_pose: &Pose,
+    half: &Vector3<f64>,
+) -> Option<[Matrix3<f64>; 3]> {
+    let rotation = box_pose.rotation.to_rotation_matrix().into_inner();
+    let p = rotation.tr_mul(&(sphere_pose.translation.vector - box_pose.translation.vector));
+    let clamped = p.zip_zip_map(half, half, |value, h, _| value.clamp(-h, h));
+    let outside = p - clamped;
+    let gap = outside.norm();
+    let (witness_rate, normal_rate) = if gap > 1e-12 {
+        let kept = Matrix3::from_diagonal(
+            &p.zip_map(half, |value, h| if value.abs() < h { 1.0 } else { 0.0 }),
+        );
+        let m = outside / gap;
+        let turn = (Matrix3::identity() - m * m.transpose()) * (Matrix3::identity() - kept) / gap;
+        (kept, turn)
+    } else if gap == 0.0 {
+        let depths = half - p.abs();
+        let axis = depths.imin();
+        let mut kept = Matrix3::identity();
+        kept[(axis, axis)] = 0.0;
+        (kept, Matrix3::zeros())
+    } else {
+        return None;
+    };
+    // Back to the world: a local rate M becomes R M Rᵀ.
+    let world = |local: Matrix3<f64>| rotation * local * rotation.transpose();
+    let dn = world(normal_rate);
+    Some([dn, world(witness_rate), Matrix3::identity() - dn * radius])
+}
