@@ -64,20 +64,19 @@ fn support_map_distance(
     let core = match gjk_cores(&core_a, &core_b) {
         GjkOutcome::Separated(found) => Some(found),
         GjkOutcome::Overlapping => {
-            // Polytopes need no starting direction (their candidates are complete). Curved
-            // cores start from EPA's answer when it has one: their candidate set misses the
-            // curved directions, and a poor start leaves the polish on the wrong side of a rim.
-            let start = if core_a.is_polytope() && core_b.is_polytope() {
-                None
-            } else {
-                parry_core_contact(a, pose_a, b, pose_b)?.map(|d| d.normal.into_inner())
+            // The separating-axis candidates choose the start (for cylinders through an
+            // inscribed prism); the centres' direction is one more candidate, and EPA's normal
+            // the start of last resort.
+            let start = (pose_b.translation.vector - pose_a.translation.vector)
+                .try_normalize(1e-12)
+                .unwrap_or_else(Vector3::z);
+            let rough_start = || {
+                parry_core_contact(a, pose_a, b, pose_b)
+                    .ok()
+                    .flatten()
+                    .map(|d| d.normal.into_inner())
             };
-            let start = start.unwrap_or_else(|| {
-                (pose_b.translation.vector - pose_a.translation.vector)
-                    .try_normalize(1e-12)
-                    .unwrap_or_else(Vector3::z)
-            });
-            exact_penetration(&core_a, &core_b, &start)
+            exact_penetration(&core_a, &core_b, &start, rough_start)
         }
         GjkOutcome::Failed => {
             return Err(GeometryError::SolverFailed(

@@ -19,6 +19,26 @@ pub(super) enum GjkOutcome {
 
 /// Runs GJK between two cores.
 pub(super) fn gjk_cores(a: &PosedCore<'_>, b: &PosedCore<'_>) -> GjkOutcome {
+    gjk_cores_warm(a, b, &mut None)
+}
+
+/// A GJK simplex kept from one query to the next when B only moves by translations (the
+/// penetration polish moves B along a slowly turning direction): the points of the
+/// configuration-space obstacle stay support points when shifted with B, so the next query
+/// starts next to its answer instead of from scratch.
+pub(super) struct WarmSimplex {
+    simplex: VoronoiSimplex,
+    /// B's world translation when the simplex was last valid.
+    b_translation: nalgebra::Vector3<f64>,
+}
+
+/// [`gjk_cores`] starting from `warm` (if any, shifted by B's translation since), and leaving
+/// the final simplex there for the next call. A and B must keep their orientations.
+pub(super) fn gjk_cores_warm(
+    a: &PosedCore<'_>,
+    b: &PosedCore<'_>,
+    warm: &mut Option<WarmSimplex>,
+) -> GjkOutcome {
     let (Some(support_a), Some(support_b)) = (
         a.parry_shape.as_dyn().as_support_map(),
         b.parry_shape.as_dyn().as_support_map(),
@@ -29,15 +49,40 @@ pub(super) fn gjk_cores(a: &PosedCore<'_>, b: &PosedCore<'_>) -> GjkOutcome {
     // An upper bound on the distance, so GJK always reports the closest points.
     let max_dist =
         pos12.translation.length() + a.shape.bounding_radius() + b.shape.bounding_radius() + 1.0;
-    let initial_dir = pos12.translation.try_normalize().unwrap_or(GlamVector::X);
-    let mut simplex = VoronoiSimplex::new();
-    simplex.reset(CsoPoint::from_shapes(
-        &pos12,
-        support_a,
-        support_b,
-        initial_dir,
-    ));
-    match gjk::closest_points(&pos12, support_a, support_b, max_dist, true, &mut simplex) {
+    let b_translation = b.pose.translation.vector;
+    let mut simplex = match warm.take() {
+        Some(mut kept) => {
+            // B's support points move with B; in A's frame by the rotated shift.
+            let shift = b_translation - kept.b_translation;
+            let local = a
+                .parry_pose
+                .rotation
+                .inverse()
+                .mul_vec3(GlamVector::new(shift.x, shift.y, shift.z));
+            kept.simplex.modify_pnts(&|point| {
+                point.orig2 += local;
+                point.point -= local;
+            });
+            kept.simplex
+        }
+        None => {
+            let initial_dir = pos12.translation.try_normalize().unwrap_or(GlamVector::X);
+            let mut simplex = VoronoiSimplex::new();
+            simplex.reset(CsoPoint::from_shapes(
+                &pos12,
+                support_a,
+                support_b,
+                initial_dir,
+            ));
+            simplex
+        }
+    };
+    let outcome = gjk::closest_points(&pos12, support_a, support_b, max_dist, true, &mut simplex);
+    *warm = Some(WarmSimplex {
+        simplex,
+        b_translation,
+    });
+    match outcome {
         GJKResult::ClosestPoints(on_a, on_b, normal) => {
             let witness_a = from_glam_point(&a.parry_pose.transform_point(on_a));
             let witness_b = from_glam_point(&a.parry_pose.transform_point(on_b));

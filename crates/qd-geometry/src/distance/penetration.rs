@@ -18,7 +18,7 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
-use super::gjk::{GjkOutcome, gjk_cores};
+use super::gjk::{GjkOutcome, gjk_cores_warm};
 use nalgebra::{Matrix2, Unit, Vector2, Vector3};
 
 /// Chart residual (≈ normal change) below which the polish has converged. The final normal
@@ -33,22 +33,35 @@ fn clearance(a: &PosedCore<'_>, b: &PosedCore<'_>, n: &Vector3<f64>) -> f64 {
     a.support_value(n) + b.support_value(&-n)
 }
 
-/// The candidate direction of smallest clearance, and that clearance, starting from `start`.
-pub(super) fn best_candidate(
+/// How many of the best candidates are kept as possible starts of the polish.
+const KEPT_CANDIDATES: usize = 6;
+
+/// The candidate directions of smallest clearance (best first, with their clearances; unused
+/// slots have an infinite clearance), `start` included.
+pub(super) fn best_candidates(
     a: &PosedCore<'_>,
     b: &PosedCore<'_>,
     start: &Vector3<f64>,
-) -> (Vector3<f64>, f64) {
-    let mut best = (*start, clearance(a, b, start));
+) -> [(Vector3<f64>, f64); KEPT_CANDIDATES] {
+    let mut kept = [(Vector3::zeros(), f64::INFINITY); KEPT_CANDIDATES];
+    let mut keep = |n: Vector3<f64>, g: f64| {
+        if g < kept[KEPT_CANDIDATES - 1].1 {
+            // Insertion into the short sorted list.
+            let mut at = KEPT_CANDIDATES - 1;
+            while at > 0 && kept[at - 1].1 > g {
+                kept[at] = kept[at - 1];
+                at -= 1;
+            }
+            kept[at] = (n, g);
+        }
+    };
+    keep(*start, clearance(a, b, start));
     let mut consider = |n: Vector3<f64>| {
         let (a_min, a_max) = a.projection_interval(&n);
         let (b_min, b_max) = b.projection_interval(&n);
         // g(n) = max_A − min_B and g(−n) = max_B − min_A.
-        for (candidate, g) in [(n, a_max - b_min), (-n, b_max - a_min)] {
-            if g < best.1 {
-                best = (candidate, g);
-            }
-        }
+        keep(n, a_max - b_min);
+        keep(-n, b_max - a_min);
     };
     a.for_each_face_normal(&mut consider);
     b.for_each_face_normal(&mut consider);
@@ -61,17 +74,76 @@ pub(super) fn best_candidate(
             }
         })
     });
-    best
+    kept
 }
 
 /// The exact signed distance of two overlapping cores, starting from direction `start` (any
 /// unit guess). Returns `None` if GJK fails on a separated configuration.
+///
+/// The polish runs from the best candidate. Where a cylinder stands in as a prism, a
+/// candidate's clearance can exceed the clearance of the optimum in its basin by up to the
+/// prisms' [`PosedCore::prism_margin`]s, so every other kept candidate within that margin of
+/// the polished depth, in another basin, is polished as well and the smallest depth wins.
+/// Only converged polishes count; if none converges (deep overlaps of curved cores, where the
+/// fixed point iteration contracts poorly from a rough start), `rough_start` (EPA's normal)
+/// joins the candidates and the best of them is polished once more.
 pub(super) fn exact_penetration(
     a: &PosedCore<'_>,
     b: &PosedCore<'_>,
     start: &Vector3<f64>,
+    rough_start: impl FnOnce() -> Option<Vector3<f64>>,
 ) -> Option<SignedDistance> {
-    let (n0, _) = best_candidate(a, b, start);
+    let candidates = best_candidates(a, b, start);
+    let margin = a.prism_margin() + b.prism_margin();
+    let mut best: Option<SignedDistance> = None;
+    let mut unconverged = None;
+    // Starts already used, and where they led (a fixed array: this runs per query).
+    let mut visited = [Vector3::zeros(); 2 * KEPT_CANDIDATES];
+    let mut seen = 0;
+    for (index, (n, g)) in candidates.iter().enumerate() {
+        if let Some(found) = &best
+            && *g >= -found.distance + margin
+        {
+            break;
+        }
+        // Within ~3° of a start or result already seen: the same basin.
+        if index > 0 && (!g.is_finite() || visited[..seen].iter().any(|v| v.dot(n) > 0.9986)) {
+            continue;
+        }
+        let Some((found, converged)) = polish(a, b, n) else {
+            continue;
+        };
+        visited[seen] = *n;
+        visited[seen + 1] = found.normal.into_inner();
+        seen += 2;
+        if !converged {
+            unconverged.get_or_insert(found);
+            continue;
+        }
+        if best.is_none_or(|b| found.distance > b.distance) {
+            best = Some(found);
+        }
+    }
+    if best.is_some() {
+        return best;
+    }
+    match rough_start() {
+        Some(rough) => {
+            let (n, _) = best_candidates(a, b, &rough)[0];
+            polish(a, b, &n).map(|(found, _)| found).or(unconverged)
+        }
+        None => unconverged,
+    }
+}
+
+/// The polish of the direction `n0` (unit) to the optimum of its basin, and whether it
+/// converged (the witness gap ends up along the normal).
+fn polish(
+    a: &PosedCore<'_>,
+    b: &PosedCore<'_>,
+    n0: &Vector3<f64>,
+) -> Option<(SignedDistance, bool)> {
+    let n0 = *n0;
     let u = super::closest_points::any_perpendicular(&n0);
     let v = n0.cross(&u);
     // The clearing gap: large enough for GJK to see clearly separated shapes, small against
@@ -83,10 +155,13 @@ pub(super) fn exact_penetration(
             .min(1.0);
 
     // Evaluates the chart point x: the witnesses found along n(x) and the residual G(x) − x.
-    let evaluate = |x: &Vector2<f64>| -> Option<(SignedDistance, Vector2<f64>)> {
+    // Successive queries differ by a small translation of B: GJK starts from the last simplex.
+    let mut warm = None;
+    let mut evaluate = |x: &Vector2<f64>| -> Option<(SignedDistance, Vector2<f64>)> {
         let n = (n0 + u * x.x + v * x.y).normalize();
         let travel = clearance(a, b, &n) + gap;
-        let GjkOutcome::Separated(separated) = gjk_cores(a, &b.translated(&(n * travel))) else {
+        let moved = b.translated(&(n * travel));
+        let GjkOutcome::Separated(separated) = gjk_cores_warm(a, &moved, &mut warm) else {
             return None;
         };
         let m = separated.normal.into_inner();
@@ -147,7 +222,11 @@ pub(super) fn exact_penetration(
             break;
         }
     }
-    Some(with_normal_from_witnesses(best))
+    let found = with_normal_from_witnesses(best);
+    let gap = found.witness_b - found.witness_a;
+    let converged = (gap - found.normal.into_inner() * found.distance).norm()
+        <= 1e-9 * (1.0 + found.distance.abs());
+    Some((found, converged))
 }
 
 /// Where the polish stalls (cylinder rims make `m(n)` non-smooth), the witnesses still lie on
