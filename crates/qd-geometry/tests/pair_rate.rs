@@ -69,19 +69,9 @@ fn arb_twist() -> impl Strategy<Value = Twist> {
 }
 
 fn config() -> ProptestConfig {
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x9d_2027);
-    ProptestConfig {
-        cases: 3000,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
-        failure_persistence: None,
-        // About a third of the draws are pairs without an exact distance; a few more straddle
-        // a feature switch.
-        max_global_rejects: 20_000,
-        ..ProptestConfig::default()
-    }
+    // About a third of the draws are pairs without an exact distance; a few more straddle a
+    // feature switch.
+    common::fixed_seed_config(0x9d_2027, 3000, 20_000)
 }
 
 proptest! {

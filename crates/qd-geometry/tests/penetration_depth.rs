@@ -104,18 +104,8 @@ fn consistency_tolerance(a: &Shape, b: &Shape) -> f64 {
 }
 
 fn config() -> ProptestConfig {
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x9d_2028);
-    ProptestConfig {
-        cases: 600,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
-        failure_persistence: None,
-        // Separated pairs and pairs with a half-space are skipped.
-        max_global_rejects: 100_000,
-        ..ProptestConfig::default()
-    }
+    // Separated pairs and pairs with a half-space are skipped.
+    common::fixed_seed_config(0x9d_2028, 600, 100_000)
 }
 
 proptest! {

@@ -42,18 +42,8 @@ fn compute(a: &TestShape, pa: &Pose, b: &TestShape, pb: &Pose) -> SignedDistance
 /// 3000 cases per property, from a fixed seed so that CI runs are reproducible; set
 /// `PROPTEST_RNG_SEED` to explore other cases.
 fn config() -> ProptestConfig {
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x9d_2026);
-    ProptestConfig {
-        cases: 3000,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
-        failure_persistence: None,
-        // The agreement test keeps only the analytic pair classes (about half of all draws).
-        max_global_rejects: 100_000,
-        ..ProptestConfig::default()
-    }
+    // The agreement test keeps only the analytic pair classes (about half of all draws).
+    common::fixed_seed_config(0x9d_2026, 3000, 100_000)
 }
 
 proptest! {

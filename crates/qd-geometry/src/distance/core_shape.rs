@@ -75,16 +75,22 @@ impl<'a> PosedCore<'a> {
     /// The interval `[min, max]` of `dir · x` over the core: both support values of a
     /// separating-axis candidate in one pass.
     pub fn projection_interval(&self, dir: &Vector3<f64>) -> (f64, f64) {
-        let centre = dir.dot(&self.pose.translation.vector);
-        // Components of dir along the core's axes, computed only where needed: this runs in
-        // the inner loop of the candidate search.
-        let along = |i: usize| self.rotation.column(i).dot(dir);
+        // This runs in the inner loop of the candidate search: the dot products are written
+        // out (nalgebra's generic ones cost several times more here), and the components of
+        // dir along the core's axes are computed only where needed.
+        let dot = |x: &Vector3<f64>, y: &Vector3<f64>| x.x * y.x + x.y * y.y + x.z * y.z;
+        let centre = dot(dir, &self.pose.translation.vector);
+        let axis = |i: usize| {
+            let c = self.rotation.column(i);
+            Vector3::new(c[0], c[1], c[2])
+        };
+        let along = |i: usize| dot(&axis(i), dir);
         let half = match self.shape {
             Shape::ConvexPolyhedron(hull) => {
-                let d = self.rotation.tr_mul(dir);
+                let d = Vector3::new(along(0), along(1), along(2));
                 let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
                 for v in hull.vertices() {
-                    let p = v.coords.dot(&d);
+                    let p = dot(&v.coords, &d);
                     lo = lo.min(p);
                     hi = hi.max(p);
                 }
@@ -100,7 +106,7 @@ impl<'a> PosedCore<'a> {
             Shape::Cylinder { radius, length } => {
                 // The radial part of dir has length √(|dir|² − (a·dir)²).
                 let axial = along(2);
-                let radial = (dir.norm_squared() - axial * axial).max(0.0).sqrt();
+                let radial = (dot(dir, dir) - axial * axial).max(0.0).sqrt();
                 radius * radial + 0.5 * length * axial.abs()
             }
             Shape::Sphere { radius } => radius * dir.norm(),

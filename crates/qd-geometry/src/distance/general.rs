@@ -8,7 +8,7 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
-use super::gjk::{GjkOutcome, gjk_cores};
+use super::gjk::{GjkOutcome, gjk_cores_warm};
 use super::penetration::exact_penetration;
 use crate::error::GeometryError;
 use crate::parry_bridge::{from_glam_point, from_glam_vector, to_parry};
@@ -61,7 +61,9 @@ fn support_map_distance(
 ) -> Result<Option<SignedDistance>, GeometryError> {
     let core_a = PosedCore::new(a, pose_a);
     let core_b = PosedCore::new(b, pose_b);
-    let core = match gjk_cores(&core_a, &core_b) {
+    // The overlap test's simplex starts the penetration polish's first GJK query.
+    let mut warm = None;
+    let core = match gjk_cores_warm(&core_a, &core_b, &mut warm) {
         GjkOutcome::Separated(found) => Some(found),
         GjkOutcome::Overlapping => {
             // The separating-axis candidates choose the start (for cylinders through an
@@ -76,7 +78,7 @@ fn support_map_distance(
                     .flatten()
                     .map(|d| d.normal.into_inner())
             };
-            exact_penetration(&core_a, &core_b, &start, rough_start)
+            exact_penetration(&core_a, &core_b, &start, rough_start, &mut warm)
         }
         GjkOutcome::Failed => {
             return Err(GeometryError::SolverFailed(

@@ -17,11 +17,6 @@ pub(super) enum GjkOutcome {
     Failed,
 }
 
-/// Runs GJK between two cores.
-pub(super) fn gjk_cores(a: &PosedCore<'_>, b: &PosedCore<'_>) -> GjkOutcome {
-    gjk_cores_warm(a, b, &mut None)
-}
-
 /// A GJK simplex kept from one query to the next when B only moves by translations (the
 /// penetration polish moves B along a slowly turning direction): the points of the
 /// configuration-space obstacle stay support points when shifted with B, so the next query
@@ -32,8 +27,9 @@ pub(super) struct WarmSimplex {
     b_translation: nalgebra::Vector3<f64>,
 }
 
-/// [`gjk_cores`] starting from `warm` (if any, shifted by B's translation since), and leaving
-/// the final simplex there for the next call. A and B must keep their orientations.
+/// Runs GJK between two cores, starting from `warm` (if any, shifted by B's translation
+/// since) and leaving the final simplex there for the next call, which must keep A's and B's
+/// orientations.
 pub(super) fn gjk_cores_warm(
     a: &PosedCore<'_>,
     b: &PosedCore<'_>,

@@ -18,7 +18,7 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
-use super::gjk::{GjkOutcome, gjk_cores_warm};
+use super::gjk::{GjkOutcome, WarmSimplex, gjk_cores_warm};
 use nalgebra::{Matrix2, Unit, Vector2, Vector3};
 
 /// Chart residual (≈ normal change) below which the polish has converged. The final normal
@@ -92,6 +92,7 @@ pub(super) fn exact_penetration(
     b: &PosedCore<'_>,
     start: &Vector3<f64>,
     rough_start: impl FnOnce() -> Option<Vector3<f64>>,
+    warm: &mut Option<WarmSimplex>,
 ) -> Option<SignedDistance> {
     let candidates = best_candidates(a, b, start);
     let margin = a.prism_margin() + b.prism_margin();
@@ -110,7 +111,7 @@ pub(super) fn exact_penetration(
         if index > 0 && (!g.is_finite() || visited[..seen].iter().any(|v| v.dot(n) > 0.9986)) {
             continue;
         }
-        let Some((found, converged)) = polish(a, b, n) else {
+        let Some((found, converged)) = polish(a, b, n, warm) else {
             continue;
         };
         visited[seen] = *n;
@@ -130,7 +131,9 @@ pub(super) fn exact_penetration(
     match rough_start() {
         Some(rough) => {
             let (n, _) = best_candidates(a, b, &rough)[0];
-            polish(a, b, &n).map(|(found, _)| found).or(unconverged)
+            polish(a, b, &n, warm)
+                .map(|(found, _)| found)
+                .or(unconverged)
         }
         None => unconverged,
     }
@@ -138,10 +141,14 @@ pub(super) fn exact_penetration(
 
 /// The polish of the direction `n0` (unit) to the optimum of its basin, and whether it
 /// converged (the witness gap ends up along the normal).
+///
+/// Every GJK query starts from `warm`, the last simplex of the previous one (the overlap test
+/// at first): B only moves by translations here, which keep its points valid.
 fn polish(
     a: &PosedCore<'_>,
     b: &PosedCore<'_>,
     n0: &Vector3<f64>,
+    warm: &mut Option<WarmSimplex>,
 ) -> Option<(SignedDistance, bool)> {
     let n0 = *n0;
     let u = super::closest_points::any_perpendicular(&n0);
@@ -156,12 +163,11 @@ fn polish(
 
     // Evaluates the chart point x: the witnesses found along n(x) and the residual G(x) − x.
     // Successive queries differ by a small translation of B: GJK starts from the last simplex.
-    let mut warm = None;
     let mut evaluate = |x: &Vector2<f64>| -> Option<(SignedDistance, Vector2<f64>)> {
         let n = (n0 + u * x.x + v * x.y).normalize();
         let travel = clearance(a, b, &n) + gap;
         let moved = b.translated(&(n * travel));
-        let GjkOutcome::Separated(separated) = gjk_cores_warm(a, &moved, &mut warm) else {
+        let GjkOutcome::Separated(separated) = gjk_cores_warm(a, &moved, warm) else {
             return None;
         };
         let m = separated.normal.into_inner();

@@ -178,3 +178,20 @@ pub fn arb_pair() -> impl Strategy<Value = (TestShape, Pose, TestShape, Pose)> {
         .prop_filter("two half-spaces", |(a, b)| !(*a == 4 && *b == 4))
         .prop_flat_map(|(a, b)| (arb_shape(a), arb_pose(0.6), arb_shape(b), arb_pose(0.6)))
 }
+
+/// A proptest configuration drawing `cases` cases from a fixed seed, so that CI runs are
+/// reproducible (`PROPTEST_RNG_SEED=N` explores others), with room for `max_global_rejects`
+/// skipped draws and no regression files.
+pub fn fixed_seed_config(default_seed: u64, cases: u32, max_global_rejects: u32) -> ProptestConfig {
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default_seed);
+    ProptestConfig {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        failure_persistence: None,
+        max_global_rejects,
+        ..ProptestConfig::default()
+    }
+}
