@@ -23,8 +23,7 @@ use qd_geometry::scene::Scene;
 use qd_geometry::{ContactQuery, PairRate, Twist, tangent_basis, tangent_basis_jacobian};
 
 /// Central-difference step along each tangent coordinate (m or rad) for the objects' mass
-/// terms. The error is ~1e-10 relative from round-off and
-/// ~s² from truncation.
+/// terms. The error is ~1e-10 relative from round-off and ~s² from truncation.
 pub const GEOMETRY_DIFFERENCE_STEP: f64 = 1e-6;
 
 /// The rates of one step's program with respect to q (tangent coordinates, n_v columns).
@@ -369,8 +368,8 @@ fn contact_rates(
                 c,
                 v,
                 jc: linear(on_b) - linear(on_a),
-                field_a: on_a,
-                field_b: on_b,
+                omega_a: on_a.map(|f| f.0),
+                omega_b: on_b.map(|f| f.0),
             }
         })
     }));
@@ -429,10 +428,10 @@ fn contact_rates(
                     on_a,
                 } = &variants[depends];
                 let mut value = column.jc.dot(along_jc);
-                if let Some((omega_j, _)) = &column.field_b {
+                if let Some(omega_j) = &column.omega_b {
                     value += omega_j.dot(on_b);
                 }
-                if let Some((omega_j, _)) = &column.field_a {
+                if let Some(omega_j) = &column.omega_a {
                     value -= omega_j.dot(on_a);
                 }
                 entries[row] = value;
@@ -453,17 +452,17 @@ struct DirectionTerms {
     on_a: Vector3<f64>,
 }
 
-/// One variable that moves a contact: its column index, velocity index, its contribution to
-/// J_c, and its field on each body it moves.
+/// One variable j that moves a contact: its column index, velocity index, its contribution
+/// to J_c (`S_j(p_B) − S_j(p_A)`), and its angular velocity on each body it moves.
 #[derive(Debug)]
 struct Column {
     c: usize,
     v: usize,
     jc: Vector3<f64>,
-    /// (ω_j, S_j(p_A)) when j moves A.
-    field_a: Option<(Vector3<f64>, Vector3<f64>)>,
-    /// (ω_j, S_j(p_B)) when j moves B.
-    field_b: Option<(Vector3<f64>, Vector3<f64>)>,
+    /// ω_j when j moves A.
+    omega_a: Option<Vector3<f64>>,
+    /// ω_j when j moves B.
+    omega_b: Option<Vector3<f64>>,
 }
 
 /// The objects' rows of Qx + b at the poses in `query`: ε M / h x − h τ (quasi-dynamic) or
