@@ -10,8 +10,8 @@
 //!
 //! where V is ξ's velocity field and L (9 × 6) is the rate under a motion of B alone. L is
 //! computed once per pair: then every coordinate that moves the pair costs a few products
-//! instead of two distance queries. (When A is the shape with the smaller map, the roles are
-//! exchanged: `d = L_A (ξ_A − ξ_B) + transport(ξ_B)`.)
+//! instead of two distance queries. (When only A is a sphere, the roles are exchanged, so
+//! that the map moves the sphere: `d = L_A (ξ_A − ξ_B) + transport(ξ_B)`.)
 //!
 //! How L is found:
 //! - **sphere–sphere** and **sphere–box**: in closed form;
