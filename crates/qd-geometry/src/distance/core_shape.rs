@@ -11,10 +11,11 @@ use nalgebra::{Matrix3, Vector3};
 use parry3d_f64::math::Pose as GlamPose;
 
 /// Distinct side directions of the prism that stands in for a cylinder among the
-/// separating-axis candidates. The candidates only choose where the exact polish starts: a
-/// prism with 16 sides puts the best candidate's clearance within ~2 % of the radius of the
-/// optimum's, close enough to start in its basin (checked against a search of the sphere of
-/// directions in `tests/penetration_depth.rs`).
+/// separating-axis candidates. The candidates only choose where the exact polish starts: with
+/// a prism of 16 sides some candidate's clearance is within r (1 − cos(π/16)) ≈ 0.02 r of the
+/// optimum's ([`PosedCore::prism_margin`]), the margin within which `exact_penetration` also
+/// polishes the other candidates (checked against a search of the sphere of directions in
+/// `tests/penetration_depth.rs`; an 8-sided prism gave wrong minima there).
 pub(super) const CYLINDER_FACETS: usize = 8;
 
 /// `(cos, sin)` of `π j / CYLINDER_FACETS` for j = 0 … 7, written out because these run in
@@ -75,9 +76,9 @@ impl<'a> PosedCore<'a> {
     /// The interval `[min, max]` of `dir · x` over the core: both support values of a
     /// separating-axis candidate in one pass.
     pub fn projection_interval(&self, dir: &Vector3<f64>) -> (f64, f64) {
-        // This runs in the inner loop of the candidate search: the dot products are written
-        // out (nalgebra's generic ones cost several times more here), and the components of
-        // dir along the core's axes are computed only where needed.
+        // This runs in the inner loop of the candidate search: the components of dir along
+        // the core's axes are computed only where they are needed (a cylinder needs its axis
+        // alone, not the full rotation into its frame).
         let dot = |x: &Vector3<f64>, y: &Vector3<f64>| x.x * y.x + x.y * y.y + x.z * y.z;
         let centre = dot(dir, &self.pose.translation.vector);
         let axis = |i: usize| {
