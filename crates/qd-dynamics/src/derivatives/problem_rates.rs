@@ -264,7 +264,7 @@ impl ProblemRates {
                 &context,
                 &mut scratch.per_contact,
                 rows,
-                &self.moving[i],
+                (&self.columns[i], &self.moving[i]),
                 &mut self.values[values_start..values_start + slots * block],
                 &mut self.times_x[slots_start..slots_start + slots],
             )?;
@@ -313,7 +313,7 @@ fn contact_rates(
     context: &RateContext<'_>,
     buffers: &mut ContactScratch,
     rows: &crate::problem::ContactRows,
-    moving: &[usize],
+    (contact_columns, moving): (&[usize], &[usize]),
     values: &mut [f64],
     times_x: &mut [Vector3<f64>],
 ) -> Result<(), DynamicsError> {
@@ -358,20 +358,20 @@ fn contact_rates(
         }
     }
     columns.clear();
-    columns.extend(problem.var_to_v.iter().enumerate().filter_map(|(c, &v)| {
+    // The contact's variables as `compute` listed them (the layout of `values`), each moving
+    // A, B or both.
+    columns.extend(contact_columns.iter().map(|&c| {
+        let v = problem.var_to_v[c];
         let on_a = moves_a[v].then(|| nominal.coordinate_field(tree, v, &p_a));
         let on_b = moves_b[v].then(|| nominal.coordinate_field(tree, v, &p_b));
-        (on_a.is_some() || on_b.is_some()).then(|| {
-            let linear =
-                |f: Option<(Vector3<f64>, Vector3<f64>)>| f.map_or(Vector3::zeros(), |f| f.1);
-            Column {
-                c,
-                v,
-                jc: linear(on_b) - linear(on_a),
-                omega_a: on_a.map(|f| f.0),
-                omega_b: on_b.map(|f| f.0),
-            }
-        })
+        let linear = |f: Option<(Vector3<f64>, Vector3<f64>)>| f.map_or(Vector3::zeros(), |f| f.1);
+        Column {
+            c,
+            v,
+            jc: linear(on_b) - linear(on_a),
+            omega_a: on_a.map(|f| f.0),
+            omega_b: on_b.map(|f| f.0),
+        }
     }));
     // The tangent basis is a function of n alone.
     let tangent_rates = tangent_basis_jacobian(scene, &n);

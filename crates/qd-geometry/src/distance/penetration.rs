@@ -130,7 +130,12 @@ pub(super) fn exact_penetration(
     }
     match rough_start() {
         Some(rough) => {
-            let (n, _) = best_candidates(a, b, &rough)[0];
+            // The better start of the rough one and the best candidate (already scored).
+            let n = if clearance(a, b, &rough) <= candidates[0].1 {
+                rough
+            } else {
+                candidates[0].0
+            };
             polish(a, b, &n, warm)
                 .map(|(found, _)| found)
                 .or(unconverged)
