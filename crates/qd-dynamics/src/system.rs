@@ -41,6 +41,11 @@ pub struct StepReport {
     pub iterations: u32,
     /// Contacts in the program.
     pub n_contacts: usize,
+    /// Exact forms: whether Clarabel's answer was refined on its active set to round-off
+    /// (see `solver::polish`); false when the refinement was rejected (the modes it read
+    /// off the answer did not hold up, e.g. at a contact about to switch) and for the
+    /// barrier forms.
+    pub polished: bool,
 }
 
 /// The result of one step.
@@ -272,8 +277,8 @@ impl QuasiDynamicSystem {
             None => None,
         };
         let solution: Solution = match p.forward_mode {
-            ForwardMode::Socp => conic::solve(problem, ConicForm::Socp)?,
-            ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd })?,
+            ForwardMode::Socp => conic::solve(problem, ConicForm::Socp, p.h)?,
+            ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd }, p.h)?,
             ForwardMode::LogBarrierCone => barrier::solve(
                 problem,
                 BarrierForm::Cone,
@@ -319,7 +324,8 @@ impl QuasiDynamicSystem {
         } else {
             None
         };
-        let (status, iterations) = (solution.status, solution.iterations);
+        let (status, iterations, polished) =
+            (solution.status, solution.iterations, solution.polished);
         let contacts = problem
             .contacts
             .iter()
@@ -342,6 +348,7 @@ impl QuasiDynamicSystem {
             status,
             iterations,
             n_contacts: problem.contacts.len(),
+            polished,
         };
         Ok(StepResult {
             q_next,

@@ -22,7 +22,7 @@
 
 use super::problem_rates::ProblemRates;
 use crate::problem::StepProblem;
-use crate::solver::pyramid_directions;
+use crate::solver::{conic_row_map, pyramid_directions};
 use nalgebra::{DMatrix, DVector};
 
 /// A contact is active when its normal impulse exceeds this multiple of
@@ -97,26 +97,7 @@ pub fn sensitivities(
     let barely = NEAR_SWITCH_IMPULSE_FRACTION * force_scale;
 
     // P of each contact (rows_per_contact × dim).
-    let projection = |mu: f64| -> DMatrix<f64> {
-        let mut p = DMatrix::zeros(rows_per_contact, dim);
-        match form {
-            ExactForm::Cone => {
-                p[(0, 0)] = 1.0;
-                for t in 0..nt {
-                    p[(1 + t, 1 + t)] = mu;
-                }
-            }
-            ExactForm::Pyramid { .. } => {
-                for (j, d) in directions.iter().enumerate() {
-                    p[(j, 0)] = 1.0;
-                    for t in 0..nt {
-                        p[(j, 1 + t)] = mu * d[t];
-                    }
-                }
-            }
-        }
-        p
-    };
+    let projection = |mu: f64| conic_row_map(&directions, nt, mu);
 
     let mut q_eff = problem.q_matrix.clone();
     let mut active: Vec<ActiveRow> = Vec::new();

@@ -520,6 +520,7 @@ pub fn solve(
         None
     };
     Ok(Solution {
+        polished: false,
         x,
         impulses,
         status: if converged {

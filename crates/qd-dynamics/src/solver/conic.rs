@@ -6,6 +6,7 @@
 //! `s_j = φ + (J_n + μ d_jᵀ J_t) x ≥ 0` with duals β_j ≥ 0: `λ_n = Σ β_j`,
 //! `λ_t = μ Σ β_j d_j`.
 
+use super::polish::polish;
 use super::{Solution, SolveStatus, pyramid_directions};
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
@@ -48,8 +49,9 @@ fn to_csc(matrix: &DMatrix<f64>, upper_only: bool) -> CscMatrix<f64> {
     CscMatrix::new(m, n, colptr, rowval, nzval)
 }
 
-/// Solves the step's program in an exact form.
-pub fn solve(problem: &StepProblem, form: ConicForm) -> Result<Solution, DynamicsError> {
+/// Solves the step's program in an exact form, then refines Clarabel's answer on its active
+/// set ([`super::polish`]); `h` is the step's time step (s), the scale of its impulses.
+pub fn solve(problem: &StepProblem, form: ConicForm, h: f64) -> Result<Solution, DynamicsError> {
     let n = problem.var_to_v.len();
     let nt = problem.n_tangent;
     let mode = match form {
@@ -127,6 +129,9 @@ pub fn solve(problem: &StepProblem, form: ConicForm) -> Result<Solution, Dynamic
     })?;
     solver.solve();
     let solution = &solver.solution;
+    let mut x = DVector::from_column_slice(&solution.x);
+    let mut duals = solution.z.clone();
+    let polished = polish(problem, form, h, &mut x, &mut duals);
     let status = match solution.status {
         SolverStatus::Solved => SolveStatus::Solved,
         SolverStatus::AlmostSolved => SolveStatus::AlmostSolved,
@@ -142,7 +147,7 @@ pub fn solve(problem: &StepProblem, form: ConicForm) -> Result<Solution, Dynamic
         .iter()
         .enumerate()
         .map(|(i, contact)| {
-            let z = &solution.z[i * rows_per_contact..(i + 1) * rows_per_contact];
+            let z = &duals[i * rows_per_contact..(i + 1) * rows_per_contact];
             match form {
                 ConicForm::Socp => (z[0], z[1..].iter().map(|zt| contact.mu * zt).collect()),
                 ConicForm::Qp { .. } => {
@@ -162,11 +167,12 @@ pub fn solve(problem: &StepProblem, form: ConicForm) -> Result<Solution, Dynamic
         })
         .collect();
     Ok(Solution {
-        x: DVector::from_column_slice(&solution.x),
+        x,
         impulses,
         status,
         iterations: solution.iterations,
-        duals: solution.z.clone(),
+        duals,
+        polished,
         barrier: None,
     })
 }

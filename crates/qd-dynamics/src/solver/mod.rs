@@ -3,8 +3,9 @@
 
 pub mod barrier;
 pub mod conic;
+pub mod polish;
 
-use nalgebra::{Cholesky, DVector, Dyn, Matrix3, Vector3};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn, Matrix3, Vector3};
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,9 @@ pub struct Solution {
     pub iterations: u32,
     /// Clarabel's dual vector z, row by row of its cone rows (exact forms; empty otherwise).
     pub duals: Vec<f64>,
+    /// Exact forms: whether the solver's answer was refined on its active set to round-off
+    /// (false when the refinement was rejected, and for the barrier forms).
+    pub polished: bool,
     /// What the barrier derivatives reuse (barrier forms, when asked for).
     pub barrier: Option<BarrierAtSolution>,
 }
@@ -62,4 +66,26 @@ pub fn pyramid_directions(n_tangent: usize, nd: usize) -> Vec<Vec<f64>> {
             vec![angle.cos(), angle.sin()]
         })
         .collect()
+}
+
+/// The exact forms' conic rows of one contact as a map of `y = (J_n x + φ, J_t x)`: `s = P y`.
+/// Lorentz cone (`directions` empty): `P = diag(1, μ, …)`, 1 + n_t rows. Pyramid: one row
+/// `(1, μ d_jᵀ)` per ray direction d_j (see [`pyramid_directions`]).
+pub fn conic_row_map(directions: &[Vec<f64>], n_tangent: usize, mu: f64) -> DMatrix<f64> {
+    if directions.is_empty() {
+        let mut p = DMatrix::zeros(1 + n_tangent, 1 + n_tangent);
+        p[(0, 0)] = 1.0;
+        for t in 0..n_tangent {
+            p[(1 + t, 1 + t)] = mu;
+        }
+        return p;
+    }
+    let mut p = DMatrix::zeros(directions.len(), 1 + n_tangent);
+    for (j, d) in directions.iter().enumerate() {
+        p[(j, 0)] = 1.0;
+        for t in 0..n_tangent {
+            p[(j, 1 + t)] = mu * d[t];
+        }
+    }
+    p
 }

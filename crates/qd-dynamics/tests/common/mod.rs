@@ -259,3 +259,16 @@ shape = {shape}
             .expect("test scene loads");
     QuasiDynamicSystem::new(scene)
 }
+
+/// A proptest runner with a fixed seed and no failure files: the same cases on every machine.
+pub fn seeded_runner(cases: u32, seed: u8) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}

@@ -1,0 +1,354 @@
+//! Refinement of an interior-point answer on its active set ("polishing").
+//!
+//! Clarabel stops on the central path, a little inside the cones: δv carries ~1e-9 … 1e-8
+//! of error, different for every problem it solves. That is harmless for one step, but it is
+//! the whole signal when two nearby steps are differenced (finite-difference checks of the
+//! derivatives, zero-order smoothing with small noise): 1e-8 of noise over a 1e-4 step is
+//! 1e-4 of error. Once the solver has told us which contacts are separated, sticking or
+//! sliding, the solution is the root of a small smooth system (the KKT conditions with those
+//! modes), and a few Newton steps on it from Clarabel's point reach round-off.
+//!
+//! With the conic rows of contact i written `s = P (C x + e)` (see [`super::conic`]) the
+//! system is
+//! - stationarity: `Qx + b − Σ (P C)ᵀ z = 0`;
+//! - a sticking cone contact (or an active pyramid row): `s = 0` (resp. `s_j = 0`), z free;
+//! - a sliding cone contact: `s₀ = ‖s_t‖` with `z = ν (1, −ŝ_t)`, ν ≥ 0 (z mirrors s);
+//! - a separated contact: z = 0.
+//!
+//! The Newton matrix is the same KKT matrix the active-set derivatives use. The result is
+//! kept only if Newton converges and the refined point still satisfies what the modes assumed
+//! (multipliers in their cones, separated contacts feasible): with stationarity and
+//! complementarity holding by construction, that certifies it optimal. Otherwise Clarabel's
+//! answer stands and the report says so.
+
+use super::conic::ConicForm;
+use super::{conic_row_map, pyramid_directions};
+use crate::derivatives::active_set::{ACTIVE_IMPULSE_FRACTION, SLACK_TOLERANCE};
+use crate::problem::StepProblem;
+use nalgebra::{DMatrix, DVector, SymmetricEigen};
+
+/// Newton iterations allowed (the system is linear for pyramids and sticking cones, so one
+/// step usually lands; sliding cones converge quadratically from Clarabel's point).
+const MAX_NEWTON_STEPS: usize = 8;
+
+/// A Newton step at most this large (relative to `max(1, ‖x‖∞)`) ends the refinement: from
+/// an error of that size Newton's next step would be below round-off.
+const CONVERGED_STEP: f64 = 1e-12;
+
+/// A Newton step at most this large (relative) counts as landed when the next system cannot
+/// be solved consistently: its right-hand side is then round-off.
+const ROUND_OFF_STEP: f64 = 1e-9;
+
+/// Largest total change of x the refinement may make, relative to `max(1, ‖x‖∞)`. The checks
+/// after convergence are a complete KKT certificate (stationarity, primal and dual
+/// feasibility, complementarity by construction), so a refined point that passes them is the
+/// optimum however far it moved; this bound only stops a Newton run that misread modes have
+/// sent astray. Clarabel's answers are within ~1e-6 even at contacts that barely slide.
+const MAX_RELATIVE_MOVE: f64 = 1e-3;
+
+/// How far a refined point may leave the assumed modes (a separated contact's slack or a
+/// multiplier's cone condition), relative to the problem's scale. Clarabel's own
+/// feasibility tolerance is 1e-10.
+const MODE_TOLERANCE: f64 = 1e-10;
+
+/// The mode of one active row group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RowKind {
+    /// `s_a = 0` for one conic row a (sticking cone rows, active pyramid rows).
+    Linear { row: usize },
+    /// `s₀ − ‖s_t‖ = 0` (sliding cone contact).
+    Sliding,
+}
+
+/// One equality of the active set.
+#[derive(Debug, Clone)]
+struct ActiveRow {
+    contact: usize,
+    kind: RowKind,
+    /// Its multiplier (z_a, or ν for a sliding contact).
+    multiplier: f64,
+}
+
+/// Refines `x` and `duals` in place. Returns whether the refined point was kept.
+pub fn polish(
+    problem: &StepProblem,
+    form: ConicForm,
+    h: f64,
+    x: &mut DVector<f64>,
+    duals: &mut [f64],
+) -> bool {
+    let n = x.len();
+    let nt = problem.n_tangent;
+    let dim = 1 + nt;
+    let directions = match form {
+        ConicForm::Qp { nd } => pyramid_directions(nt, nd),
+        ConicForm::Socp => Vec::new(),
+    };
+    let rows_per_contact = match form {
+        ConicForm::Socp => dim,
+        ConicForm::Qp { .. } => directions.len(),
+    };
+    let force_scale = problem.b.amax().max(h);
+    let threshold = ACTIVE_IMPULSE_FRACTION * force_scale;
+    // P (rows_per_contact × dim): s = P y with y = C x + e.
+    let projection = |mu: f64| conic_row_map(&directions, nt, mu);
+    let constraint_matrix = |i: usize| -> DMatrix<f64> {
+        let rows = &problem.contacts[i];
+        let mut c = DMatrix::zeros(dim, n);
+        c.row_mut(0).copy_from(&rows.jn.transpose());
+        c.rows_mut(1, nt).copy_from(&rows.jt);
+        c
+    };
+    let projections: Vec<DMatrix<f64>> = problem
+        .contacts
+        .iter()
+        .map(|rows| projection(rows.mu))
+        .collect();
+    // P C per contact (rows_per_contact × n) and P e.
+    let pc: Vec<DMatrix<f64>> = (0..problem.contacts.len())
+        .map(|i| &projections[i] * constraint_matrix(i))
+        .collect();
+    let slack = |i: usize, x: &DVector<f64>| -> DVector<f64> {
+        let mut s = &pc[i] * x;
+        for r in 0..rows_per_contact {
+            s[r] += projections[i][(r, 0)] * problem.contacts[i].phi;
+        }
+        s
+    };
+
+    // The modes, read off the solver's answer as the derivatives read them.
+    let mut active: Vec<ActiveRow> = Vec::new();
+    for i in 0..problem.contacts.len() {
+        let z = &duals[i * rows_per_contact..(i + 1) * rows_per_contact];
+        match form {
+            ConicForm::Qp { .. } => {
+                for (j, &beta) in z.iter().enumerate() {
+                    if beta > threshold {
+                        active.push(ActiveRow {
+                            contact: i,
+                            kind: RowKind::Linear { row: j },
+                            multiplier: beta,
+                        });
+                    }
+                }
+            }
+            ConicForm::Socp => {
+                if z[0] <= threshold {
+                    continue;
+                }
+                let s = slack(i, x);
+                if s.rows(1, nt).norm() <= SLACK_TOLERANCE {
+                    for (a, &value) in z.iter().enumerate() {
+                        active.push(ActiveRow {
+                            contact: i,
+                            kind: RowKind::Linear { row: a },
+                            multiplier: value,
+                        });
+                    }
+                } else {
+                    active.push(ActiveRow {
+                        contact: i,
+                        kind: RowKind::Sliding,
+                        multiplier: z[0],
+                    });
+                }
+            }
+        }
+    }
+
+    let m = active.len();
+    // The only nonlinear equality is a sliding contact's `s₀ = ‖s_t‖` with a 2-D tangent
+    // (with one tangent direction it is linear while the slip keeps its sign).
+    let linear = nt == 1 || active.iter().all(|row| row.kind != RowKind::Sliding);
+    let start = x.clone();
+    let mut candidate = x.clone();
+    let mut kkt = DMatrix::zeros(n + m, n + m);
+    let mut residual = DVector::zeros(n + m);
+    let mut converged = false;
+    // The last Newton step's size in x (∞-norm), once one was taken.
+    let mut last_step: Option<f64> = None;
+    for _ in 0..=MAX_NEWTON_STEPS {
+        // Residual and Jacobian at `candidate`.
+        kkt.fill(0.0);
+        kkt.view_mut((0, 0), (n, n)).copy_from(&problem.q_matrix);
+        let mut r_x = &problem.q_matrix * &candidate + &problem.b;
+        for (k, row) in active.iter().enumerate() {
+            let i = row.contact;
+            let (gradient, value) = match row.kind {
+                RowKind::Linear { row: a } => {
+                    let s = slack(i, &candidate);
+                    (pc[i].row(a).transpose(), s[a])
+                }
+                RowKind::Sliding => {
+                    let s = slack(i, &candidate);
+                    let s_t = s.rows(1, nt).into_owned();
+                    let slip = s_t.norm();
+                    if slip == 0.0 {
+                        return false;
+                    }
+                    let direction = &s_t / slip;
+                    // ∇g in s-space = (1, −ŝ_t), mapped through P C.
+                    let mut gradient = pc[i].row(0).transpose();
+                    for t in 0..nt {
+                        gradient -= pc[i].row(1 + t).transpose() * direction[t];
+                    }
+                    if nt > 1 {
+                        // The cone surface's curvature: ν/‖s_t‖ (P C)_tᵀ (I − ŝŝᵀ) (P C)_t.
+                        let tangential = pc[i].rows(1, nt);
+                        let projector =
+                            DMatrix::identity(nt, nt) - &direction * direction.transpose();
+                        let curvature = tangential.transpose()
+                            * (projector * (row.multiplier / slip))
+                            * tangential;
+                        let mut block = kkt.view_mut((0, 0), (n, n));
+                        block += curvature;
+                    }
+                    (gradient, s[0] - slip)
+                }
+            };
+            r_x -= &gradient * row.multiplier;
+            for c in 0..n {
+                kkt[(n + k, c)] = gradient[c];
+                kkt[(c, n + k)] = -gradient[c];
+            }
+            residual[n + k] = value;
+        }
+        residual.rows_mut(0, n).copy_from(&r_x);
+        let scale = candidate.amax().max(1.0);
+        if last_step.is_some_and(|size| size <= CONVERGED_STEP * scale) {
+            converged = true;
+            break;
+        }
+        let Some(step) = solve(&kkt, &(-&residual), n) else {
+            // Once Newton has landed, the residual is round-off and need not be consistent
+            // with the (rank-deficient) system; the certificate below still checks it.
+            if last_step.is_some_and(|size| size <= ROUND_OFF_STEP * scale) {
+                converged = true;
+                break;
+            }
+            return false;
+        };
+        candidate += step.rows(0, n);
+        for (k, row) in active.iter_mut().enumerate() {
+            row.multiplier += step[n + k];
+        }
+        if !candidate.iter().all(|v| v.is_finite())
+            || (&candidate - &start).amax() > MAX_RELATIVE_MOVE * scale
+        {
+            return false;
+        }
+        // Without a curved sliding row the system is linear and one step solves it: the next
+        // pass only evaluates the residual for the certificate.
+        last_step = Some(if linear { 0.0 } else { step.rows(0, n).amax() });
+    }
+    // Stationarity and the active equalities, at the point the last residual was taken.
+    let residual_scale = MODE_TOLERANCE * (1.0 + candidate.amax());
+    if !converged
+        || residual.rows(0, n).amax() > MODE_TOLERANCE * force_scale
+        || residual.rows(n, m).amax() > residual_scale
+    {
+        return false;
+    }
+
+    // The refined duals, and the checks that the modes still hold.
+    let mut refined = vec![0.0; duals.len()];
+    let multiplier_tolerance = MODE_TOLERANCE * force_scale;
+    for row in &active {
+        let base = row.contact * rows_per_contact;
+        match row.kind {
+            RowKind::Linear { row: a } => refined[base + a] = row.multiplier,
+            RowKind::Sliding => {
+                if row.multiplier < -multiplier_tolerance {
+                    return false;
+                }
+                let s = slack(row.contact, &candidate);
+                let s_t = s.rows(1, nt);
+                let slip = s_t.norm();
+                refined[base] = row.multiplier;
+                for t in 0..nt {
+                    refined[base + 1 + t] = -row.multiplier * s_t[t] / slip;
+                }
+            }
+        }
+    }
+    let slack_tolerance = MODE_TOLERANCE * (1.0 + candidate.amax());
+    for i in 0..problem.contacts.len() {
+        let z = &refined[i * rows_per_contact..(i + 1) * rows_per_contact];
+        let s = slack(i, &candidate);
+        match form {
+            ConicForm::Qp { .. } => {
+                for j in 0..rows_per_contact {
+                    if z[j] < -multiplier_tolerance || s[j] < -slack_tolerance {
+                        return false;
+                    }
+                }
+            }
+            ConicForm::Socp => {
+                let z_t = z[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
+                let s_t = s.rows(1, nt).norm();
+                if z[0] - z_t < -multiplier_tolerance || s[0] - s_t < -slack_tolerance {
+                    return false;
+                }
+            }
+        }
+    }
+    *x = candidate;
+    duals.copy_from_slice(&refined);
+    true
+}
+
+/// Solves the Newton system `[Q_eff −Gᵀ; G 0] [dx; dm] = [t; c]` (Q_eff is its leading n × n
+/// block). Active rows can be redundant (a sticking pyramid has more active rays than tangent
+/// dimensions): the system is then singular but consistent, a partially pivoted LU returns a
+/// finite but meaningless step, and we want the solution whose multiplier part has least
+/// norm (every solution shares dx when Q_eff is positive definite on G's null space).
+///
+/// The usual case, Q_eff positive definite (the objects' mass block is in Q), goes through
+/// the Schur complement: `dx = Q_eff⁻¹ (t + Gᵀ dm)` with `G Q_eff⁻¹ Gᵀ dm = c − G Q_eff⁻¹ t`,
+/// the small m × m system solved by a pseudo-inverse from its eigendecomposition; about a
+/// tenth of the cost of an SVD of the whole system, which remains the fallback (quasi-static
+/// scenes, where Q_eff is singular).
+fn solve(kkt: &DMatrix<f64>, rhs: &DVector<f64>, n: usize) -> Option<DVector<f64>> {
+    let size = kkt.nrows();
+    if size == 0 {
+        return Some(DVector::zeros(0));
+    }
+    let solution = match kkt.view((0, 0), (n, n)).clone_owned().cholesky() {
+        Some(factor) => {
+            let m = size - n;
+            let g = kkt.view((n, 0), (m, n));
+            let q_inv_gt = factor.solve(&g.transpose());
+            let q_inv_t = factor.solve(&rhs.rows(0, n).clone_owned());
+            let schur = g * &q_inv_gt;
+            let reduced = rhs.rows(n, m) - g * &q_inv_t;
+            let mut dm = DVector::zeros(m);
+            if m > 0 {
+                let eigen = SymmetricEigen::try_new(schur, f64::EPSILON, 1000)?;
+                let cutoff = 1e-12 * eigen.eigenvalues.amax();
+                for (k, &value) in eigen.eigenvalues.iter().enumerate() {
+                    if value > cutoff {
+                        let direction = eigen.eigenvectors.column(k);
+                        dm += direction * (direction.dot(&reduced) / value);
+                    }
+                }
+            }
+            let dx = q_inv_t + q_inv_gt * &dm;
+            let mut solution = DVector::zeros(size);
+            solution.rows_mut(0, n).copy_from(&dx);
+            solution.rows_mut(n, m).copy_from(&dm);
+            solution
+        }
+        None => {
+            let svd = kkt.clone().svd(true, true);
+            let cutoff = 1e-12 * svd.singular_values.max();
+            svd.solve(rhs, cutoff).ok()?
+        }
+    };
+    // Consistent: the step leaves a residual at round-off relative to the system, or at
+    // least removes almost all of the right-hand side (which is itself at round-off once
+    // Newton has converged).
+    let error = (kkt * &solution - rhs).amax();
+    let consistent =
+        error <= 1e-9 * (rhs.amax() + kkt.amax() * solution.amax()) || error <= 1e-3 * rhs.amax();
+    consistent.then_some(solution)
+}
