@@ -51,6 +51,7 @@ pub enum Shape {
 pub struct ConvexHull {
     vertices: Arc<[Point3<f64>]>,
     face_normals: Arc<[Vector3<f64>]>,
+    face_offsets: Arc<[f64]>,
     edge_directions: Arc<[Vector3<f64>]>,
     polyhedron: Arc<ConvexPolyhedron>,
 }
@@ -64,6 +65,12 @@ impl ConvexHull {
     /// Outward unit normals of the hull's faces, local frame.
     pub fn face_normals(&self) -> &[Vector3<f64>] {
         &self.face_normals
+    }
+
+    /// Each face's plane offset: the hull is `{x : nᵢ · x ≤ dᵢ for every face i}` in the local
+    /// frame (m), with nᵢ from [`ConvexHull::face_normals`].
+    pub fn face_offsets(&self) -> &[f64] {
+        &self.face_offsets
     }
 
     /// Unit directions of the hull's edges, local frame.
@@ -169,6 +176,15 @@ impl Shape {
             .iter()
             .map(|f| crate::parry_bridge::from_glam_vector(&f.normal))
             .collect();
+        let face_offsets: Vec<f64> = face_normals
+            .iter()
+            .map(|n| {
+                vertices
+                    .iter()
+                    .map(|v| n.dot(&v.coords))
+                    .fold(f64::NEG_INFINITY, f64::max)
+            })
+            .collect();
         let edge_directions: Vec<Vector3<f64>> = polyhedron
             .edges()
             .iter()
@@ -177,6 +193,7 @@ impl Shape {
         Ok(Shape::ConvexPolyhedron(ConvexHull {
             vertices: vertices.into(),
             face_normals: face_normals.into(),
+            face_offsets: face_offsets.into(),
             edge_directions: edge_directions.into(),
             polyhedron: Arc::new(polyhedron),
         }))

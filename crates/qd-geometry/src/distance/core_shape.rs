@@ -67,6 +67,11 @@ impl<'a> PosedCore<'a> {
         PosedCore::new(self.shape, &pose)
     }
 
+    /// The world vector `v` in the core's local frame.
+    pub fn to_local(&self, v: &Vector3<f64>) -> Vector3<f64> {
+        self.rotation.transpose() * v
+    }
+
     /// Support value `max over the core of dir · x` for a world direction `dir` (m when dir is
     /// unit).
     pub fn support_value(&self, dir: &Vector3<f64>) -> f64 {

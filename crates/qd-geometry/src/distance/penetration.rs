@@ -18,6 +18,7 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
+use super::face_contact::face_contact;
 use super::gjk::{GjkOutcome, WarmSimplex, gjk_cores_warm};
 use nalgebra::{Matrix2, Unit, Vector2, Vector3};
 
@@ -70,7 +71,8 @@ pub(super) fn best_candidates(
             let cross = edge_a.cross(&edge_b);
             let norm = cross.norm();
             if norm > 1e-9 {
-                consider(cross / norm);
+                // One division, not three (this is the innermost loop of the query).
+                consider(cross * norm.recip());
             }
         })
     });
@@ -111,7 +113,11 @@ pub(super) fn exact_penetration(
         if index > 0 && (!g.is_finite() || visited[..seen].iter().any(|v| v.dot(n) > 0.9986)) {
             continue;
         }
-        let Some((found, converged)) = polish(a, b, n, warm) else {
+        // A face contact is certified in closed form; anything else is polished.
+        let Some((found, converged)) = face_contact(a, b, n)
+            .map(|found| (found, true))
+            .or_else(|| polish(a, b, n, warm))
+        else {
             continue;
         };
         visited[seen] = *n;
