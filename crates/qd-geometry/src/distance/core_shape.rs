@@ -38,6 +38,18 @@ const PRISM_ANGLES: [(f64, f64); CYLINDER_FACETS] = [
     (-0.923_879_532_511_286_7, 0.382_683_432_365_089_8),
 ];
 
+/// A posed cylinder's data for the batched candidate search of two cylinders.
+pub(super) struct CylinderEdges {
+    /// World unit axis.
+    pub axis: Vector3<f64>,
+    /// Radius (m).
+    pub radius: f64,
+    /// Half the length (m).
+    pub half_length: f64,
+    /// Edge directions (world, unit): the axis, then the prism directions.
+    pub directions: [Vector3<f64>; 1 + CYLINDER_FACETS],
+}
+
 /// A shape's core at a pose.
 pub(super) struct PosedCore<'a> {
     pub shape: &'a Shape,
@@ -166,6 +178,27 @@ impl<'a> PosedCore<'a> {
             }
             _ => 0.0,
         }
+    }
+
+    /// For a cylinder: its world axis, radius, half length (m) and the edge directions that
+    /// [`PosedCore::for_each_edge`] visits (the axis, then the prism directions).
+    pub fn cylinder_edges(&self) -> Option<CylinderEdges> {
+        let Shape::Cylinder { radius, length } = self.shape else {
+            return None;
+        };
+        let axis = self.rotation.column(2).into_owned();
+        let mut directions = [axis; 1 + CYLINDER_FACETS];
+        let mut k = 1;
+        self.for_each_prism_direction(|d| {
+            directions[k] = d;
+            k += 1;
+        });
+        Some(CylinderEdges {
+            axis,
+            radius: *radius,
+            half_length: 0.5 * length,
+            directions,
+        })
     }
 
     /// The directions perpendicular to a cylinder's axis at multiples of π / `CYLINDER_FACETS`:

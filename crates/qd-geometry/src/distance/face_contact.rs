@@ -63,7 +63,8 @@ fn point_in_face(
     let offset = face_offset(face.shape, &local_n)?;
     let p = support_point(other, &-n)?;
     let depth = n.dot(&face.pose.translation.vector) + offset - n.dot(&p);
-    if !(depth > 0.0) {
+    // Overlapping cores have a positive depth along every direction (NaN fails too).
+    if depth.is_nan() || depth <= 0.0 {
         return None;
     }
     let q = p + n * depth;
