@@ -68,6 +68,19 @@ impl PoseSpec {
     }
 }
 
+/// The pose's local z axis in the world, `R e_z`, straight from the unit quaternion's
+/// components (the third column of R): a quarter of the work of a general rotation, for the
+/// closed forms that only need an axis (capsule cores, half-space normals).
+pub fn local_z_axis(pose: &Pose) -> nalgebra::Vector3<f64> {
+    let q = pose.rotation.quaternion();
+    let (w, x, y, z) = (q.w, q.i, q.j, q.k);
+    nalgebra::Vector3::new(
+        2.0 * (x * z + w * y),
+        2.0 * (y * z - w * x),
+        1.0 - 2.0 * (x * x + y * y),
+    )
+}
+
 /// Returns an error if any entry of the pose is NaN or infinite.
 pub fn check_pose_finite(pose: &Pose) -> Result<(), GeometryError> {
     let finite = pose.translation.vector.iter().all(|v| v.is_finite())
@@ -78,5 +91,23 @@ pub fn check_pose_finite(pose: &Pose) -> Result<(), GeometryError> {
         Err(GeometryError::InvalidPose(format!(
             "non-finite pose {pose}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pose, local_z_axis};
+    use nalgebra::{Translation3, UnitQuaternion, Vector3};
+
+    #[test]
+    fn local_z_axis_is_the_rotated_z_axis() {
+        for (roll, pitch, yaw) in [(0.0, 0.0, 0.0), (0.3, -1.2, 2.5), (3.0, 0.1, -0.7)] {
+            let pose = Pose::from_parts(
+                Translation3::new(1.0, 2.0, 3.0),
+                UnitQuaternion::from_euler_angles(roll, pitch, yaw),
+            );
+            let expected = pose.rotation * Vector3::z();
+            assert!((local_z_axis(&pose) - expected).norm() < 1e-15);
+        }
     }
 }

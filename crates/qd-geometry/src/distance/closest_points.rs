@@ -34,19 +34,22 @@ pub(super) fn between_segments(
     let c = d1.dot(&r);
     let b = d1.dot(&d2);
     let denom = a * e - b * b;
+    // The three divisions are independent of each other: taking their reciprocals up front
+    // lets them overlap, and leaves only multiplications on the chain s → t → s.
+    let (inv_a, inv_e, inv_denom) = (a.recip(), e.recip(), denom.recip());
     // Relative test: sin² of the angle between the segments below ~1e-14 counts as parallel.
     let mut s = if denom > 1e-14 * a * e {
-        ((b * f - c * e) / denom).clamp(0.0, 1.0)
+        ((b * f - c * e) * inv_denom).clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let mut t = (b * s + f) / e;
+    let mut t = (b * s + f) * inv_e;
     if t < 0.0 {
         t = 0.0;
-        s = (-c / a).clamp(0.0, 1.0);
+        s = (-c * inv_a).clamp(0.0, 1.0);
     } else if t > 1.0 {
         t = 1.0;
-        s = ((b - c) / a).clamp(0.0, 1.0);
+        s = ((b - c) * inv_a).clamp(0.0, 1.0);
     }
     (p1 + d1 * s, p2 + d2 * t)
 }

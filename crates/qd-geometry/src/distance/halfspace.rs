@@ -5,7 +5,7 @@
 //! support point in the direction of the inward normal.
 
 use super::SignedDistance;
-use crate::pose::Pose;
+use crate::pose::{Pose, local_z_axis};
 use crate::shape::Shape;
 use nalgebra::Unit;
 
@@ -15,7 +15,7 @@ pub(super) fn halfspace_to_shape(
     shape: &Shape,
     shape_pose: &Pose,
 ) -> SignedDistance {
-    let normal = halfspace_pose.rotation * nalgebra::Vector3::z_axis();
+    let normal = Unit::new_unchecked(local_z_axis(halfspace_pose));
     let plane_origin = halfspace_pose.translation.vector;
     let local_dir = shape_pose
         .rotation

@@ -8,7 +8,7 @@
 
 use super::SignedDistance;
 use super::closest_points::{any_perpendicular, between_segments, on_segment};
-use crate::pose::Pose;
+use crate::pose::{Pose, local_z_axis};
 use nalgebra::{Point3, Unit, Vector3};
 
 /// Below this core distance (m) the direction between the cores is numerically meaningless
@@ -17,8 +17,9 @@ const CORE_CONTACT_EPS: f64 = 1e-12;
 
 /// End points of a capsule's core segment in the world.
 pub(super) fn capsule_segment(pose: &Pose, length: f64) -> (Point3<f64>, Point3<f64>) {
-    let half = Vector3::new(0.0, 0.0, 0.5 * length);
-    (pose * Point3::from(-half), pose * Point3::from(half))
+    let half = local_z_axis(pose) * (0.5 * length);
+    let centre = Point3::from(pose.translation.vector);
+    (centre - half, centre + half)
 }
 
 /// Result for closest core points `core_a`, `core_b` of shapes inflated by `ra`, `rb`.
@@ -32,7 +33,7 @@ fn from_cores(
     let delta = core_b - core_a;
     let d = delta.norm();
     let normal = if d > CORE_CONTACT_EPS {
-        delta / d
+        delta * d.recip()
     } else {
         fallback_normal()
     };
