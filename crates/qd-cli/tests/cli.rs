@@ -132,6 +132,32 @@ fn sim_rolls_out_the_inputs_and_never_overwrites_without_force() {
 }
 
 #[test]
+fn sim_reports_that_exact_steps_were_refined() {
+    let dir = std::env::temp_dir().join(format!("qd-sim-refined-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let inputs = dir.join("u.json");
+    std::fs::write(&inputs, "[[0.05], [0.2]]").expect("write inputs");
+    let input_path = inputs.to_str().expect("utf-8");
+    for (mode, refined) in [("socp", true), ("qp", true), ("log_barrier_cone", false)] {
+        let args = [
+            "sim",
+            "pusher-box-1d",
+            "--inputs",
+            input_path,
+            "--mode",
+            mode,
+        ];
+        let (code, stdout, stderr) = run_qd(&args, "");
+        assert_eq!(code, 0, "stderr: {stderr}");
+        let trajectory: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+        for step in trajectory["steps"].as_array().expect("steps") {
+            assert_eq!(step["polished"].as_bool(), Some(refined), "{mode}: {step}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn sim_rejects_inputs_of_the_wrong_length() {
     let dir = std::env::temp_dir().join(format!("qd-sim-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -5,7 +5,8 @@
 //! separated, an optional non-numeric header line), each row of length n_a. The rollout starts
 //! from the scene's default configuration. Output (stdout, or `--output FILE`, which is never
 //! overwritten unless `--force`): `{"scene", "mode", "h", "q": [[…]], "u": [[…]], "steps":
-//! [{"status", "iterations", "contacts": [{"a", "b", "phi", "force"}]}]}`.
+//! [{"status", "iterations", "polished", "contacts": [{"a", "b", "phi", "force"}]}]}`, with
+//! `polished` true when an exact form's answer was refined to round-off on its active set.
 
 use super::scene::load_scene;
 use anyhow::{Context, bail};
@@ -48,6 +49,7 @@ struct ContactOut {
 struct StepOut {
     status: String,
     iterations: u32,
+    polished: bool,
     contacts: Vec<ContactOut>,
 }
 
@@ -146,6 +148,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
             .map(|s| StepOut {
                 status: format!("{:?}", s.report.status),
                 iterations: s.report.iterations,
+                polished: s.report.polished,
                 contacts: s
                     .contacts
                     .iter()

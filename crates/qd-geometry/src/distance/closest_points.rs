@@ -3,6 +3,7 @@
 use nalgebra::{Point3, Vector3};
 
 /// The point of segment `[p, q]` closest to `x`.
+#[inline]
 pub(super) fn on_segment(p: &Point3<f64>, q: &Point3<f64>, x: &Point3<f64>) -> Point3<f64> {
     let d = q - p;
     let len2 = d.norm_squared();
@@ -19,6 +20,7 @@ pub(super) fn on_segment(p: &Point3<f64>, q: &Point3<f64>, x: &Point3<f64>) -> P
 /// is clamped, `t` recomputed for it and clamped, then `s` recomputed for the clamped `t`; this
 /// sequence reaches the constrained minimum of the convex quadratic. Parallel segments (a
 /// singular 2×2 system) take `s = 0`, any minimiser being equally close.
+#[inline]
 pub(super) fn between_segments(
     p1: &Point3<f64>,
     q1: &Point3<f64>,

@@ -16,6 +16,7 @@ use nalgebra::{Point3, Unit, Vector3};
 const CORE_CONTACT_EPS: f64 = 1e-12;
 
 /// End points of a capsule's core segment in the world.
+#[inline]
 pub(super) fn capsule_segment(pose: &Pose, length: f64) -> (Point3<f64>, Point3<f64>) {
     let half = local_z_axis(pose) * (0.5 * length);
     let centre = Point3::from(pose.translation.vector);
@@ -23,6 +24,7 @@ pub(super) fn capsule_segment(pose: &Pose, length: f64) -> (Point3<f64>, Point3<
 }
 
 /// Result for closest core points `core_a`, `core_b` of shapes inflated by `ra`, `rb`.
+#[inline]
 fn from_cores(
     core_a: Point3<f64>,
     ra: f64,
@@ -46,11 +48,13 @@ fn from_cores(
 }
 
 /// Sphere (centre `ca`, radius `ra`) to sphere (centre `cb`, radius `rb`).
+#[inline]
 pub(super) fn point_point(ca: &Point3<f64>, ra: f64, cb: &Point3<f64>, rb: f64) -> SignedDistance {
     from_cores(*ca, ra, *cb, rb, Vector3::z)
 }
 
 /// Sphere (A: centre, radius) to capsule (B: pose, radius, core length).
+#[inline]
 pub(super) fn point_segment(
     centre: &Point3<f64>,
     radius: f64,
@@ -66,6 +70,7 @@ pub(super) fn point_segment(
 }
 
 /// Capsule to capsule.
+#[inline]
 pub(super) fn segment_segment(
     pose_a: &Pose,
     ra: f64,

@@ -13,6 +13,7 @@ struct SurfaceProjection {
 }
 
 /// Projection of local point `p` onto the surface of the box with `half` extents.
+#[inline]
 fn project_on_box(half: &Vector3<f64>, p: &Point3<f64>) -> SurfaceProjection {
     let clamped = Point3::new(
         p.x.clamp(-half.x, half.x),
@@ -52,6 +53,7 @@ fn project_on_box(half: &Vector3<f64>, p: &Point3<f64>) -> SurfaceProjection {
 
 /// Projection of local point `p` onto the surface of the cylinder (z axis) of `radius` and
 /// half length `half_len`.
+#[inline]
 fn project_on_cylinder(radius: f64, half_len: f64, p: &Point3<f64>) -> SurfaceProjection {
     // Plain square root: `hypot`'s overflow guard costs more than this whole query elsewhere.
     let rho = (p.x * p.x + p.y * p.y).sqrt();
@@ -103,6 +105,7 @@ fn project_on_cylinder(radius: f64, half_len: f64, p: &Point3<f64>) -> SurfacePr
 
 /// Converts a local surface projection of a sphere centre into the solid (A) → sphere (B)
 /// signed distance.
+#[inline]
 fn solid_to_sphere(
     solid_pose: &Pose,
     proj: SurfaceProjection,
@@ -120,6 +123,7 @@ fn solid_to_sphere(
 }
 
 /// Box (A) to sphere (B).
+#[inline]
 pub(super) fn sphere_box(
     centre: &Point3<f64>,
     radius: f64,
@@ -131,6 +135,7 @@ pub(super) fn sphere_box(
 }
 
 /// Cylinder (A) to sphere (B).
+#[inline]
 pub(super) fn sphere_cylinder(
     centre: &Point3<f64>,
     radius: f64,
