@@ -22,7 +22,8 @@
 
 use super::problem_rates::ProblemRates;
 use crate::problem::StepProblem;
-use crate::solver::{conic_row_map, pyramid_directions};
+use crate::solver::conic::ConicForm;
+use crate::solver::{conic_layout, conic_row_map};
 use nalgebra::{DMatrix, DVector};
 
 /// A contact is active when its normal impulse exceeds this multiple of
@@ -36,18 +37,6 @@ pub const NEAR_SWITCH_IMPULSE_FRACTION: f64 = 1e-3;
 
 /// Slack below which a conic row counts as touching (m; rad·m for rotational contributions).
 pub const SLACK_TOLERANCE: f64 = 1e-7;
-
-/// Which exact form, with its rays.
-#[derive(Debug, Clone, Copy)]
-pub enum ExactForm {
-    /// Lorentz cones.
-    Cone,
-    /// Pyramids with `nd` rays.
-    Pyramid {
-        /// Rays (3-D scenes).
-        nd: usize,
-    },
-}
 
 /// What the active-set solve found.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +60,7 @@ struct ActiveRow {
 #[allow(clippy::too_many_arguments)]
 pub fn sensitivities(
     problem: &StepProblem,
-    form: ExactForm,
+    form: ConicForm,
     stiffness: &[f64],
     h: f64,
     x: &DVector<f64>,
@@ -84,14 +73,7 @@ pub fn sensitivities(
     let nt = problem.n_tangent;
     let dim = 1 + nt;
     let mut outcome = ActiveSetOutcome::default();
-    let directions = match form {
-        ExactForm::Pyramid { nd } => pyramid_directions(nt, nd),
-        ExactForm::Cone => Vec::new(),
-    };
-    let rows_per_contact = match form {
-        ExactForm::Cone => dim,
-        ExactForm::Pyramid { .. } => directions.len(),
-    };
+    let (directions, rows_per_contact) = conic_layout(form, nt);
     let force_scale = problem.b.amax().max(h);
     let threshold = ACTIVE_IMPULSE_FRACTION * force_scale;
     let barely = NEAR_SWITCH_IMPULSE_FRACTION * force_scale;
@@ -117,7 +99,7 @@ pub fn sensitivities(
         impulses.push(p.transpose() * &z);
         let mut curvature = None;
         match form {
-            ExactForm::Pyramid { .. } => {
+            ConicForm::Qp { .. } => {
                 let mut any = false;
                 for j in 0..rows_per_contact {
                     if z[j] > threshold {
@@ -135,7 +117,7 @@ pub fn sensitivities(
                 }
                 outcome.active_contacts += usize::from(any);
             }
-            ExactForm::Cone => {
+            ConicForm::Socp => {
                 let normal = z[0];
                 if normal <= threshold {
                     if s[0] < SLACK_TOLERANCE {

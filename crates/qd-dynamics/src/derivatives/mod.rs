@@ -12,6 +12,7 @@ pub mod problem_rates;
 
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
+use crate::solver::conic::ConicForm;
 use crate::solver::{Solution, SolveStatus};
 use nalgebra::DMatrix;
 use problem_rates::ProblemRates;
@@ -98,8 +99,8 @@ pub(crate) fn compute(
         }
         ForwardMode::Socp | ForwardMode::Qp => {
             let form = match p.forward_mode {
-                ForwardMode::Qp => active_set::ExactForm::Pyramid { nd: p.nd },
-                _ => active_set::ExactForm::Cone,
+                ForwardMode::Qp => ConicForm::Qp { nd: p.nd },
+                _ => ConicForm::Socp,
             };
             let outcome = active_set::sensitivities(
                 problem,

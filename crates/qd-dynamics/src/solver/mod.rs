@@ -68,6 +68,19 @@ pub fn pyramid_directions(n_tangent: usize, nd: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// The ray directions of `form` (empty for the Lorentz cone) and the number of conic rows per
+/// contact (1 + n_t for the cone, one per ray for the pyramid).
+pub fn conic_layout(form: conic::ConicForm, n_tangent: usize) -> (Vec<Vec<f64>>, usize) {
+    match form {
+        conic::ConicForm::Socp => (Vec::new(), 1 + n_tangent),
+        conic::ConicForm::Qp { nd } => {
+            let directions = pyramid_directions(n_tangent, nd);
+            let rows = directions.len();
+            (directions, rows)
+        }
+    }
+}
+
 /// The exact forms' conic rows of one contact as a map of `y = (J_n x + φ, J_t x)`: `s = P y`.
 /// Lorentz cone (`directions` empty): `P = diag(1, μ, …)`, 1 + n_t rows. Pyramid: one row
 /// `(1, μ d_jᵀ)` per ray direction d_j (see [`pyramid_directions`]).

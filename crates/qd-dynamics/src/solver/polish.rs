@@ -22,7 +22,7 @@
 //! answer stands and the report says so.
 
 use super::conic::ConicForm;
-use super::{conic_row_map, pyramid_directions};
+use super::{conic_layout, conic_row_map};
 use crate::derivatives::active_set::{ACTIVE_IMPULSE_FRACTION, SLACK_TOLERANCE};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
@@ -80,14 +80,7 @@ pub fn polish(
     let n = x.len();
     let nt = problem.n_tangent;
     let dim = 1 + nt;
-    let directions = match form {
-        ConicForm::Qp { nd } => pyramid_directions(nt, nd),
-        ConicForm::Socp => Vec::new(),
-    };
-    let rows_per_contact = match form {
-        ConicForm::Socp => dim,
-        ConicForm::Qp { .. } => directions.len(),
-    };
+    let (directions, rows_per_contact) = conic_layout(form, nt);
     let force_scale = problem.b.amax().max(h);
     let threshold = ACTIVE_IMPULSE_FRACTION * force_scale;
     // P (rows_per_contact × dim): s = P y with y = C x + e.
