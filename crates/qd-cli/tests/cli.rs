@@ -98,12 +98,19 @@ fn scene_show_of_an_unknown_scene_is_one_readable_line() {
     );
 }
 
+/// A fresh temporary directory (per test `tag` and process) holding an inputs file `name` with
+/// `contents`; returns the directory (for clean-up) and the file's path.
+fn inputs_file(tag: &str, name: &str, contents: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("qd-sim-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let inputs = dir.join(name);
+    std::fs::write(&inputs, contents).expect("write inputs");
+    (dir, inputs)
+}
+
 #[test]
 fn sim_rolls_out_the_inputs_and_never_overwrites_without_force() {
-    let dir = std::env::temp_dir().join(format!("qd-sim-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let inputs = dir.join("u.json");
-    std::fs::write(&inputs, r#"{"u": [[0.05], [0.2], [0.2]]}"#).expect("write inputs");
+    let (dir, inputs) = inputs_file("test", "u.json", r#"{"u": [[0.05], [0.2], [0.2]]}"#);
     let output = dir.join("trajectory.json");
     let args = [
         "sim",
@@ -133,10 +140,7 @@ fn sim_rolls_out_the_inputs_and_never_overwrites_without_force() {
 
 #[test]
 fn sim_reports_that_exact_steps_were_refined() {
-    let dir = std::env::temp_dir().join(format!("qd-sim-refined-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let inputs = dir.join("u.json");
-    std::fs::write(&inputs, "[[0.05], [0.2]]").expect("write inputs");
+    let (dir, inputs) = inputs_file("refined", "u.json", "[[0.05], [0.2]]");
     let input_path = inputs.to_str().expect("utf-8");
     for (mode, refined) in [("socp", true), ("qp", true), ("log_barrier_cone", false)] {
         let args = [
@@ -159,10 +163,7 @@ fn sim_reports_that_exact_steps_were_refined() {
 
 #[test]
 fn sim_rejects_inputs_of_the_wrong_length() {
-    let dir = std::env::temp_dir().join(format!("qd-sim-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let inputs = dir.join("u.csv");
-    std::fs::write(&inputs, "0.1,0.2\n").expect("write");
+    let (dir, inputs) = inputs_file("bad", "u.csv", "0.1,0.2\n");
     let (code, _, stderr) = run_qd(
         &[
             "sim",
