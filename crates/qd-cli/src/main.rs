@@ -21,6 +21,8 @@ enum Command {
     Distance(commands::distance::DistanceArgs),
     /// Simulate a scene under commanded inputs; writes the trajectory as JSON.
     Sim(commands::sim::SimArgs),
+    /// Plan a scene's task by trajectory optimisation; prints a summary, saves JSON or .npz.
+    Plan(commands::plan::PlanArgs),
     /// Inspect scenes: built-in systems or scene files.
     #[command(subcommand)]
     Scene(commands::scene::SceneCommand),
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Distance(args) => commands::distance::run(&args),
+        Command::Plan(args) => commands::plan::run(&args),
         Command::Scene(command) => commands::scene::run(&command),
         Command::Sim(args) => commands::sim::run(&args),
     };

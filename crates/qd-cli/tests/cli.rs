@@ -1,29 +1,8 @@
 //! End-to-end tests of `qd distance`, running the built binary.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
-fn run_qd(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qd"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("qd binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("qd finishes");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::run_qd;
 
 fn field(line: &str, name: &str) -> serde_json::Value {
     let value: serde_json::Value = serde_json::from_str(line).expect("output is JSON");

@@ -35,5 +35,6 @@ pub use derivatives::{SensitivityReport, StepGradients};
 pub use error::DynamicsError;
 pub use solver::SolveStatus;
 pub use system::{
-    ContactImpulse, QUATERNION_TOLERANCE, QuasiDynamicSystem, StepReport, StepResult, StepWorkspace,
+    ContactImpulse, QUATERNION_TOLERANCE, QuasiDynamicSystem, Rollout, RolloutError, StepReport,
+    StepResult, StepWorkspace,
 };

@@ -1,0 +1,93 @@
+//! End-to-end tests of `qd plan`: the summary, the saved JSON and `.npz` plans (read back with
+//! an independent reader), and its refusals.
+
+mod common;
+
+use common::run_qd;
+use ndarray::{Array1, Array2};
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("qd-plan-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn plan_saves_json_and_npz_that_agree() {
+    let dir = temp_dir("save");
+    let json = dir.join("plan.json");
+    let npz = dir.join("plan.npz");
+    let base = [
+        "plan",
+        "planar-hand",
+        "--iterations",
+        "6",
+        "--horizon",
+        "8",
+        "--quiet",
+    ];
+    for output in [&json, &npz] {
+        let mut args = base.to_vec();
+        args.extend(["--output", output.to_str().expect("utf-8")]);
+        let (code, stdout, stderr) = run_qd(&args, "");
+        assert_eq!(code, 0, "stderr: {stderr}");
+        assert!(
+            stdout.contains("object error 0.3000 m / 0.5000 rad"),
+            "{stdout}"
+        );
+        assert!(stderr.is_empty(), "--quiet prints nothing: {stderr}");
+    }
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    let q: Vec<Vec<f64>> = serde_json::from_value(plan["q"].clone()).expect("q");
+    let u: Vec<Vec<f64>> = serde_json::from_value(plan["u"].clone()).expect("u");
+    assert_eq!((q.len(), q[0].len()), (9, 7), "x₀..x_8 of the planar hand");
+    assert_eq!((u.len(), u[0].len()), (8, 4));
+    assert_eq!(plan["iterations"].as_array().expect("reports").len(), 7);
+
+    let mut reader =
+        ndarray_npy::NpzReader::new(std::fs::File::open(&npz).expect("npz")).expect("an npz");
+    let q_npz: Array2<f64> = reader.by_name("q").expect("q");
+    let u_npz: Array2<f64> = reader.by_name("u").expect("u");
+    let cost: Array1<f64> = reader.by_name("cost").expect("cost");
+    // The analytic run is deterministic: both files hold the same plan.
+    assert_eq!(q_npz.shape(), &[9, 7]);
+    for (t, row) in q.iter().enumerate() {
+        for (i, value) in row.iter().enumerate() {
+            assert_eq!(q_npz[(t, i)], *value);
+        }
+    }
+    assert_eq!(u_npz[(7, 3)], u[7][3]);
+    assert_eq!(cost.len(), 7);
+    assert_eq!(cost[6], plan["cost"]["total"].as_f64().expect("total"));
+
+    // Never overwritten without --force.
+    let mut again = base.to_vec();
+    again.extend(["--output", json.to_str().expect("utf-8")]);
+    let (code, _, stderr) = run_qd(&again, "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--force"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn plan_errors_are_one_readable_line() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["plan", "planar-hand", "--method", "magic"],
+            "unknown method",
+        ),
+        (&["plan", "bimanual-planar"], "[task.trajopt]"),
+        (&["plan", "planar-hand", "--iterations", "0"], "iteration"),
+        (
+            &["plan", "planar-hand", "--output", "plan.txt"],
+            ".json or .npz",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, _, stderr) = run_qd(args, "");
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}

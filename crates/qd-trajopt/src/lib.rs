@@ -1,0 +1,52 @@
+//! # qd-trajopt
+//!
+//! Trajectory optimisation through contact (SPEC §5): iterative MPC on smoothed
+//! linearisations of the quasi-dynamic step, with a trust region.
+//!
+//! Each iteration
+//! 1. linearises the step along the nominal trajectory (x̄, ū) with the schedule's smoothing
+//!    ([`SmoothingSchedule`]: exact, analytic κ growing geometrically, or randomized
+//!    σ_i = σ₀ / i^0.8), giving `δx_{t+1} = A_t δx_t + B_t δu_t + d_t`;
+//! 2. solves the convex QP of the quadratic cost under those dynamics and the trust region
+//!    |δu| ≤ Δu (and the joint limits) with Clarabel ([`qp`]);
+//! 3. rolls the candidate out with the exact step, keeps it if its cost is lower, and
+//!    adapts Δu to how well the model predicted the decrease.
+//!
+//! [`receding_horizon`] runs the same optimiser in closed loop (plan to the end, apply the
+//! first input with the exact step, repeat).
+//!
+//! ```
+//! use qd_trajopt::{CostWeights, SmoothingSchedule, TrajoptProblem, TrajoptSettings, optimize};
+//!
+//! let scene = qd_scenes::load("planar-hand")?;
+//! let mut problem = TrajoptProblem::from_task(&scene, CostWeights::default())?;
+//! problem = problem.with_horizon(5)?;
+//! let settings = TrajoptSettings {
+//!     smoothing: SmoothingSchedule::Analytic { kappa_start: 100.0, kappa_end: 1e4 },
+//!     iterations: 3,
+//!     ..TrajoptSettings::default()
+//! };
+//! let result = optimize(&problem, &settings, None)?;
+//! // The best iterate never costs more than the initial guess.
+//! assert!(result.cost.total <= result.iterations[0].cost.total);
+//! assert_eq!(result.states.len(), 6);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod cost;
+mod error;
+mod optimizer;
+mod problem;
+pub mod qp;
+mod receding;
+mod schedule;
+
+pub use cost::{CostParts, ObjectError, object_error, trajectory_cost};
+pub use error::TrajoptError;
+pub use optimizer::{
+    IterationReport, PhaseTimes, StopReason, TrajoptResult, TrajoptSettings, optimize,
+    optimize_observed,
+};
+pub use problem::{CostWeights, TrajoptProblem};
+pub use receding::{RecedingHorizonResult, receding_horizon};
+pub use schedule::{SIGMA_DECAY_EXPONENT, SmoothingLevel, SmoothingSchedule, sigma};

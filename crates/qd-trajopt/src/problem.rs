@@ -1,0 +1,342 @@
+//! What to optimise: a system, a start, a goal, a horizon and the cost weights (SPEC §5).
+
+use crate::error::{TrajoptError, check_finite, check_length};
+use qd_dynamics::QuasiDynamicSystem;
+use qd_geometry::kinematics::JointKind;
+use qd_geometry::scene::{ForwardMode, GradientMode, Scene};
+use serde::{Deserialize, Serialize};
+
+/// Weights of the cost
+/// `Σ_{t=1}^{T−1} ‖x_t ⊖ x_goal‖²_Q + ‖x_T ⊖ x_goal‖²_{Q_T} + Σ_{t=0}^{T−1} ‖u_t − u_{t−1}‖²_R`,
+/// with Q diagonal (in tangent coordinates: m⁻² on translations, rad⁻² on angles),
+/// `Q_T = terminal_scale · Q` and `R = input_rate · I` (rad⁻² or m⁻²). `u_{−1}` is the
+/// command that holds the robots at the start.
+///
+/// The defaults are ours: the objects' coordinates dominate; the robots are only asked,
+/// weakly, to stay near their start so that the fingers do not wander where the object
+/// does not need them; a small input-rate weight keeps commands smooth without fighting the
+/// task (a command step of 0.1 rad costs 0.01 · 0.1, a 0.1 m error 10 · 0.01).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CostWeights {
+    /// Weight on each object coordinate (the goal's).
+    pub object: f64,
+    /// Weight on each robot coordinate (toward the start configuration).
+    pub robot: f64,
+    /// Q_T / Q at the last state.
+    pub terminal_scale: f64,
+    /// R: weight on each entry of `u_t − u_{t−1}`.
+    pub input_rate: f64,
+}
+
+impl Default for CostWeights {
+    fn default() -> Self {
+        CostWeights {
+            object: 10.0,
+            robot: 1e-3,
+            terminal_scale: 10.0,
+            input_rate: 0.1,
+        }
+    }
+}
+
+/// Where an object's coordinates sit in v and how to read its error.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ObjectBlock {
+    pub(crate) name: String,
+    pub(crate) v_start: usize,
+    /// Translational entries at `v_start..v_start + translations`.
+    pub(crate) translations: usize,
+    /// Index (in v) of the rotation entries: one angle (planar, revolute) or a rotation
+    /// vector (free).
+    pub(crate) rotations: std::ops::Range<usize>,
+}
+
+/// A trajectory-optimisation problem: start x₀, goal x_goal, horizon T and weights, on a
+/// system whose rollouts use its exact step (SOCP, or QP when the scene is configured with
+/// pyramids).
+#[derive(Debug, Clone)]
+pub struct TrajoptProblem {
+    system: QuasiDynamicSystem,
+    x0: Vec<f64>,
+    x_goal: Vec<f64>,
+    u_before: Vec<f64>,
+    horizon: usize,
+    weights: CostWeights,
+    state_weights: Vec<f64>,
+    input_limits: Vec<(f64, f64)>,
+    objects: Vec<ObjectBlock>,
+}
+
+fn exact_mode(configured: ForwardMode) -> ForwardMode {
+    match configured {
+        ForwardMode::Qp | ForwardMode::LogBarrierPyramid => ForwardMode::Qp,
+        ForwardMode::Socp | ForwardMode::LogBarrierCone => ForwardMode::Socp,
+    }
+}
+
+impl TrajoptProblem {
+    /// A problem on `system` from `x0` (n_q) toward `x_goal` (n_q) over `horizon` steps.
+    /// Rollouts use the exact form matching the system's forward mode (SOCP for cones, QP
+    /// for pyramids); the scene's time step h is the planning step.
+    ///
+    /// # Errors
+    /// Wrong lengths, non-finite entries, unnormalised quaternions, horizon 0, negative or
+    /// non-finite weights, or all weights zero.
+    pub fn new(
+        system: &QuasiDynamicSystem,
+        x0: &[f64],
+        x_goal: &[f64],
+        horizon: usize,
+        weights: CostWeights,
+    ) -> Result<Self, TrajoptError> {
+        let scene = system.scene();
+        let tree = &scene.tree;
+        check_length(x0, tree.nq(), "x0")?;
+        check_length(x_goal, tree.nq(), "x_goal")?;
+        // Unit quaternions and lengths, through the step's own check.
+        system.check_inputs(x0, &scene.actuated_positions(x0))?;
+        system.check_inputs(x_goal, &scene.actuated_positions(x_goal))?;
+        if horizon == 0 {
+            return Err(TrajoptError::InvalidParameter(
+                "the horizon T must be at least 1 step".to_string(),
+            ));
+        }
+        check_weights(&weights)?;
+        let mut exact = system.clone();
+        let parameters = exact.parameters_mut();
+        parameters.forward_mode = exact_mode(parameters.forward_mode);
+        parameters.gradient_mode = GradientMode::None;
+
+        let mut state_weights = vec![weights.robot; tree.nv()];
+        for &v in &scene.split.unactuated_v {
+            state_weights[v] = weights.object;
+        }
+        let objects = object_blocks(scene);
+        let input_limits = input_limits(scene);
+        Ok(TrajoptProblem {
+            x0: x0.to_vec(),
+            x_goal: x_goal.to_vec(),
+            u_before: scene.actuated_positions(x0),
+            horizon,
+            weights,
+            state_weights,
+            input_limits,
+            objects,
+            system: exact,
+        })
+    }
+
+    /// The trajectory-optimisation task of a scene (its `[task]` with a `[task.trajopt]`
+    /// table): start `task.start_q` (or the default configuration), goal = the start with the
+    /// goal object's coordinates set to `task.trajopt.goal_q` (or `task.goal.q`), horizon and
+    /// time step from `[task.trajopt]`.
+    ///
+    /// # Errors
+    /// No task or no `[task.trajopt]` table; anything [`TrajoptProblem::new`] refuses.
+    pub fn from_task(scene: &Scene, weights: CostWeights) -> Result<Self, TrajoptError> {
+        let task_error = |reason: &str| TrajoptError::Task {
+            scene: scene.name.clone(),
+            reason: reason.to_string(),
+        };
+        let task = scene
+            .task
+            .as_ref()
+            .ok_or_else(|| task_error("it has no [task]"))?;
+        let trajopt = task
+            .trajopt
+            .as_ref()
+            .ok_or_else(|| task_error("its task has no [task.trajopt] table"))?;
+        let mut system = QuasiDynamicSystem::new(scene.clone());
+        if let Some(h) = trajopt.h {
+            if !(h.is_finite() && h > 0.0) {
+                return Err(task_error("task.trajopt.h must be finite and > 0"));
+            }
+            system.parameters_mut().h = h;
+        }
+        let x0 = task
+            .start_q
+            .clone()
+            .unwrap_or_else(|| scene.default_q.clone());
+        let object = scene
+            .objects
+            .iter()
+            .find(|o| o.name == task.goal.object)
+            .ok_or_else(|| task_error("task.goal.object is not an object of the scene"))?;
+        let joint = &scene.tree.joints()[object.joint];
+        let goal_block = trajopt.goal_q.as_ref().unwrap_or(&task.goal.q);
+        check_length(goal_block, joint.kind.nq(), "task.trajopt.goal_q")?;
+        let mut x_goal = x0.clone();
+        x_goal[joint.q_start..joint.q_start + goal_block.len()].copy_from_slice(goal_block);
+        TrajoptProblem::new(&system, &x0, &x_goal, trajopt.horizon, weights)
+    }
+
+    /// The same problem over `horizon` steps.
+    ///
+    /// # Errors
+    /// Horizon 0.
+    pub fn with_horizon(mut self, horizon: usize) -> Result<Self, TrajoptError> {
+        if horizon == 0 {
+            return Err(TrajoptError::InvalidParameter(
+                "the horizon T must be at least 1 step".to_string(),
+            ));
+        }
+        self.horizon = horizon;
+        Ok(self)
+    }
+
+    /// The same problem started at `x0` (n_q) after the command `u_before` (n_a) — a later
+    /// point of a trajectory, as receding-horizon control replans from.
+    ///
+    /// # Errors
+    /// Wrong lengths, non-finite entries, unnormalised quaternions.
+    pub fn with_start(mut self, x0: &[f64], u_before: &[f64]) -> Result<Self, TrajoptError> {
+        check_length(x0, self.x0.len(), "x0")?;
+        check_length(u_before, self.u_before.len(), "u_before")?;
+        self.system.check_inputs(x0, u_before)?;
+        self.x0 = x0.to_vec();
+        self.u_before = u_before.to_vec();
+        Ok(self)
+    }
+
+    /// The system rollouts use (exact forward mode, no derivatives).
+    pub fn system(&self) -> &QuasiDynamicSystem {
+        &self.system
+    }
+
+    /// Start configuration x₀ (n_q).
+    pub fn x0(&self) -> &[f64] {
+        &self.x0
+    }
+
+    /// Goal configuration (n_q).
+    pub fn x_goal(&self) -> &[f64] {
+        &self.x_goal
+    }
+
+    /// The command before the first step, `u_{−1}` (n_a): the robots' start positions.
+    pub fn u_before(&self) -> &[f64] {
+        &self.u_before
+    }
+
+    /// Horizon T (steps).
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// Cost weights.
+    pub fn weights(&self) -> &CostWeights {
+        &self.weights
+    }
+
+    /// Diagonal of Q (n_v, tangent coordinates).
+    pub fn state_weights(&self) -> &[f64] {
+        &self.state_weights
+    }
+
+    /// `(lower, upper)` per input (n_a): the actuated joints' limits, ±∞ where a joint has
+    /// none.
+    pub fn input_limits(&self) -> &[(f64, f64)] {
+        &self.input_limits
+    }
+
+    pub(crate) fn objects(&self) -> &[ObjectBlock] {
+        &self.objects
+    }
+
+    /// The inputs that hold the robots at the start for all T steps — the usual first guess.
+    pub fn hold_inputs(&self) -> Vec<Vec<f64>> {
+        vec![self.u_before.clone(); self.horizon]
+    }
+
+    /// Checks an input trajectory: T entries of n_a finite values within the joint limits.
+    ///
+    /// # Errors
+    /// Wrong count or lengths, non-finite entries, values outside the limits.
+    pub fn check_inputs(&self, inputs: &[Vec<f64>], what: &str) -> Result<(), TrajoptError> {
+        if inputs.len() != self.horizon {
+            return Err(TrajoptError::Dimension {
+                what: format!("{what} (number of steps)"),
+                expected: self.horizon,
+                got: inputs.len(),
+            });
+        }
+        for (t, u) in inputs.iter().enumerate() {
+            let name = format!("{what}, step {t}");
+            check_length(u, self.u_before.len(), &name)?;
+            check_finite(u, &name)?;
+            for (index, (&value, &(lower, upper))) in u.iter().zip(&self.input_limits).enumerate() {
+                if value < lower || value > upper {
+                    return Err(TrajoptError::OutsideLimits {
+                        what: name,
+                        index,
+                        value,
+                        lower,
+                        upper,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_weights(weights: &CostWeights) -> Result<(), TrajoptError> {
+    let all = [
+        ("object", weights.object),
+        ("robot", weights.robot),
+        ("terminal_scale", weights.terminal_scale),
+        ("input_rate", weights.input_rate),
+    ];
+    for (name, value) in all {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(TrajoptError::InvalidParameter(format!(
+                "cost weight {name} must be finite and ≥ 0, got {value}"
+            )));
+        }
+    }
+    if weights.object == 0.0 && weights.robot == 0.0 {
+        return Err(TrajoptError::InvalidParameter(
+            "the object and robot weights are both 0: nothing to optimise".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+fn object_blocks(scene: &Scene) -> Vec<ObjectBlock> {
+    scene
+        .objects
+        .iter()
+        .map(|object| {
+            let joint = &scene.tree.joints()[object.joint];
+            let s = joint.v_start;
+            let (translations, rotations) = match joint.kind {
+                JointKind::Free => (3, s + 3..s + 6),
+                JointKind::Planar { .. } => (2, s + 2..s + 3),
+                JointKind::Revolute { .. } => (0, s..s + 1),
+                JointKind::Prismatic { .. } => (1, s + 1..s + 1),
+                JointKind::Fixed => (0, s..s),
+            };
+            ObjectBlock {
+                name: object.name.clone(),
+                v_start: s,
+                translations,
+                rotations,
+            }
+        })
+        .collect()
+}
+
+fn input_limits(scene: &Scene) -> Vec<(f64, f64)> {
+    scene
+        .split
+        .actuated
+        .iter()
+        .map(|&v| {
+            scene
+                .tree
+                .joint_of_coordinate(v)
+                .and_then(|joint| scene.tree.joints()[joint].limits)
+                .unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
+        })
+        .collect()
+}
