@@ -1,10 +1,12 @@
-//! `cargo xtask bench`: runs the criterion benchmarks and records their medians with targets.
+//! `cargo xtask bench`: runs the criterion benchmarks and the planners' tasks, and records
+//! their figures with targets.
 //!
 //! Criterion writes `target/criterion/<group>/<id>/new/{benchmark.json, estimates.json}`;
 //! this reads them back, so the figures in `docs/benchmarks.md` are exactly what criterion
 //! measured. Each row carries the target stated in the issues and whether it is met.
 
 use crate::machine::Machine;
+use crate::planners::{TRAJOPT_ITERATIONS, TrajoptRun};
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -79,7 +81,7 @@ struct PairedRatio {
 
 /// Runs the paired-ratio measurement (release build) and parses its `RATIO` lines.
 fn paired_ratios() -> anyhow::Result<Vec<PairedRatio>> {
-    let output = crate::smoothing_example("paired_ratios")
+    let output = crate::example("qd-smoothing", "paired_ratios")
         .output()
         .context("running the paired-ratio measurement")?;
     if !output.status.success() {
@@ -259,9 +261,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     let rows = collect(&criterion_dir)?;
     let paired = paired_ratios()?;
-    if rows.is_empty() {
+    let trajopt = crate::planners::run_trajopt(quick, filter.as_deref())?;
+    if rows.is_empty() && trajopt.is_empty() {
         bail!(
-            "no benchmark results found under {}",
+            "no benchmark results found under {} and no planner task matched",
             criterion_dir.display()
         );
     }
@@ -272,11 +275,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let machine = Machine::read(&root);
     std::fs::write(
         root.join("docs/benchmarks.md"),
-        render_markdown(&rows, &paired, &machine, &invocation),
+        render_markdown(&rows, &paired, &trajopt, &machine, &invocation),
     )?;
     std::fs::write(
         root.join("docs/benchmarks.json"),
-        render_json(&rows, &paired, &machine, &invocation)?,
+        render_json(&rows, &paired, &trajopt, &machine, &invocation)?,
     )?;
     let missed = rows
         .iter()
@@ -336,7 +339,9 @@ fn find_benchmark_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()
 }
 
 fn format_ns(ns: f64) -> String {
-    if ns >= 1e6 {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
         format!("{:.2} ms", ns / 1e6)
     } else if ns >= 1e3 {
         format!("{:.2} µs", ns / 1e3)
@@ -348,6 +353,7 @@ fn format_ns(ns: f64) -> String {
 fn render_markdown(
     rows: &[Row],
     paired: &[PairedRatio],
+    trajopt: &[TrajoptRun],
     machine: &Machine,
     invocation: &str,
 ) -> String {
@@ -403,12 +409,64 @@ fn render_markdown(
             );
         }
     }
+    render_trajopt(&mut md, trajopt, machine.cores);
     md
+}
+
+/// The trajectory-optimisation tasks: one row per (scene, smoothing), and the cost of
+/// analytic against randomized smoothing on the same task.
+fn render_trajopt(md: &mut String, runs: &[TrajoptRun], cores: usize) {
+    if runs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n## Planners: trajectory optimisation (SPEC §5, §7)\n\n\
+         `crates/qd-trajopt/examples/task.rs SCENE METHOD {TRAJOPT_ITERATIONS}`: the scene's \
+         `[task.trajopt]` from holding the start, {TRAJOPT_ITERATIONS} iterations, default \
+         weights and trust region, randomized seed 1, on {cores} cores; one run each (analytic \
+         and exact runs are deterministic). `exact` is the ablation without smoothing. Errors \
+         are the object's distance from the goal at the last step.\n\n\
+         | task | smoothing | iterations (best) | error start → end (m, rad) | cost start → end | time | step solves |\n\
+         |---|---|---:|---|---|---:|---:|"
+    );
+    for run in runs {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} ({}) | {:.3}, {:.3} → {:.4}, {:.4} | {:.2} → {:.3} | {} | {} |",
+            run.scene,
+            run.method,
+            run.number(&["iterations"]),
+            run.number(&["best_iteration"]),
+            run.number(&["initial_error", "position"]),
+            run.number(&["initial_error", "angle"]),
+            run.number(&["final_error", "position"]),
+            run.number(&["final_error", "angle"]),
+            run.number(&["initial_cost"]),
+            run.number(&["cost"]),
+            format_ns(run.number(&["seconds"]) * 1e9),
+            run.number(&["dynamics_evaluations"]),
+        );
+    }
+    for analytic in runs.iter().filter(|r| r.method == "analytic") {
+        if let Some(randomized) = runs
+            .iter()
+            .find(|r| r.scene == analytic.scene && r.method == "randomized")
+        {
+            let _ = writeln!(
+                md,
+                "\n{}: analytic / randomized smoothing, time of the whole run: {:.3} (same run).",
+                analytic.scene,
+                analytic.number(&["seconds"]) / randomized.number(&["seconds"])
+            );
+        }
+    }
 }
 
 fn render_json(
     rows: &[Row],
     paired: &[PairedRatio],
+    trajopt: &[TrajoptRun],
     machine: &Machine,
     invocation: &str,
 ) -> anyhow::Result<String> {
@@ -430,9 +488,13 @@ fn render_json(
             })
         })
         .collect();
+    let trajopt: Vec<serde_json::Value> = trajopt
+        .iter()
+        .map(|run| serde_json::json!({"name": run.name, "summary": run.summary}))
+        .collect();
     Ok(serde_json::to_string_pretty(&serde_json::json!({
         "command": invocation, "cpu": machine.cpu, "cores": machine.cores,
         "date": machine.date, "revision": machine.revision, "rows": rows,
-        "ratios": ratios_json,
+        "ratios": ratios_json, "trajopt": trajopt,
     }))?)
 }

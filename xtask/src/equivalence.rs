@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     let root = crate::workspace_root();
-    let mut command = crate::smoothing_example("equivalence");
+    let mut command = crate::example("qd-smoothing", "equivalence");
     if quick {
         command.arg("--quick");
     }

@@ -1,8 +1,8 @@
 //! `cargo xtask`: project automation that needs no extra tools.
 //!
 //! - `cargo xtask check-layers`: fails when a crate depends on a crate of a higher layer.
-//! - `cargo xtask bench [--quick] [--filter NAME]`: runs the criterion benchmarks and writes
-//!   `docs/benchmarks.md` and `docs/benchmarks.json`.
+//! - `cargo xtask bench [--quick] [--filter NAME]`: runs the criterion benchmarks and the
+//!   planners' tasks and writes `docs/benchmarks.md` and `docs/benchmarks.json`.
 //! - `cargo xtask equivalence [--quick]`: the smoothing-equivalence suite; prints its tables,
 //!   writes `docs/equivalence.md`, fails when an identity does not hold.
 
@@ -10,6 +10,7 @@ mod bench;
 mod equivalence;
 mod layers;
 mod machine;
+mod planners;
 
 use anyhow::bail;
 
@@ -33,10 +34,10 @@ pub fn workspace_root() -> std::path::PathBuf {
         .unwrap_or_default()
 }
 
-/// `cargo run --release --quiet -p qd-smoothing --example NAME --` in the workspace root: the
-/// tools that need the library's code run as release-built examples of the top library crate
+/// `cargo run --release --quiet -p PACKAGE --example NAME --` in the workspace root: the
+/// tools that need the library's code run as release-built examples of the library crates
 /// (xtask itself stays free of the project's crates, so `check-layers` builds in seconds).
-pub fn smoothing_example(name: &str) -> std::process::Command {
+pub fn example(package: &str, name: &str) -> std::process::Command {
     let mut command =
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.current_dir(workspace_root()).args([
@@ -44,7 +45,7 @@ pub fn smoothing_example(name: &str) -> std::process::Command {
         "--release",
         "--quiet",
         "-p",
-        "qd-smoothing",
+        package,
         "--example",
         name,
         "--",
