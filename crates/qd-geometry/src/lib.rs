@@ -63,6 +63,7 @@
 mod contact_query;
 mod distance;
 mod error;
+pub mod grasp;
 pub mod kinematics;
 mod parry_bridge;
 mod pose;

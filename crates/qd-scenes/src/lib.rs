@@ -11,7 +11,9 @@
 //! ```
 
 pub mod fixtures;
-pub mod grasp;
+/// The contact sampler over grasp data now lives in `qd_geometry::grasp` (the planners use it);
+/// kept here under its old path.
+pub use qd_geometry::grasp;
 
 use qd_geometry::GeometryError;
 use qd_geometry::scene::Scene;

@@ -4,7 +4,8 @@ use nalgebra::DMatrix;
 use qd_dynamics::SensitivityReport;
 
 /// How the linearisation of the step is smoothed (SPEC §4).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Smoothing {
     /// No smoothing: the exact step (SOCP, or QP when the system is configured with pyramids)
     /// and its exact derivatives.

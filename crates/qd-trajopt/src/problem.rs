@@ -3,7 +3,7 @@
 use crate::error::{TrajoptError, check_finite, check_length};
 use qd_dynamics::QuasiDynamicSystem;
 use qd_geometry::kinematics::JointKind;
-use qd_geometry::scene::{ForwardMode, GradientMode, Scene};
+use qd_geometry::scene::{GradientMode, Scene};
 use serde::{Deserialize, Serialize};
 
 /// Weights of the cost
@@ -67,13 +67,6 @@ pub struct TrajoptProblem {
     objects: Vec<ObjectBlock>,
 }
 
-fn exact_mode(configured: ForwardMode) -> ForwardMode {
-    match configured {
-        ForwardMode::Qp | ForwardMode::LogBarrierPyramid => ForwardMode::Qp,
-        ForwardMode::Socp | ForwardMode::LogBarrierCone => ForwardMode::Socp,
-    }
-}
-
 impl TrajoptProblem {
     /// A problem on `system` from `x0` (n_q) toward `x_goal` (n_q) over `horizon` steps.
     /// Rollouts use the exact form matching the system's forward mode (SOCP for cones, QP
@@ -104,7 +97,7 @@ impl TrajoptProblem {
         check_weights(&weights)?;
         let mut exact = system.clone();
         let parameters = exact.parameters_mut();
-        parameters.forward_mode = exact_mode(parameters.forward_mode);
+        parameters.forward_mode = parameters.forward_mode.exact();
         parameters.gradient_mode = GradientMode::None;
 
         let mut state_weights = vec![weights.robot; tree.nv()];
@@ -112,7 +105,7 @@ impl TrajoptProblem {
             state_weights[v] = weights.object;
         }
         let objects = object_blocks(scene);
-        let input_limits = input_limits(scene);
+        let input_limits = scene.actuated_limits();
         Ok(TrajoptProblem {
             x0: x0.to_vec(),
             x_goal: x_goal.to_vec(),
@@ -322,21 +315,6 @@ fn object_blocks(scene: &Scene) -> Vec<ObjectBlock> {
                 translations,
                 rotations,
             }
-        })
-        .collect()
-}
-
-fn input_limits(scene: &Scene) -> Vec<(f64, f64)> {
-    scene
-        .split
-        .actuated
-        .iter()
-        .map(|&v| {
-            scene
-                .tree
-                .joint_of_coordinate(v)
-                .and_then(|joint| scene.tree.joints()[joint].limits)
-                .unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
         })
         .collect()
 }

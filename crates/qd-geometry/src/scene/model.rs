@@ -129,4 +129,19 @@ impl Scene {
     pub fn actuated_positions(&self, q: &[f64]) -> Vec<f64> {
         self.split.actuated.iter().map(|&i| q[i]).collect()
     }
+
+    /// Position limits `(lower, upper)` of each actuated coordinate, in input order (rad or
+    /// m); ±∞ where a joint has none.
+    pub fn actuated_limits(&self) -> Vec<(f64, f64)> {
+        self.split
+            .actuated
+            .iter()
+            .map(|&v| {
+                self.tree
+                    .joint_of_coordinate(v)
+                    .and_then(|joint| self.tree.joints()[joint].limits)
+                    .unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
+            })
+            .collect()
+    }
 }

@@ -64,6 +64,17 @@ pub enum ForwardMode {
     LogBarrierPyramid,
 }
 
+impl ForwardMode {
+    /// The exact form with the same friction cones: `Socp` for the cone forms, `Qp` for the
+    /// pyramid forms (what planners roll out with, whatever the scene smooths with).
+    pub fn exact(self) -> ForwardMode {
+        match self {
+            ForwardMode::Qp | ForwardMode::LogBarrierPyramid => ForwardMode::Qp,
+            ForwardMode::Socp | ForwardMode::LogBarrierCone => ForwardMode::Socp,
+        }
+    }
+}
+
 /// Which derivatives the step computes (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,8 +1,8 @@
 //! A generic contact sampler over a scene's grasp data: close the robots along a synergy until
 //! they touch an object.
 
-use qd_geometry::scene::Scene;
-use qd_geometry::{ContactQuery, GeometryError};
+use crate::scene::Scene;
+use crate::{ContactQuery, GeometryError};
 
 /// The smallest signed distance (m) between any robot geometry and any geometry of `object`
 /// (an index into `scene.objects`) at configuration `q`, over pairs within `reach` (m);

@@ -1,0 +1,58 @@
+//! A node's smoothed linearisation, as the RRT uses it: the metric that picks the nearest
+//! node and the input change that moves the object toward a subgoal (SPEC §6).
+
+use crate::object::ObjectCoordinates;
+use nalgebra::{DMatrix, DVector};
+use qd_smoothing::Linearization;
+
+/// The object rows of a node's smoothed linearisation at its hold input.
+#[derive(Debug, Clone)]
+pub struct NodeModel {
+    /// The object's block of ĉ, the smoothed next configuration under the hold input.
+    pub c_object: Vec<f64>,
+    /// B̂_u: the object rows of B̂ (object tangent dimension × n_a).
+    pub b_object: DMatrix<f64>,
+    /// (B̂_u B̂_uᵀ + γ I)⁻¹.
+    pub inverse: DMatrix<f64>,
+}
+
+impl NodeModel {
+    /// The object rows of `linearization` with regularisation γ. With γ = 0 and a B̂_u that
+    /// loses rank the pseudo-inverse stands in for the inverse.
+    pub fn new(linearization: &Linearization, object: &ObjectCoordinates, gamma: f64) -> Self {
+        let b_object = linearization.b.rows(object.v_start, object.nv).into_owned();
+        let gram =
+            &b_object * b_object.transpose() + DMatrix::identity(object.nv, object.nv) * gamma;
+        let inverse = match gram.clone().cholesky() {
+            Some(factor) => factor.inverse(),
+            None => gram
+                .pseudo_inverse(1e-12)
+                .unwrap_or_else(|_| DMatrix::zeros(object.nv, object.nv)),
+        };
+        NodeModel {
+            c_object: object.block(&linearization.c).to_vec(),
+            b_object,
+            inverse,
+        }
+    }
+
+    /// `d = (q_s ⊖ ĉ)ᵀ (B̂_u B̂_uᵀ + γ I)⁻¹ (q_s ⊖ ĉ)` for an object pose `subgoal` (its q
+    /// block): small where the inputs can move the object toward the subgoal cheaply.
+    pub fn distance(&self, object: &ObjectCoordinates, subgoal: &[f64]) -> f64 {
+        let d = DVector::from_vec(object.difference(&self.c_object, subgoal));
+        d.dot(&(&self.inverse * &d))
+    }
+
+    /// The input change toward `subgoal`, `δu = B̂_uᵀ (B̂_u B̂_uᵀ + γ I)⁻¹ (q_s ⊖ ĉ)` (the
+    /// damped pseudo-inverse: B̂_u⁺ (q_s ⊖ ĉ) as γ → 0, bounded where B̂_u loses rank), scaled
+    /// down to `‖δu‖₂ ≤ step`.
+    pub fn extension(&self, object: &ObjectCoordinates, subgoal: &[f64], step: f64) -> Vec<f64> {
+        let d = DVector::from_vec(object.difference(&self.c_object, subgoal));
+        let mut du = self.b_object.transpose() * (&self.inverse * d);
+        let norm = du.norm();
+        if norm > step {
+            du *= step / norm;
+        }
+        du.as_slice().to_vec()
+    }
+}

@@ -1,0 +1,231 @@
+//! Growing the tree (SPEC §6).
+
+use crate::error::RrtError;
+use crate::metric::NodeModel;
+use crate::object::PoseError;
+use crate::problem::{RrtProblem, RrtSettings};
+use crate::sampler::{regrasp, sample_object_pose, uniform};
+use qd_dynamics::StepWorkspace;
+use qd_geometry::ContactQuery;
+use qd_smoothing::{Derivatives, Smoother};
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// How a node was reached from its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Edge {
+    /// The root.
+    Root,
+    /// One exact step under the commanded input `TreeNode::input`.
+    Extend,
+    /// The contact sampler re-placed the robots around the object (the object did not move).
+    Regrasp,
+}
+
+/// A node of the tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeNode {
+    /// Configuration (n_q).
+    pub q: Vec<f64>,
+    /// Parent node (None for the root).
+    pub parent: Option<usize>,
+    /// How it was reached.
+    pub edge: Edge,
+    /// The commanded input of an extension (n_a).
+    pub input: Option<Vec<f64>>,
+}
+
+/// Counts of what the planner did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RrtStats {
+    /// Extensions tried.
+    pub extensions: usize,
+    /// Extensions whose exact step failed.
+    pub failed_extensions: usize,
+    /// Regrasps tried.
+    pub regrasps: usize,
+    /// Regrasps the contact sampler could not place.
+    pub failed_regrasps: usize,
+    /// New nodes dropped because their smoothed linearisation failed.
+    pub failed_linearizations: usize,
+    /// Step solves: one per extension, and each linearisation's samples (1 for analytic).
+    pub dynamics_evaluations: usize,
+}
+
+/// The grown tree and, if the goal was reached, the path to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RrtResult {
+    /// Whether a node reached the goal tolerance.
+    pub success: bool,
+    /// Every node, the root first; parents come before children.
+    pub nodes: Vec<TreeNode>,
+    /// Node indices from the root to the goal node (empty without success).
+    pub path: Vec<usize>,
+    /// The node whose object pose is closest to the goal (errors scaled by the tolerances).
+    pub closest: usize,
+    /// Its distance from the goal.
+    pub closest_error: PoseError,
+    /// What the planner did.
+    pub stats: RrtStats,
+    /// Wall-clock time (s).
+    pub seconds: f64,
+}
+
+impl RrtResult {
+    /// The path split at regrasps: each segment is a run of extensions (node indices, the
+    /// segment's start included), ready for refinement by trajectory optimisation.
+    pub fn segments(&self) -> Vec<Vec<usize>> {
+        let mut segments: Vec<Vec<usize>> = Vec::new();
+        for &index in &self.path {
+            match self.nodes[index].edge {
+                Edge::Extend => {
+                    if let Some(current) = segments.last_mut() {
+                        current.push(index);
+                    }
+                }
+                Edge::Root | Edge::Regrasp => segments.push(vec![index]),
+            }
+        }
+        segments
+    }
+}
+
+/// How close a pose error is to the goal tolerance (1 on its boundary).
+fn scaled(error: PoseError, tolerance: PoseError) -> f64 {
+    (error.position / tolerance.position).max(error.angle / tolerance.angle)
+}
+
+/// Grows an RRT in the object's coordinates from the problem's start until a node reaches
+/// the goal or the tree holds `settings.max_nodes` nodes.
+///
+/// Each round draws an object subgoal (the goal with probability p_goal, else uniform in the
+/// task's region), picks the nearest node under the smoothed metric of
+/// [`NodeModel::distance`], and either (probability p_grasp, with grasp data) regrasps there,
+/// or extends: one exact step under the node's hold input plus
+/// [`NodeModel::extension`]'s δu (clamped to the joint limits). Each new node is linearised
+/// at its own hold input with the settings' smoothing.
+///
+/// # Errors
+/// Bad settings; a start that cannot be stepped or linearised; failed geometry queries.
+pub fn plan(problem: &RrtProblem, settings: &RrtSettings) -> Result<RrtResult, RrtError> {
+    let _span = tracing::info_span!("rrt", scene = %problem.system.scene().name).entered();
+    let clock = Instant::now();
+    settings.check()?;
+    let scene = problem.system.scene();
+    let object = &problem.object;
+    let smoother = Smoother::new(&problem.system, settings.smoothing, Derivatives::B)
+        .map_err(RrtError::StartSmoothing)?;
+    let mut stats = RrtStats::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
+    let mut workspace = StepWorkspace::default();
+    let mut query = ContactQuery::new();
+
+    let root_input = scene.actuated_positions(&problem.x0);
+    let root = smoother
+        .linearize(&problem.x0, &root_input)
+        .map_err(RrtError::StartSmoothing)?;
+    stats.dynamics_evaluations += root.report.samples.max(1);
+    let mut models = vec![NodeModel::new(&root, object, settings.gamma)];
+    let mut nodes = vec![TreeNode {
+        q: problem.x0.clone(),
+        parent: None,
+        edge: Edge::Root,
+        input: None,
+    }];
+    let error_of = |q: &[f64]| object.error(&problem.goal, object.block(q));
+    let mut closest = 0;
+    let mut closest_error = error_of(&problem.x0);
+    let mut success = problem.reached(&problem.x0);
+
+    while !success && nodes.len() < settings.max_nodes {
+        let subgoal = if uniform(&mut rng) < settings.p_goal {
+            problem.goal.clone()
+        } else {
+            sample_object_pose(problem, &mut rng)
+        };
+        let nearest = models
+            .iter()
+            .enumerate()
+            .map(|(i, model)| (i, model.distance(object, &subgoal)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(0, |(i, _)| i);
+        let from = &nodes[nearest].q;
+        let regrasping = problem.grasp.is_some() && uniform(&mut rng) < settings.p_grasp;
+        let (q_new, edge, input) = if regrasping {
+            stats.regrasps += 1;
+            let _phase = tracing::debug_span!("regrasp").entered();
+            match regrasp(problem, from, settings.regrasp_noise, &mut rng, &mut query)? {
+                Some(q) => (q, Edge::Regrasp, None),
+                None => {
+                    stats.failed_regrasps += 1;
+                    continue;
+                }
+            }
+        } else {
+            stats.extensions += 1;
+            let _phase = tracing::debug_span!("extend").entered();
+            let du = models[nearest].extension(object, &subgoal, settings.step);
+            let u: Vec<f64> = scene
+                .actuated_positions(from)
+                .iter()
+                .zip(&du)
+                .zip(&problem.input_limits)
+                .map(|((hold, d), &(lower, upper))| (hold + d).clamp(lower, upper))
+                .collect();
+            stats.dynamics_evaluations += 1;
+            match problem.system.step(&mut workspace, from, &u) {
+                Ok(step) => (step.q_next, Edge::Extend, Some(u)),
+                Err(error) => {
+                    tracing::debug!(%error, "extension failed");
+                    stats.failed_extensions += 1;
+                    continue;
+                }
+            }
+        };
+        let hold = scene.actuated_positions(&q_new);
+        let linearization = match smoother.linearize(&q_new, &hold) {
+            Ok(linearization) => linearization,
+            Err(error) => {
+                tracing::debug!(%error, "linearisation of a new node failed");
+                stats.failed_linearizations += 1;
+                continue;
+            }
+        };
+        stats.dynamics_evaluations += linearization.report.samples.max(1);
+        models.push(NodeModel::new(&linearization, object, settings.gamma));
+        let error = error_of(&q_new);
+        if scaled(error, problem.tolerance) < scaled(closest_error, problem.tolerance) {
+            closest = nodes.len();
+            closest_error = error;
+        }
+        success = problem.reached(&q_new);
+        nodes.push(TreeNode {
+            q: q_new,
+            parent: Some(nearest),
+            edge,
+            input,
+        });
+    }
+    let path = if success {
+        let mut path = vec![closest];
+        while let Some(parent) = nodes[*path.last().unwrap_or(&0)].parent {
+            path.push(parent);
+        }
+        path.reverse();
+        path
+    } else {
+        Vec::new()
+    };
+    Ok(RrtResult {
+        success,
+        nodes,
+        path,
+        closest,
+        closest_error,
+        stats,
+        seconds: clock.elapsed().as_secs_f64(),
+    })
+}
