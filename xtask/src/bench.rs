@@ -6,7 +6,7 @@
 //! measured. Each row carries the target stated in the issues and whether it is met.
 
 use crate::machine::Machine;
-use crate::planners::{TRAJOPT_ITERATIONS, TrajoptRun};
+use crate::planners::{RrtRuns, Spread, TRAJOPT_ITERATIONS, TrajoptRun};
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -262,7 +262,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let rows = collect(&criterion_dir)?;
     let paired = paired_ratios()?;
     let trajopt = crate::planners::run_trajopt(quick, filter.as_deref())?;
-    if rows.is_empty() && trajopt.is_empty() {
+    let rrt = crate::planners::run_rrt(quick, filter.as_deref())?;
+    if rows.is_empty() && trajopt.is_empty() && rrt.is_empty() {
         bail!(
             "no benchmark results found under {} and no planner task matched",
             criterion_dir.display()
@@ -275,11 +276,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let machine = Machine::read(&root);
     std::fs::write(
         root.join("docs/benchmarks.md"),
-        render_markdown(&rows, &paired, &trajopt, &machine, &invocation),
+        render_markdown(&rows, &paired, &trajopt, &rrt, &machine, &invocation),
     )?;
     std::fs::write(
         root.join("docs/benchmarks.json"),
-        render_json(&rows, &paired, &trajopt, &machine, &invocation)?,
+        render_json(&rows, &paired, &trajopt, &rrt, &machine, &invocation)?,
     )?;
     let missed = rows
         .iter()
@@ -354,6 +355,7 @@ fn render_markdown(
     rows: &[Row],
     paired: &[PairedRatio],
     trajopt: &[TrajoptRun],
+    rrt: &[RrtRuns],
     machine: &Machine,
     invocation: &str,
 ) -> String {
@@ -410,7 +412,50 @@ fn render_markdown(
         }
     }
     render_trajopt(&mut md, trajopt, machine.cores);
+    render_rrt(&mut md, rrt, machine.cores);
     md
+}
+
+/// The RRT tasks: success rate and the spread of time, nodes and step solves over seeds.
+fn render_rrt(md: &mut String, tasks: &[RrtRuns], cores: usize) {
+    if tasks.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n## Planners: RRT (SPEC §6, §7)\n\n\
+         `crates/qd-rrt/examples/task.rs SCENE 0 SEEDS`: the scene's `[task.rrt]` (node \
+         budget included), seeds 0..SEEDS, on {cores} cores. Figures are the median over \
+         seeds with the lowest and highest value; time, nodes and step solves include the \
+         runs that failed (which stop at the node budget).\n\n\
+         | task | seeds | success | time | nodes | step solves | closest angle error (rad) |\n\
+         |---|---:|---:|---|---|---|---|"
+    );
+    let cell = |spread: Spread, scale: f64, digits: usize| {
+        format!(
+            "{:.*} ({:.*}–{:.*})",
+            digits,
+            spread.median * scale,
+            digits,
+            spread.low * scale,
+            digits,
+            spread.high * scale
+        )
+    };
+    for task in tasks {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} / {} | {} s | {} | {} | {} |",
+            task.scene,
+            task.runs.len(),
+            task.successes(),
+            task.runs.len(),
+            cell(task.spread(&["seconds"]), 1.0, 2),
+            cell(task.spread(&["nodes"]), 1.0, 0),
+            cell(task.spread(&["stats", "dynamics_evaluations"]), 1.0, 0),
+            cell(task.spread(&["closest_error", "angle"]), 1.0, 3),
+        );
+    }
 }
 
 /// The trajectory-optimisation tasks: one row per (scene, smoothing), and the cost of
@@ -467,6 +512,7 @@ fn render_json(
     rows: &[Row],
     paired: &[PairedRatio],
     trajopt: &[TrajoptRun],
+    rrt: &[RrtRuns],
     machine: &Machine,
     invocation: &str,
 ) -> anyhow::Result<String> {
@@ -492,9 +538,18 @@ fn render_json(
         .iter()
         .map(|run| serde_json::json!({"name": run.name, "summary": run.summary}))
         .collect();
+    let rrt: Vec<serde_json::Value> = rrt
+        .iter()
+        .map(|task| {
+            serde_json::json!({
+                "name": task.name, "successes": task.successes(), "seeds": task.runs.len(),
+                "runs": task.runs,
+            })
+        })
+        .collect();
     Ok(serde_json::to_string_pretty(&serde_json::json!({
         "command": invocation, "cpu": machine.cpu, "cores": machine.cores,
         "date": machine.date, "revision": machine.revision, "rows": rows,
-        "ratios": ratios_json, "trajopt": trajopt,
+        "ratios": ratios_json, "trajopt": trajopt, "rrt": rrt,
     }))?)
 }

@@ -1,7 +1,8 @@
 //! Macro-benchmarks of the planners: the trajectory-optimisation tasks of SPEC §7, each run
 //! by `crates/qd-trajopt/examples/task.rs`, whose last output line is the run's summary in
-//! JSON. The smoothing methods side by side are the ablation: `exact` is the planner with
-//! smoothing switched off.
+//! JSON (the smoothing methods side by side are the ablation: `exact` is the planner with
+//! smoothing switched off), and the RRT tasks over a fixed set of seeds, run by
+//! `crates/qd-rrt/examples/task.rs` (one JSON line per seed).
 
 use anyhow::{Context, bail};
 
@@ -73,4 +74,101 @@ pub fn run_trajopt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<Traj
         });
     }
     Ok(runs)
+}
+
+/// `(scene, seeds, in --quick)`: RRT tasks of SPEC §7 over seeds 0..seeds, with the task's
+/// parameters (node budget included).
+const RRT_CASES: &[(&str, u64, bool)] = &[
+    ("planar-hand", 10, true),
+    ("bimanual-planar", 5, false),
+    ("allegro-sphere", 3, false),
+];
+
+/// One RRT task over its seeds: one JSON summary per seed.
+pub struct RrtRuns {
+    /// `rrt.SCENE`.
+    pub name: String,
+    pub scene: String,
+    pub runs: Vec<serde_json::Value>,
+}
+
+/// Median and the lowest and highest value (the spread over few seeds).
+pub struct Spread {
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl RrtRuns {
+    pub fn successes(&self) -> usize {
+        self.runs
+            .iter()
+            .filter(|r| r["success"].as_bool() == Some(true))
+            .count()
+    }
+
+    /// The spread of a number over the seeds.
+    pub fn spread(&self, path: &[&str]) -> Spread {
+        let mut values: Vec<f64> = self
+            .runs
+            .iter()
+            .map(|run| {
+                let mut value = run;
+                for key in path {
+                    value = &value[*key];
+                }
+                value.as_f64().unwrap_or(f64::NAN)
+            })
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        let median = if n == 0 {
+            f64::NAN
+        } else if n % 2 == 1 {
+            values[n / 2]
+        } else {
+            0.5 * (values[n / 2 - 1] + values[n / 2])
+        };
+        Spread {
+            median,
+            low: values.first().copied().unwrap_or(f64::NAN),
+            high: values.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+}
+
+/// Runs the RRT tasks (all, or those of `--quick`; only names containing `filter` if given).
+pub fn run_rrt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<RrtRuns>> {
+    let mut all = Vec::new();
+    for &(scene, seeds, in_quick) in RRT_CASES {
+        let name = format!("rrt.{scene}");
+        if (quick && !in_quick) || filter.is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        eprintln!("running {name} (seeds 0..{seeds})");
+        let output = crate::example("qd-rrt", "task")
+            .args([scene, "0", &seeds.to_string()])
+            .output()
+            .with_context(|| format!("running {name}"))?;
+        if !output.status.success() {
+            bail!(
+                "{name} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            );
+        }
+        let runs = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<Result<Vec<serde_json::Value>, _>>()
+            .with_context(|| format!("{name}: a summary is not JSON"))?;
+        all.push(RrtRuns {
+            name,
+            scene: scene.to_string(),
+            runs,
+        });
+    }
+    Ok(all)
 }

@@ -1,5 +1,5 @@
-//! End-to-end tests of `qd plan`: the summary, the saved JSON and `.npz` plans (read back with
-//! an independent reader), and its refusals.
+//! End-to-end tests of `qd plan` (trajectory optimisation and RRT): the summary, the saved
+//! JSON and `.npz` plans (read back with an independent reader), and its refusals.
 
 mod common;
 
@@ -72,7 +72,7 @@ fn plan_saves_json_and_npz_that_agree() {
 
 #[test]
 fn plan_errors_are_one_readable_line() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["plan", "planar-hand", "--method", "magic"],
             "unknown method",
@@ -83,6 +83,14 @@ fn plan_errors_are_one_readable_line() {
             &["plan", "planar-hand", "--output", "plan.txt"],
             ".json or .npz",
         ),
+        (
+            &["plan", "planar-hand", "--planner", "prm"],
+            "unknown planner",
+        ),
+        (
+            &["plan", "planar-pushing", "--planner", "rrt"],
+            "[task.rrt]",
+        ),
     ];
     for (args, expected) in cases {
         let (code, _, stderr) = run_qd(args, "");
@@ -90,4 +98,56 @@ fn plan_errors_are_one_readable_line() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn rrt_saves_its_tree_and_path_as_json_and_npz() {
+    let dir = temp_dir("rrt");
+    let json = dir.join("tree.json");
+    let npz = dir.join("tree.npz");
+    let base = [
+        "plan",
+        "planar-hand",
+        "--planner",
+        "rrt",
+        "--seed",
+        "1",
+        "--quiet",
+    ];
+    for output in [&json, &npz] {
+        let mut args = base.to_vec();
+        args.extend(["--output", output.to_str().expect("utf-8")]);
+        let (code, stdout, stderr) = run_qd(&args, "");
+        assert_eq!(code, 0, "stderr: {stderr}");
+        assert!(stdout.contains("goal reached"), "{stdout}");
+    }
+    let tree: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    let nodes = tree["nodes"].as_array().expect("nodes");
+    let path: Vec<usize> = serde_json::from_value(tree["path"].clone()).expect("path");
+    let segments: Vec<Vec<usize>> =
+        serde_json::from_value(tree["segments"].clone()).expect("segments");
+    assert_eq!(segments.concat(), path);
+    assert_eq!(tree["success"], serde_json::json!(true));
+
+    let mut reader =
+        ndarray_npy::NpzReader::new(std::fs::File::open(&npz).expect("npz")).expect("an npz");
+    let tree_q: Array2<f64> = reader.by_name("tree_q").expect("tree_q");
+    let parent: Array1<i64> = reader.by_name("parent").expect("parent");
+    let path_npz: Array1<i64> = reader.by_name("path").expect("path");
+    assert_eq!(tree_q.shape(), &[nodes.len(), 7]);
+    assert_eq!(parent[0], -1);
+    for (i, node) in nodes.iter().enumerate().skip(1) {
+        assert_eq!(node["parent"].as_i64(), Some(parent[i]));
+    }
+    let last = *path.last().expect("a path");
+    let q_last: Vec<f64> = serde_json::from_value(nodes[last]["q"].clone()).expect("q");
+    for (j, value) in q_last.iter().enumerate() {
+        assert_eq!(tree_q[(last, j)], *value);
+    }
+    assert_eq!(
+        path_npz.to_vec(),
+        path.iter().map(|&i| i as i64).collect::<Vec<_>>()
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -31,7 +31,7 @@ mod sampler;
 pub use error::RrtError;
 pub use metric::NodeModel;
 pub use object::{ObjectCoordinates, PoseError};
-pub use planner::{Edge, RrtResult, RrtStats, TreeNode, plan};
+pub use planner::{Edge, RrtResult, RrtStats, TreeNode, plan, plan_observed};
 pub use problem::{
     DEFAULT_NODE_KAPPA, DEFAULT_NODE_SAMPLES, DEFAULT_P_GOAL, DEFAULT_REGRASP_NOISE, RrtProblem,
     RrtSettings,

@@ -111,6 +111,19 @@ fn scaled(error: PoseError, tolerance: PoseError) -> f64 {
 /// # Errors
 /// Bad settings; a start that cannot be stepped or linearised; failed geometry queries.
 pub fn plan(problem: &RrtProblem, settings: &RrtSettings) -> Result<RrtResult, RrtError> {
+    plan_observed(problem, settings, |_, _| {})
+}
+
+/// [`plan`], calling `observe(nodes, closest)` after each node is added, with the tree's
+/// size and the closest any node has come to the goal — for progress displays.
+///
+/// # Errors
+/// As [`plan`].
+pub fn plan_observed(
+    problem: &RrtProblem,
+    settings: &RrtSettings,
+    mut observe: impl FnMut(usize, PoseError),
+) -> Result<RrtResult, RrtError> {
     let _span = tracing::info_span!("rrt", scene = %problem.system.scene().name).entered();
     let clock = Instant::now();
     settings.check()?;
@@ -208,6 +221,7 @@ pub fn plan(problem: &RrtProblem, settings: &RrtSettings) -> Result<RrtResult, R
             edge,
             input,
         });
+        observe(nodes.len(), closest_error);
     }
     let path = if success {
         let mut path = vec![closest];

@@ -2,5 +2,8 @@
 
 pub mod distance;
 pub mod plan;
+pub mod plan_output;
+pub mod plan_rrt;
+pub mod plan_trajopt;
 pub mod scene;
 pub mod sim;

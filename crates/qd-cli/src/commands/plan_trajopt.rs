@@ -1,0 +1,202 @@
+//! `qd plan --planner trajopt` (the default): trajectory optimisation of a scene's
+//! `[task.trajopt]` (SPEC §5).
+//!
+//! Each iteration is reported on standard error as it finishes (`--quiet` silences it); the
+//! summary goes to standard output. `--output FILE.json` writes the whole run (settings,
+//! states, inputs, every iteration's report); `--output FILE.npz` writes arrays for NumPy
+//! (`q` (T+1) × n_q, `u` T × n_a, `x_goal`, `cost` per iteration, `final_error` =
+//! [position m, angle rad], `h`).
+
+use super::plan::PlanArgs;
+use super::plan_output::{NpzArrays, save};
+use anyhow::bail;
+use qd_dynamics::StepWorkspace;
+use qd_geometry::scene::Scene;
+use qd_trajopt::{
+    CostWeights, IterationReport, SmoothingLevel, SmoothingSchedule, TrajoptProblem,
+    TrajoptSettings, optimize_observed, receding_horizon, trajectory_cost,
+};
+use serde::Serialize;
+use std::process::ExitCode;
+
+#[derive(Serialize)]
+struct PlanOut<'a> {
+    scene: &'a str,
+    planner: &'static str,
+    settings: &'a TrajoptSettings,
+    weights: &'a CostWeights,
+    h: f64,
+    x_goal: &'a [f64],
+    /// Configurations x₀..x_T.
+    q: &'a [Vec<f64>],
+    /// Inputs u₀..u_{T−1}.
+    u: &'a [Vec<f64>],
+    cost: qd_trajopt::CostParts,
+    final_error: qd_trajopt::ObjectError,
+    dynamics_evaluations: usize,
+    seconds: f64,
+    /// Open loop: every iteration's report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iterations: Option<&'a [IterationReport]>,
+    /// Closed loop: iterations of each replanning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iterations_per_step: Option<&'a [usize]>,
+}
+
+fn schedule(
+    args: &PlanArgs,
+    problem_scene: &qd_geometry::scene::Scene,
+) -> anyhow::Result<SmoothingSchedule> {
+    let spec = problem_scene.task.as_ref().and_then(|t| t.trajopt.as_ref());
+    let samples = args.samples.or(spec.and_then(|s| s.samples)).unwrap_or(100);
+    let sigma0 = args.sigma0.or(spec.and_then(|s| s.sigma0)).unwrap_or(0.1);
+    let range = spec.and_then(|s| s.kappa_range).unwrap_or([100.0, 1e4]);
+    Ok(match args.method.as_str() {
+        "analytic" => SmoothingSchedule::Analytic {
+            kappa_start: args.kappa_start.unwrap_or(range[0]),
+            kappa_end: args.kappa_end.unwrap_or(range[1]),
+        },
+        "randomized" => SmoothingSchedule::RandomizedFirstOrder {
+            sigma0,
+            samples,
+            seed: args.seed,
+        },
+        "zero-order" => SmoothingSchedule::RandomizedZeroOrder {
+            sigma0,
+            samples,
+            seed: args.seed,
+        },
+        "exact" => SmoothingSchedule::Exact,
+        other => bail!("unknown method '{other}' (analytic, randomized, zero-order, exact)"),
+    })
+}
+
+fn describe(level: &SmoothingLevel) -> String {
+    match level {
+        SmoothingLevel::Exact => "exact".to_string(),
+        SmoothingLevel::Analytic { kappa } => format!("κ = {kappa:.4}"),
+        SmoothingLevel::Randomized { sigma, samples } => format!("σ = {sigma:.4}, N = {samples}"),
+    }
+}
+
+fn report_line(report: &IterationReport) {
+    let verdict = match (report.iteration, report.accepted, &report.failure) {
+        (0, _, _) => "initial guess",
+        (_, _, Some(_)) => "rollout failed",
+        (_, true, _) => "accepted",
+        (_, false, _) => "refused",
+    };
+    eprintln!(
+        "iteration {:3}  {:<22} Δu ≤ {:.4}  cost {:10.5}  error {:.4} m {:.4} rad  {verdict}",
+        report.iteration,
+        describe(&report.smoothing),
+        report.input_radius,
+        report.cost.total,
+        report.final_error.position,
+        report.final_error.angle,
+    );
+}
+
+/// Runs trajectory optimisation on `scene`'s task and reports or saves the plan.
+pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
+    let weights = CostWeights::default();
+    let mut problem = TrajoptProblem::from_task(scene, weights)?;
+    if let Some(horizon) = args.horizon {
+        problem = problem.with_horizon(horizon)?;
+    }
+    let settings = TrajoptSettings {
+        smoothing: schedule(args, scene)?,
+        iterations: args.iterations,
+        ..TrajoptSettings::default()
+    };
+    let h = problem.system().scene().parameters.h;
+    let initial_error = qd_trajopt::object_error(&problem, problem.x0())?;
+    // Both modes end in the same record; they differ in what they say of their iterations.
+    let (planner, states, inputs, cost, final_error, evaluations, seconds, iterations, per_step) =
+        if args.receding {
+            let result = receding_horizon(&problem, &settings, None)?;
+            let per_step = result.iterations_per_step;
+            (
+                "trajopt (receding horizon)",
+                result.states,
+                result.inputs,
+                result.cost,
+                result.final_error,
+                result.dynamics_evaluations,
+                result.seconds,
+                None,
+                Some(per_step),
+            )
+        } else {
+            let result = optimize_observed(&problem, &settings, None, |report| {
+                if !args.quiet {
+                    report_line(report);
+                }
+            })?;
+            (
+                "trajopt",
+                result.states,
+                result.inputs,
+                result.cost,
+                result.final_error,
+                result.dynamics_evaluations,
+                result.seconds,
+                Some(result.iterations),
+                None,
+            )
+        };
+    // The cost of holding the start, the first guess of both modes.
+    let hold = problem.hold_inputs();
+    let held = problem
+        .system()
+        .rollout(&mut StepWorkspace::default(), problem.x0(), &hold)?;
+    let initial_cost = trajectory_cost(&problem, &held.states, &hold)?.total;
+    println!(
+        "{}: {planner} ({}), T = {}, {:.2} s: object error {:.4} m / {:.4} rad → {:.4} m / {:.4} rad, cost {:.4} → {:.4}",
+        scene.name,
+        args.method,
+        problem.horizon(),
+        seconds,
+        initial_error.position,
+        initial_error.angle,
+        final_error.position,
+        final_error.angle,
+        initial_cost,
+        cost.total,
+    );
+    if let Some(path) = &args.output {
+        let costs: Vec<f64> = match &iterations {
+            Some(reports) => reports.iter().map(|r| r.cost.total).collect(),
+            None => vec![cost.total],
+        };
+        let out = PlanOut {
+            scene: &scene.name,
+            planner,
+            settings: &settings,
+            weights: &weights,
+            h,
+            x_goal: problem.x_goal(),
+            q: &states,
+            u: &inputs,
+            cost,
+            final_error,
+            dynamics_evaluations: evaluations,
+            seconds,
+            iterations: iterations.as_deref(),
+            iterations_per_step: per_step.as_deref(),
+        };
+        let arrays = NpzArrays::new()
+            .matrix("q", out.q)
+            .matrix("u", out.u)
+            .vector("x_goal", out.x_goal)
+            .vector("cost", &costs)
+            .vector(
+                "final_error",
+                &[out.final_error.position, out.final_error.angle],
+            )
+            .vector("h", &[out.h]);
+        save(path, &out, arrays)?;
+        println!("saved {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
