@@ -40,6 +40,25 @@ impl TrajoptRun {
     }
 }
 
+/// Runs `cargo run --release -p PACKAGE --example task -- ARGS` and returns its standard
+/// output; a failure names the case and the example's last line of standard error.
+fn run_task_example(package: &str, name: &str, args: &[&str]) -> anyhow::Result<String> {
+    let output = crate::example(package, "task")
+        .args(args)
+        .output()
+        .with_context(|| format!("running {name}"))?;
+    if !output.status.success() {
+        bail!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
 /// Runs the cases (all, or those of `--quick`; only names containing `filter` if given).
 pub fn run_trajopt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<TrajoptRun>> {
     let mut runs = Vec::new();
@@ -49,20 +68,8 @@ pub fn run_trajopt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<Traj
             continue;
         }
         eprintln!("running {name} ({TRAJOPT_ITERATIONS} iterations)");
-        let output = crate::example("qd-trajopt", "task")
-            .args([scene, method, &TRAJOPT_ITERATIONS.to_string()])
-            .output()
-            .with_context(|| format!("running {name}"))?;
-        if !output.status.success() {
-            bail!(
-                "{name} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-            );
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let iterations = TRAJOPT_ITERATIONS.to_string();
+        let stdout = run_task_example("qd-trajopt", &name, &[scene, method, &iterations])?;
         let line = stdout.lines().last().context("the task printed nothing")?;
         let summary: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("{name}: summary is not JSON"))?;
@@ -146,20 +153,9 @@ pub fn run_rrt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<RrtRuns>
             continue;
         }
         eprintln!("running {name} (seeds 0..{seeds})");
-        let output = crate::example("qd-rrt", "task")
-            .args([scene, "0", &seeds.to_string()])
-            .output()
-            .with_context(|| format!("running {name}"))?;
-        if !output.status.success() {
-            bail!(
-                "{name} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-            );
-        }
-        let runs = String::from_utf8_lossy(&output.stdout)
+        let seeds = seeds.to_string();
+        let stdout = run_task_example("qd-rrt", &name, &[scene, "0", &seeds])?;
+        let runs = stdout
             .lines()
             .map(serde_json::from_str)
             .collect::<Result<Vec<serde_json::Value>, _>>()

@@ -12,6 +12,18 @@ fn temp_dir(tag: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Runs `qd ARGS --output FILE` once per file; each run must succeed and print `expected`.
+fn run_saving(args: &[&str], outputs: &[&std::path::PathBuf], expected: &str) {
+    for output in outputs {
+        let mut with_output = args.to_vec();
+        with_output.extend(["--output", output.to_str().expect("utf-8")]);
+        let (code, stdout, stderr) = run_qd(&with_output, "");
+        assert_eq!(code, 0, "stderr: {stderr}");
+        assert!(stdout.contains(expected), "{stdout}");
+        assert!(stderr.is_empty(), "--quiet prints nothing: {stderr}");
+    }
+}
+
 #[test]
 fn plan_saves_json_and_npz_that_agree() {
     let dir = temp_dir("save");
@@ -26,17 +38,7 @@ fn plan_saves_json_and_npz_that_agree() {
         "8",
         "--quiet",
     ];
-    for output in [&json, &npz] {
-        let mut args = base.to_vec();
-        args.extend(["--output", output.to_str().expect("utf-8")]);
-        let (code, stdout, stderr) = run_qd(&args, "");
-        assert_eq!(code, 0, "stderr: {stderr}");
-        assert!(
-            stdout.contains("object error 0.3000 m / 0.5000 rad"),
-            "{stdout}"
-        );
-        assert!(stderr.is_empty(), "--quiet prints nothing: {stderr}");
-    }
+    run_saving(&base, &[&json, &npz], "object error 0.3000 m / 0.5000 rad");
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
     let q: Vec<Vec<f64>> = serde_json::from_value(plan["q"].clone()).expect("q");
@@ -114,13 +116,7 @@ fn rrt_saves_its_tree_and_path_as_json_and_npz() {
         "1",
         "--quiet",
     ];
-    for output in [&json, &npz] {
-        let mut args = base.to_vec();
-        args.extend(["--output", output.to_str().expect("utf-8")]);
-        let (code, stdout, stderr) = run_qd(&args, "");
-        assert_eq!(code, 0, "stderr: {stderr}");
-        assert!(stdout.contains("goal reached"), "{stdout}");
-    }
+    run_saving(&base, &[&json, &npz], "goal reached");
     let tree: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
     let nodes = tree["nodes"].as_array().expect("nodes");
