@@ -7,6 +7,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
 use qd_geometry::scene::{ForwardMode, GradientMode};
 use std::hint::black_box;
+use std::time::Duration;
+
+/// Shorter than criterion's defaults (3 s + 5 s): 72 benchmarks, and the whole
+/// `cargo xtask bench` must finish in under 30 minutes on 2 cores. A step takes at most a few
+/// milliseconds, so 3 s still gives criterion its 100 samples.
+fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+}
 
 /// A built-in scene at its default configuration, with each actuated joint commanded 0.1
 /// (rad or m) past where it is, toward the object (the scenes' defaults sit just off contact).
@@ -27,6 +36,7 @@ const FORWARD_MODES: [(&str, ForwardMode); 4] = [
 
 fn bench_steps(c: &mut Criterion) {
     let mut group = c.benchmark_group("step");
+    configure(&mut group);
     for name in qd_scenes::names() {
         let (mut system, q, u) = scene_pushing(name);
         for (label, mode) in FORWARD_MODES {
@@ -49,6 +59,7 @@ fn bench_steps(c: &mut Criterion) {
 
 fn bench_step_gradients(c: &mut Criterion) {
     let mut group = c.benchmark_group("step_gradients");
+    configure(&mut group);
     for name in qd_scenes::names() {
         let (mut system, q, u) = scene_pushing(name);
         for (label, mode) in FORWARD_MODES {
