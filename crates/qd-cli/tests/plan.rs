@@ -147,3 +147,39 @@ fn rrt_saves_its_tree_and_path_as_json_and_npz() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn rrt_refines_each_segment_from_its_first_node() {
+    let dir = temp_dir("refine");
+    let json = dir.join("refined.json");
+    let args = [
+        "plan",
+        "planar-hand",
+        "--planner",
+        "rrt",
+        "--seed",
+        "1",
+        "--refine",
+        "2",
+        "--iterations",
+        "4",
+        "--quiet",
+    ];
+    run_saving(&args, &[&json], "refined");
+    let tree: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    let refined = tree["refined"].as_array().expect("refined segments");
+    assert!(!refined.is_empty());
+    for segment in refined {
+        let nodes: Vec<usize> = serde_json::from_value(segment["nodes"].clone()).expect("nodes");
+        let q = segment["q"].as_array().expect("q");
+        assert_eq!(
+            q.len(),
+            2 * (nodes.len() - 1) + 1,
+            "two fine steps per coarse step"
+        );
+        assert_eq!(q[0], tree["nodes"][nodes[0]]["q"]);
+        assert_eq!(segment["h"].as_f64(), Some(0.05));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

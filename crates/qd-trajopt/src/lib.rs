@@ -13,7 +13,8 @@
 //!    adapts Δu to how well the model predicted the decrease.
 //!
 //! [`receding_horizon`] runs the same optimiser in closed loop (plan to the end, apply the
-//! first input with the exact step, repeat).
+//! first input with the exact step, repeat); [`refine`] re-plans a coarse trajectory (an RRT
+//! segment) at a finer time step.
 //!
 //! ```
 //! use qd_trajopt::{CostWeights, SmoothingSchedule, TrajoptProblem, TrajoptSettings, optimize};
@@ -39,6 +40,7 @@ mod optimizer;
 mod problem;
 pub mod qp;
 mod receding;
+mod refine;
 mod schedule;
 
 pub use cost::{CostParts, ObjectError, object_error, trajectory_cost};
@@ -49,4 +51,5 @@ pub use optimizer::{
 };
 pub use problem::{CostWeights, TrajoptProblem};
 pub use receding::{RecedingHorizonResult, receding_horizon};
+pub use refine::refine;
 pub use schedule::{SIGMA_DECAY_EXPONENT, SmoothingLevel, SmoothingSchedule, sigma};

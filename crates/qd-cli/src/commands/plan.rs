@@ -18,6 +18,10 @@ pub struct PlanArgs {
     /// RRT: node budget, overriding the task's.
     #[arg(long)]
     pub max_nodes: Option<usize>,
+    /// RRT: refine each segment of the path (split at regrasps) by trajectory optimisation
+    /// at the time step h / FACTOR (analytic smoothing, `--iterations` iterations).
+    #[arg(long, value_name = "FACTOR")]
+    pub refine: Option<usize>,
     /// Smoothing of the linearisations: analytic, randomized, zero-order or exact.
     #[arg(long, default_value = "analytic")]
     pub method: String,

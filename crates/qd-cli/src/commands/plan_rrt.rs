@@ -5,13 +5,76 @@
 //! (configurations, parents, edge kinds, inputs), the path, its segments (split at regrasps)
 //! and the counts; `--output FILE.npz` writes `tree_q` (nodes × n_q), `parent` (−1 for the
 //! root), `edge` (0 root, 1 extension, 2 regrasp), `path` (node indices) and `path_q`.
+//!
+//! `--refine FACTOR` re-plans each segment of a found path (a run of extensions between
+//! regrasps) by trajectory optimisation at h / FACTOR, toward the segment's last node; the
+//! JSON gets `refined` (per segment: its nodes, h, `q`, `u`, cost, error at the end), the
+//! `.npz` `refined_q` (all segments' states, concatenated) and `refined_starts` (where each
+//! segment begins in it). Between segments the robots jump (the regrasp).
 
 use super::plan::PlanArgs;
 use super::plan_output::{NpzArrays, save};
 use qd_geometry::scene::Scene;
 use qd_rrt::{Edge, RrtProblem, RrtResult, RrtSettings, plan_observed};
+use qd_trajopt::{CostWeights, TrajoptSettings, refine};
 use serde::Serialize;
 use std::process::ExitCode;
+
+/// One refined segment of the path.
+#[derive(Serialize)]
+struct RefinedSegment {
+    /// The tree nodes it refines (start, then extensions).
+    nodes: Vec<usize>,
+    /// Its time step (s).
+    h: f64,
+    q: Vec<Vec<f64>>,
+    u: Vec<Vec<f64>>,
+    cost: qd_trajopt::CostParts,
+    /// The object's error at the end, relative to the segment's last node.
+    final_error: qd_trajopt::ObjectError,
+}
+
+/// Refines every segment of the path with more than one node.
+fn refine_path(
+    problem: &RrtProblem,
+    result: &RrtResult,
+    factor: usize,
+    iterations: usize,
+) -> anyhow::Result<Vec<RefinedSegment>> {
+    let settings = TrajoptSettings {
+        iterations,
+        ..TrajoptSettings::default()
+    };
+    let h = problem.system().scene().parameters.h / factor as f64;
+    let mut refined = Vec::new();
+    for segment in result.segments() {
+        if segment.len() < 2 {
+            continue;
+        }
+        let states: Vec<Vec<f64>> = segment.iter().map(|&i| result.nodes[i].q.clone()).collect();
+        let inputs: Vec<Vec<f64>> = segment[1..]
+            .iter()
+            .filter_map(|&i| result.nodes[i].input.clone())
+            .collect();
+        let plan = refine(
+            problem.system(),
+            &states,
+            &inputs,
+            factor,
+            CostWeights::default(),
+            &settings,
+        )?;
+        refined.push(RefinedSegment {
+            nodes: segment,
+            h,
+            q: plan.states,
+            u: plan.inputs,
+            cost: plan.cost,
+            final_error: plan.final_error,
+        });
+    }
+    Ok(refined)
+}
 
 #[derive(Serialize)]
 struct TreeOut<'a> {
@@ -20,6 +83,8 @@ struct TreeOut<'a> {
     settings: &'a RrtSettings,
     goal: &'a [f64],
     segments: Vec<Vec<usize>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    refined: Vec<RefinedSegment>,
     #[serde(flatten)]
     result: &'a RrtResult,
 }
@@ -59,6 +124,31 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
         result.stats.dynamics_evaluations,
         result.seconds,
     );
+    let refined = match args.refine {
+        Some(factor) if result.success => {
+            let refined = refine_path(&problem, &result, factor, args.iterations)?;
+            let worst = refined.iter().fold((0.0f64, 0.0f64), |worst, segment| {
+                (
+                    worst.0.max(segment.final_error.position),
+                    worst.1.max(segment.final_error.angle),
+                )
+            });
+            println!(
+                "refined {} segments at h = {}: {} steps; worst object error at a segment's end {:.4} m / {:.4} rad",
+                refined.len(),
+                problem.system().scene().parameters.h / factor as f64,
+                refined.iter().map(|s| s.u.len()).sum::<usize>(),
+                worst.0,
+                worst.1
+            );
+            refined
+        }
+        Some(_) => {
+            println!("no path to refine");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     if let Some(path) = &args.output {
         let record = TreeOut {
             scene: &scene.name,
@@ -66,6 +156,7 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             settings: &settings,
             goal: problem.goal(),
             segments: result.segments(),
+            refined,
             result: &result,
         };
         let tree_q: Vec<Vec<f64>> = result.nodes.iter().map(|n| n.q.clone()).collect();
@@ -85,7 +176,15 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             .collect();
         let path_nodes: Vec<i64> = result.path.iter().map(|&i| i as i64).collect();
         let path_q: Vec<Vec<f64>> = result.path.iter().map(|&i| tree_q[i].clone()).collect();
+        let mut refined_q = Vec::new();
+        let mut refined_starts = Vec::new();
+        for segment in &record.refined {
+            refined_starts.push(refined_q.len() as i64);
+            refined_q.extend(segment.q.iter().cloned());
+        }
         let arrays = NpzArrays::new()
+            .matrix("refined_q", &refined_q)
+            .integers("refined_starts", &refined_starts)
             .matrix("tree_q", &tree_q)
             .integers("parent", &parents)
             .integers("edge", &edges)
