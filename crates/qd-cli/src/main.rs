@@ -23,6 +23,8 @@ enum Command {
     Sim(commands::sim::SimArgs),
     /// Plan a scene's task by trajectory optimisation; prints a summary, saves JSON or .npz.
     Plan(commands::plan::PlanArgs),
+    /// Draw a saved plan as an SVG picture (costs and states, or the RRT's tree).
+    Plot(commands::plot::PlotArgs),
     /// Inspect scenes: built-in systems or scene files.
     #[command(subcommand)]
     Scene(commands::scene::SceneCommand),
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Distance(args) => commands::distance::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
+        Command::Plot(args) => commands::plot::run(&args),
         Command::Scene(command) => commands::scene::run(&command),
         Command::Sim(args) => commands::sim::run(&args),
     };

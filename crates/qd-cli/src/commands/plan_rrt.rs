@@ -82,6 +82,8 @@ struct TreeOut<'a> {
     planner: &'static str,
     settings: &'a RrtSettings,
     goal: &'a [f64],
+    /// Where the goal object's coordinates sit in q: `[first index, count]`.
+    object_q: [usize; 2],
     segments: Vec<Vec<usize>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     refined: Vec<RefinedSegment>,
@@ -155,6 +157,7 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             planner: "rrt",
             settings: &settings,
             goal: problem.goal(),
+            object_q: [problem.object().q_start, problem.object().nq],
             segments: result.segments(),
             refined,
             result: &result,
