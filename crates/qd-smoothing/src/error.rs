@@ -13,7 +13,6 @@ pub enum SmoothingError {
         /// Time step of the trajectory (0 for a single linearisation).
         t: usize,
         /// The dynamics layer's error.
-        #[source]
         error: DynamicsError,
     },
     /// A parameter of the smoothing method is invalid (σ ≤ 0, κ ≤ 0, no samples, ...).

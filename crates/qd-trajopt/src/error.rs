@@ -67,7 +67,6 @@ pub enum TrajoptError {
         /// Iteration (1-based).
         iteration: usize,
         /// The smoothing layer's error.
-        #[source]
         error: SmoothingError,
     },
     /// The trust-region QP could not be solved.

@@ -129,7 +129,8 @@ pub struct IterationReport {
     pub dynamics_evaluations: usize,
     /// Time per phase.
     pub seconds: PhaseTimes,
-    /// Why the candidate was refused, if its rollout failed.
+    /// What failed, if anything: the candidate's rollout (the candidate is refused), or the
+    /// linearisation or the QP (the run stops there).
     pub failure: Option<String>,
 }
 
@@ -141,6 +142,12 @@ pub enum StopReason {
     Iterations,
     /// The trust region shrank below its minimum: no nearby inputs do better.
     TrustRegionCollapsed,
+    /// The smoothed linearisation along the nominal trajectory failed (e.g. a barrier step
+    /// found no strictly feasible start); the last report says why. The result is the best
+    /// trajectory found before.
+    SmoothingFailed,
+    /// The trust-region QP could not be solved; the last report says why.
+    QpFailed,
 }
 
 /// The optimised trajectory and the history of the run.
@@ -255,11 +262,37 @@ pub fn optimize_observed(
         let clock = Instant::now();
         let smoother = Smoother::new(problem.system(), smoothing, Derivatives::AB)
             .map_err(|error| TrajoptError::Smoothing { iteration, error })?;
-        let linearizations = {
+        // A failure here or in the QP ends the run with the best trajectory so far: the
+        // nominal would not change, so later iterations would meet it again.
+        let failed = |failure: String, seconds: PhaseTimes| IterationReport {
+            iteration,
+            smoothing: smoothing.into(),
+            input_radius: radius,
+            candidate_cost: None,
+            accepted: false,
+            cost,
+            final_error: reports[reports.len() - 1].final_error,
+            predicted_decrease: 0.0,
+            actual_decrease: 0.0,
+            dropped_samples: 0,
+            dynamics_evaluations: 0,
+            seconds,
+            failure: Some(failure),
+        };
+        let outcome = {
             let _phase = tracing::debug_span!("linearize").entered();
-            smoother
-                .linearize_trajectory(&states, &inputs)
-                .map_err(|error| TrajoptError::Smoothing { iteration, error })?
+            smoother.linearize_trajectory(&states, &inputs)
+        };
+        let linearizations = match outcome {
+            Ok(linearizations) => linearizations,
+            Err(error) => {
+                seconds.linearize = clock.elapsed().as_secs_f64();
+                let report = failed(format!("smoothing: {error}"), seconds);
+                observe(&report);
+                reports.push(report);
+                stop = StopReason::SmoothingFailed;
+                break;
+            }
         };
         let mut evaluations = 0;
         let mut dropped = 0;
@@ -304,12 +337,24 @@ pub fn optimize_observed(
             input_limits: problem.input_limits(),
             state_radius: settings.state_radius,
         };
-        let solution = {
+        let outcome = {
             let _phase = tracing::debug_span!("qp").entered();
-            qp.solve().map_err(|error| match error {
-                TrajoptError::Qp { status, .. } => TrajoptError::Qp { iteration, status },
-                other => other,
-            })?
+            qp.solve()
+        };
+        let solution = match outcome {
+            Ok(solution) => solution,
+            Err(error) => {
+                seconds.qp = clock.elapsed().as_secs_f64();
+                let status = match error {
+                    TrajoptError::Qp { status, .. } => status,
+                    other => other.to_string(),
+                };
+                let report = failed(format!("the trust-region QP failed ({status})"), seconds);
+                observe(&report);
+                reports.push(report);
+                stop = StopReason::QpFailed;
+                break;
+            }
         };
         let zero = vec![vec![0.0; problem.u_before().len()]; horizon];
         let predicted_decrease = qp.model_cost(&zero) - solution.model_cost;

@@ -126,3 +126,27 @@ fn receding_horizon_applies_exact_steps_and_approaches_the_goal() {
         closed.final_error
     );
 }
+
+#[test]
+fn a_failing_iteration_ends_the_run_with_the_best_trajectory_so_far() {
+    let problem = problem().with_horizon(5).expect("horizon");
+    // With the smoothed offset in the model, a state trust region of 1e-9 cannot hold the
+    // barrier's bias: the QP is infeasible at the first iteration.
+    let settings = TrajoptSettings {
+        smoothing: ANALYTIC,
+        iterations: 5,
+        smoothed_offset: true,
+        state_radius: Some(1e-9),
+        ..TrajoptSettings::default()
+    };
+    let result = optimize(&problem, &settings, None).expect("a result, not an error");
+    assert_eq!(result.stop, qd_trajopt::StopReason::QpFailed);
+    assert_eq!(result.iterations.len(), 2);
+    let failure = result.iterations[1]
+        .failure
+        .as_deref()
+        .expect("the failure");
+    assert!(failure.contains("QP"), "{failure}");
+    assert_eq!(result.best_iteration, 0);
+    assert_eq!(result.inputs, problem.hold_inputs());
+}

@@ -81,10 +81,10 @@ fn describe(level: &SmoothingLevel) -> String {
 
 fn report_line(report: &IterationReport) {
     let verdict = match (report.iteration, report.accepted, &report.failure) {
-        (0, _, _) => "initial guess",
-        (_, _, Some(_)) => "rollout failed",
-        (_, true, _) => "accepted",
-        (_, false, _) => "refused",
+        (0, _, _) => "initial guess".to_string(),
+        (_, _, Some(failure)) => format!("failed: {failure}"),
+        (_, true, _) => "accepted".to_string(),
+        (_, false, _) => "refused".to_string(),
     };
     eprintln!(
         "iteration {:3}  {:<22} Δu ≤ {:.4}  cost {:10.5}  error {:.4} m {:.4} rad  {verdict}",
