@@ -6,5 +6,6 @@ pub mod plan_output;
 pub mod plan_rrt;
 pub mod plan_trajopt;
 pub mod plot;
+pub mod progress;
 pub mod scene;
 pub mod sim;

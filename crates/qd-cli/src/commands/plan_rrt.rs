@@ -14,6 +14,7 @@
 
 use super::plan::PlanArgs;
 use super::plan_output::{NpzArrays, save};
+use super::progress::Progress;
 use qd_geometry::scene::Scene;
 use qd_rrt::{Edge, RrtProblem, RrtResult, RrtSettings, plan_observed};
 use qd_trajopt::{CostWeights, TrajoptSettings, refine};
@@ -98,14 +99,17 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
     if let Some(nodes) = args.max_nodes {
         settings.max_nodes = nodes;
     }
+    let progress = Progress::new(args.quiet, settings.max_nodes as u64, "nodes");
     let result = plan_observed(&problem, &settings, |nodes, closest| {
-        if !args.quiet && nodes % 100 == 0 {
-            eprintln!(
-                "{nodes:5} nodes  closest to the goal: {:.4} m {:.4} rad",
-                closest.position, closest.angle
-            );
-        }
-    })?;
+        let message = format!(
+            "closest to the goal: {:.4} m {:.4} rad",
+            closest.position, closest.angle
+        );
+        let line = || format!("{nodes:5} nodes  {message}");
+        progress.update(nodes as u64, &message, line, nodes % 100 == 0);
+    });
+    progress.finish();
+    let result = result?;
     let summary = if result.success {
         format!(
             "goal reached: a path of {} nodes in {} segments",

@@ -9,6 +9,7 @@
 
 use super::plan::PlanArgs;
 use super::plan_output::{NpzArrays, save};
+use super::progress::Progress;
 use anyhow::bail;
 use qd_dynamics::StepWorkspace;
 use qd_geometry::scene::Scene;
@@ -79,14 +80,14 @@ fn describe(level: &SmoothingLevel) -> String {
     }
 }
 
-fn report_line(report: &IterationReport) {
+fn report_line(report: &IterationReport) -> String {
     let verdict = match (report.iteration, report.accepted, &report.failure) {
         (0, _, _) => "initial guess".to_string(),
         (_, _, Some(failure)) => format!("failed: {failure}"),
         (_, true, _) => "accepted".to_string(),
         (_, false, _) => "refused".to_string(),
     };
-    eprintln!(
+    format!(
         "iteration {:3}  {:<22} Δu ≤ {:.4}  cost {:10.5}  error {:.4} m {:.4} rad  {verdict}",
         report.iteration,
         describe(&report.smoothing),
@@ -94,7 +95,7 @@ fn report_line(report: &IterationReport) {
         report.cost.total,
         report.final_error.position,
         report.final_error.angle,
-    );
+    )
 }
 
 /// Runs trajectory optimisation on `scene`'s task and reports or saves the plan.
@@ -128,11 +129,21 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
                 Some(per_step),
             )
         } else {
+            let progress = Progress::new(args.quiet, args.iterations as u64, "iterations");
             let result = optimize_observed(&problem, &settings, None, |report| {
-                if !args.quiet {
-                    report_line(report);
-                }
-            })?;
+                let message = format!(
+                    "cost {:.4}, error {:.4} m {:.4} rad",
+                    report.cost.total, report.final_error.position, report.final_error.angle
+                );
+                progress.update(
+                    report.iteration as u64,
+                    &message,
+                    || report_line(report),
+                    true,
+                );
+            });
+            progress.finish();
+            let result = result?;
             (
                 "trajopt",
                 result.states,
