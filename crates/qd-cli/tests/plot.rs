@@ -55,3 +55,51 @@ fn plans_of_both_planners_become_svg_pictures() {
     assert!(stderr.contains(".svg"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn animations_draw_the_ball_where_each_state_puts_it() {
+    let dir = std::env::temp_dir().join(format!("qd-animate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let plan = dir.join("plan.json");
+    let picture = dir.join("plan.svg");
+    let (plan_text, picture_text) = (
+        plan.to_str().expect("utf-8"),
+        picture.to_str().expect("utf-8"),
+    );
+    let args = [
+        "plan",
+        "planar-hand",
+        "--iterations",
+        "3",
+        "--horizon",
+        "5",
+        "--quiet",
+        "--output",
+        plan_text,
+    ];
+    assert_eq!(run_qd(&args, "").0, 0);
+    let (code, _, stderr) = run_qd(
+        &["plot", plan_text, "--animate", "--output", picture_text],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let svg = std::fs::read_to_string(&picture).expect("svg");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).expect("plan")).expect("JSON");
+    let states: Vec<Vec<f64>> = serde_json::from_value(saved["q"].clone()).expect("q");
+    let frames: Vec<&str> = svg.split(r#"<g class="frame""#).skip(1).collect();
+    assert_eq!(frames.len(), states.len(), "one frame per configuration");
+    // The ball is the only circle: at (y, z) = (q[4], q[5]) in the y–z view of the plane.
+    for (frame, q) in frames.iter().zip(&states) {
+        let circle = frame.split("<circle ").nth(1).expect("the ball");
+        let attribute = |name: &str| -> f64 {
+            let start = circle.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+            let end = circle[start..].find('"').expect("closing quote") + start;
+            circle[start..end].parse().expect("a number")
+        };
+        assert!((attribute("cx") - q[4]).abs() < 1e-12);
+        assert!((attribute("cy") - q[5]).abs() < 1e-12);
+        assert!((attribute("r") - 0.25).abs() < 1e-12);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

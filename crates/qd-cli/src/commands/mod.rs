@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod animation;
 pub mod distance;
 pub mod plan;
 pub mod plan_output;

@@ -5,7 +5,12 @@
 //! - RRT: the tree in the object's plane — its first translational coordinate across, its
 //!   rotation angle up (θ for planar objects, the yaw about world z for free ones) — with
 //!   extensions in grey, regrasps in orange, the path in red and the goal as a cross.
+//!
+//! With `--animate`, an animated SVG of the plan's motion instead (see `animation`): the
+//! trajectory's configurations, or the RRT's path (its refined segments when saved with
+//! `--refine`).
 
+use super::animation::{View, animate};
 use anyhow::{Context, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,6 +27,67 @@ pub struct PlotArgs {
     /// Overwrite `--output` if it exists.
     #[arg(long)]
     force: bool,
+    /// Animate the plan's motion instead of plotting its figures.
+    #[arg(long)]
+    animate: bool,
+    /// Animation: the world plane to draw, xy, xz or yz (default: a planar scene's plane, else
+    /// xz).
+    #[arg(long)]
+    view: Option<String>,
+    /// Animation: the scene file the plan was made on (built-in scenes are found by name).
+    #[arg(long, value_name = "SCENE")]
+    scene: Option<String>,
+    /// Animation: seconds per frame (default: the plan's time step, else 0.1).
+    #[arg(long)]
+    frame_seconds: Option<f64>,
+}
+
+/// The configurations an animation shows: a trajectory's states, or an RRT's refined segments
+/// (when saved) or path.
+fn motion(plan: &serde_json::Value) -> anyhow::Result<Vec<Vec<f64>>> {
+    let rows = |value: &serde_json::Value| -> Vec<Vec<f64>> {
+        value
+            .as_array()
+            .map(|a| a.iter().map(numbers).collect())
+            .unwrap_or_default()
+    };
+    if plan["planner"] != "rrt" {
+        return Ok(rows(&plan["q"]));
+    }
+    if let Some(segments) = plan["refined"].as_array() {
+        return Ok(segments.iter().flat_map(|s| rows(&s["q"])).collect());
+    }
+    let nodes = plan["nodes"].as_array().context("the plan has no nodes")?;
+    let path: Vec<Vec<f64>> = numbers(&plan["path"])
+        .iter()
+        .filter_map(|&i| nodes.get(i as usize).map(|n| numbers(&n["q"])))
+        .collect();
+    if path.is_empty() {
+        bail!("the RRT found no path to animate");
+    }
+    Ok(path)
+}
+
+fn write_animation(args: &PlotArgs, plan: &serde_json::Value) -> anyhow::Result<()> {
+    let name = match &args.scene {
+        Some(scene) => scene.clone(),
+        None => plan["scene"]
+            .as_str()
+            .context("the plan names no scene")?
+            .to_string(),
+    };
+    let scene = super::scene::load_scene(&name)?;
+    let view = match &args.view {
+        Some(view) => View::parse(view)?,
+        None => View::for_scene(&scene),
+    };
+    let seconds = args.frame_seconds.or(plan["h"].as_f64()).unwrap_or(0.1);
+    if !(seconds.is_finite() && seconds > 0.0) {
+        bail!("seconds per frame must be finite and > 0, got {seconds}");
+    }
+    let svg = animate(&scene, &motion(plan)?, view, seconds)?;
+    std::fs::write(&args.output, svg)
+        .with_context(|| format!("cannot write {}", args.output.display()))
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -270,6 +336,11 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
     let planner = plan["planner"].as_str().unwrap_or_default().to_string();
     if planner != "rrt" && !planner.starts_with("trajopt") {
         bail!("{}: not a plan saved by qd plan", args.plan.display());
+    }
+    if args.animate {
+        write_animation(args, &plan)?;
+        println!("saved {}", args.output.display());
+        return Ok(ExitCode::SUCCESS);
     }
     {
         let root = SVGBackend::new(&args.output, (900, 800)).into_drawing_area();
