@@ -6,7 +6,7 @@
 //! measured. Each row carries the target stated in the issues and whether it is met.
 
 use crate::machine::Machine;
-use crate::planners::{RrtRuns, Spread, TRAJOPT_ITERATIONS, TrajoptRun};
+use crate::planners::{RrtRuns, Spread, TrajoptRun};
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -261,8 +261,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     let rows = collect(&criterion_dir)?;
     let paired = paired_ratios()?;
-    let trajopt = crate::planners::run_trajopt(quick, filter.as_deref())?;
-    let rrt = crate::planners::run_rrt(quick, filter.as_deref())?;
+    let planner_benches = crate::planners::PlannerBenches::load()?;
+    let trajopt = crate::planners::run_trajopt(&planner_benches, quick, filter.as_deref())?;
+    let rrt = crate::planners::run_rrt(&planner_benches, quick, filter.as_deref())?;
     if rows.is_empty() && trajopt.is_empty() && rrt.is_empty() {
         bail!(
             "no benchmark results found under {} and no planner task matched",
@@ -276,7 +277,13 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let machine = Machine::read(&root);
     std::fs::write(
         root.join("docs/benchmarks.md"),
-        render_markdown(&rows, &paired, &trajopt, &rrt, &machine, &invocation),
+        render_markdown(
+            &rows,
+            &paired,
+            (&trajopt, &rrt, planner_benches.trajopt_iterations),
+            &machine,
+            &invocation,
+        ),
     )?;
     std::fs::write(
         root.join("docs/benchmarks.json"),
@@ -354,8 +361,7 @@ fn format_ns(ns: f64) -> String {
 fn render_markdown(
     rows: &[Row],
     paired: &[PairedRatio],
-    trajopt: &[TrajoptRun],
-    rrt: &[RrtRuns],
+    (trajopt, rrt, iterations): (&[TrajoptRun], &[RrtRuns], usize),
     machine: &Machine,
     invocation: &str,
 ) -> String {
@@ -411,7 +417,7 @@ fn render_markdown(
             );
         }
     }
-    render_trajopt(&mut md, trajopt, machine.cores);
+    render_trajopt(&mut md, trajopt, iterations, machine.cores);
     render_rrt(&mut md, rrt, machine.cores);
     md
 }
@@ -460,15 +466,15 @@ fn render_rrt(md: &mut String, tasks: &[RrtRuns], cores: usize) {
 
 /// The trajectory-optimisation tasks: one row per (scene, smoothing), and the cost of
 /// analytic against randomized smoothing on the same task.
-fn render_trajopt(md: &mut String, runs: &[TrajoptRun], cores: usize) {
+fn render_trajopt(md: &mut String, runs: &[TrajoptRun], iterations: usize, cores: usize) {
     if runs.is_empty() {
         return;
     }
     let _ = writeln!(
         md,
         "\n## Planners: trajectory optimisation (SPEC §5, §7)\n\n\
-         `crates/qd-trajopt/examples/task.rs SCENE METHOD {TRAJOPT_ITERATIONS}`: the scene's \
-         `[task.trajopt]` from holding the start, {TRAJOPT_ITERATIONS} iterations, default \
+         `crates/qd-trajopt/examples/task.rs SCENE METHOD {iterations}`: the scene's \
+         `[task.trajopt]` from holding the start, {iterations} iterations, default \
          weights and trust region, randomized seed 1, on {cores} cores; one run each (analytic \
          and exact runs are deterministic). `exact` is the ablation without smoothing. Errors \
          are the object's distance from the goal at the last step.\n\n\

@@ -2,24 +2,52 @@
 //! by `crates/qd-trajopt/examples/task.rs`, whose last output line is the run's summary in
 //! JSON (the smoothing methods side by side are the ablation: `exact` is the planner with
 //! smoothing switched off), and the RRT tasks over a fixed set of seeds, run by
-//! `crates/qd-rrt/examples/task.rs` (one JSON line per seed).
+//! `crates/qd-rrt/examples/task.rs` (one JSON line per seed). The cases are listed in
+//! `benches/planners.toml`.
 
 use anyhow::{Context, bail};
 
-/// `(scene, smoothing, in --quick)`: the planar hand with every method; the Allegro hand
-/// with the reference run's randomized smoothing (100 samples, σ₀ = 0.2) and with analytic
-/// smoothing over its κ range (200 → 6000).
-const TRAJOPT_CASES: &[(&str, &str, bool)] = &[
-    ("planar-hand", "analytic", true),
-    ("planar-hand", "randomized", false),
-    ("planar-hand", "zero-order", false),
-    ("planar-hand", "exact", true),
-    ("allegro-sphere", "analytic", false),
-    ("allegro-sphere", "randomized", false),
-];
+/// The cases of `benches/planners.toml`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlannerBenches {
+    /// Iterations of every trajectory-optimisation run.
+    pub trajopt_iterations: usize,
+    #[serde(default)]
+    trajopt: Vec<TrajoptCase>,
+    #[serde(default)]
+    rrt: Vec<RrtCase>,
+}
 
-/// Iterations of every trajectory-optimisation run.
-pub const TRAJOPT_ITERATIONS: usize = 20;
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrajoptCase {
+    scene: String,
+    method: String,
+    #[serde(default)]
+    quick: bool,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RrtCase {
+    scene: String,
+    seeds: u64,
+    #[serde(default)]
+    quick: bool,
+}
+
+impl PlannerBenches {
+    /// Reads `benches/planners.toml`.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = crate::workspace_root()
+            .join("benches")
+            .join("planners.toml");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{}", path.display()))
+    }
+}
 
 /// One trajectory-optimisation run, as the example reports it.
 pub struct TrajoptRun {
@@ -60,15 +88,20 @@ fn run_task_example(package: &str, name: &str, args: &[&str]) -> anyhow::Result<
 }
 
 /// Runs the cases (all, or those of `--quick`; only names containing `filter` if given).
-pub fn run_trajopt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<TrajoptRun>> {
+pub fn run_trajopt(
+    benches: &PlannerBenches,
+    quick: bool,
+    filter: Option<&str>,
+) -> anyhow::Result<Vec<TrajoptRun>> {
     let mut runs = Vec::new();
-    for &(scene, method, in_quick) in TRAJOPT_CASES {
+    for case in &benches.trajopt {
+        let (scene, method) = (case.scene.as_str(), case.method.as_str());
         let name = format!("trajopt.{scene}.{method}");
-        if (quick && !in_quick) || filter.is_some_and(|f| !name.contains(f)) {
+        if (quick && !case.quick) || filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
-        eprintln!("running {name} ({TRAJOPT_ITERATIONS} iterations)");
-        let iterations = TRAJOPT_ITERATIONS.to_string();
+        let iterations = benches.trajopt_iterations.to_string();
+        eprintln!("running {name} ({iterations} iterations)");
         let stdout = run_task_example("qd-trajopt", &name, &[scene, method, &iterations])?;
         let line = stdout.lines().last().context("the task printed nothing")?;
         let summary: serde_json::Value =
@@ -82,14 +115,6 @@ pub fn run_trajopt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<Traj
     }
     Ok(runs)
 }
-
-/// `(scene, seeds, in --quick)`: RRT tasks of SPEC §7 over seeds 0..seeds, with the task's
-/// parameters (node budget included).
-const RRT_CASES: &[(&str, u64, bool)] = &[
-    ("planar-hand", 10, true),
-    ("bimanual-planar", 5, false),
-    ("allegro-sphere", 3, false),
-];
 
 /// One RRT task over its seeds: one JSON summary per seed.
 pub struct RrtRuns {
@@ -145,11 +170,16 @@ impl RrtRuns {
 }
 
 /// Runs the RRT tasks (all, or those of `--quick`; only names containing `filter` if given).
-pub fn run_rrt(quick: bool, filter: Option<&str>) -> anyhow::Result<Vec<RrtRuns>> {
+pub fn run_rrt(
+    benches: &PlannerBenches,
+    quick: bool,
+    filter: Option<&str>,
+) -> anyhow::Result<Vec<RrtRuns>> {
     let mut all = Vec::new();
-    for &(scene, seeds, in_quick) in RRT_CASES {
+    for case in &benches.rrt {
+        let (scene, seeds) = (case.scene.as_str(), case.seeds);
         let name = format!("rrt.{scene}");
-        if (quick && !in_quick) || filter.is_some_and(|f| !name.contains(f)) {
+        if (quick && !case.quick) || filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
         eprintln!("running {name} (seeds 0..{seeds})");
