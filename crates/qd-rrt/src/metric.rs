@@ -1,8 +1,8 @@
 //! A node's smoothed linearisation, as the RRT uses it: the metric that picks the nearest
 //! node and the input change that moves the object toward a subgoal (SPEC §6).
 
-use crate::object::ObjectCoordinates;
 use nalgebra::{DMatrix, DVector};
+use qd_geometry::scene::ObjectCoordinates;
 use qd_smoothing::Linearization;
 
 /// The object rows of a node's smoothed linearisation at its hold input.

@@ -2,11 +2,11 @@
 
 use crate::error::RrtError;
 use crate::metric::NodeModel;
-use crate::object::PoseError;
 use crate::problem::{RrtProblem, RrtSettings};
 use crate::sampler::{regrasp, sample_object_pose, uniform};
 use qd_dynamics::StepWorkspace;
 use qd_geometry::ContactQuery;
+use qd_geometry::scene::PoseError;
 use qd_smoothing::{Derivatives, Smoother};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;

@@ -1,9 +1,9 @@
 //! What to plan (start, goal, sampling region, grasp data) and how (SPEC §6 parameters).
 
 use crate::error::RrtError;
-use crate::object::{ObjectCoordinates, PoseError};
 use qd_dynamics::QuasiDynamicSystem;
 use qd_geometry::scene::{GradientMode, GraspSpec, SamplingSpec, Scene};
+use qd_geometry::scene::{ObjectCoordinates, PoseError};
 use qd_smoothing::Smoothing;
 use serde::{Deserialize, Serialize};
 

@@ -2,6 +2,7 @@
 
 use crate::error::TrajoptError;
 use crate::problem::TrajoptProblem;
+use qd_geometry::scene::PoseError;
 use serde::{Deserialize, Serialize};
 
 /// The cost of a trajectory, by part (see [`crate::CostWeights`] for the formula).
@@ -18,16 +19,9 @@ pub struct CostParts {
 }
 
 /// How far the objects are from their goal at one configuration: the largest translation
-/// error (m, Euclidean norm over an object's translational coordinates) and the largest
-/// rotation error (rad: |Δθ| for planar and revolute objects, the rotation angle of
-/// `R_goal⁻¹ R` for free ones) over the scene's objects.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct ObjectError {
-    /// Translation error (m).
-    pub position: f64,
-    /// Rotation error (rad).
-    pub angle: f64,
-}
+/// error (m) and the largest rotation error (rad) over the scene's objects (see
+/// [`qd_geometry::scene::PoseError`]).
+pub type ObjectError = PoseError;
 
 /// `Σ w_i d_i²`.
 fn weighted_square(weights: &[f64], d: &[f64], scale: f64) -> f64 {
@@ -81,22 +75,12 @@ pub fn trajectory_cost(
 /// # Errors
 /// Wrong length or non-finite entries.
 pub fn object_error(problem: &TrajoptProblem, x: &[f64]) -> Result<ObjectError, TrajoptError> {
-    let d = problem
-        .system()
-        .scene()
-        .tree
-        .difference(problem.x_goal(), x)?;
+    problem.system().scene().tree.check_lengths(x, None)?;
     let mut error = ObjectError::default();
     for object in problem.objects() {
-        let translation = &d[object.v_start..object.v_start + object.translations];
-        let position = translation.iter().map(|v| v * v).sum::<f64>().sqrt();
-        let angle = d[object.rotations.clone()]
-            .iter()
-            .map(|v| v * v)
-            .sum::<f64>()
-            .sqrt();
-        error.position = error.position.max(position);
-        error.angle = error.angle.max(angle);
+        let this = object.error(object.block(problem.x_goal()), object.block(x));
+        error.position = error.position.max(this.position);
+        error.angle = error.angle.max(this.angle);
     }
     Ok(error)
 }

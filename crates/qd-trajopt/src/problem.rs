@@ -2,8 +2,7 @@
 
 use crate::error::{TrajoptError, check_finite, check_length};
 use qd_dynamics::QuasiDynamicSystem;
-use qd_geometry::kinematics::JointKind;
-use qd_geometry::scene::{GradientMode, Scene};
+use qd_geometry::scene::{GradientMode, ObjectCoordinates, Scene};
 use serde::{Deserialize, Serialize};
 
 /// Weights of the cost
@@ -39,18 +38,6 @@ impl Default for CostWeights {
     }
 }
 
-/// Where an object's coordinates sit in v and how to read its error.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ObjectBlock {
-    pub(crate) name: String,
-    pub(crate) v_start: usize,
-    /// Translational entries at `v_start..v_start + translations`.
-    pub(crate) translations: usize,
-    /// Index (in v) of the rotation entries: one angle (planar, revolute) or a rotation
-    /// vector (free).
-    pub(crate) rotations: std::ops::Range<usize>,
-}
-
 /// A trajectory-optimisation problem: start x₀, goal x_goal, horizon T and weights, on a
 /// system whose rollouts use its exact step (SOCP, or QP when the scene is configured with
 /// pyramids).
@@ -64,7 +51,7 @@ pub struct TrajoptProblem {
     weights: CostWeights,
     state_weights: Vec<f64>,
     input_limits: Vec<(f64, f64)>,
-    objects: Vec<ObjectBlock>,
+    objects: Vec<ObjectCoordinates>,
 }
 
 impl TrajoptProblem {
@@ -104,7 +91,9 @@ impl TrajoptProblem {
         for &v in &scene.split.unactuated_v {
             state_weights[v] = weights.object;
         }
-        let objects = object_blocks(scene);
+        let objects = (0..scene.objects.len())
+            .map(|index| ObjectCoordinates::new(scene, index))
+            .collect();
         let input_limits = scene.actuated_limits();
         Ok(TrajoptProblem {
             x0: x0.to_vec(),
@@ -232,7 +221,7 @@ impl TrajoptProblem {
         &self.input_limits
     }
 
-    pub(crate) fn objects(&self) -> &[ObjectBlock] {
+    pub(crate) fn objects(&self) -> &[ObjectCoordinates] {
         &self.objects
     }
 
@@ -293,28 +282,4 @@ fn check_weights(weights: &CostWeights) -> Result<(), TrajoptError> {
         ));
     }
     Ok(())
-}
-
-fn object_blocks(scene: &Scene) -> Vec<ObjectBlock> {
-    scene
-        .objects
-        .iter()
-        .map(|object| {
-            let joint = &scene.tree.joints()[object.joint];
-            let s = joint.v_start;
-            let (translations, rotations) = match joint.kind {
-                JointKind::Free => (3, s + 3..s + 6),
-                JointKind::Planar { .. } => (2, s + 2..s + 3),
-                JointKind::Revolute { .. } => (0, s..s + 1),
-                JointKind::Prismatic { .. } => (1, s + 1..s + 1),
-                JointKind::Fixed => (0, s..s),
-            };
-            ObjectBlock {
-                name: object.name.clone(),
-                v_start: s,
-                translations,
-                rotations,
-            }
-        })
-        .collect()
 }

@@ -3,11 +3,13 @@
 
 mod build;
 mod model;
+mod object_pose;
 mod spec;
 mod task;
 
 pub use build::{FileSource, build_scene};
 pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene};
+pub use object_pose::{ObjectCoordinates, PoseError};
 pub use spec::{
     FilterSpec, ForwardMode, FrictionPairSpec, GeometrySpec, GradientMode, InertiaSpec, JointSpec,
     LinkSpec, ObjectJointSpec, ObjectSpec, ParametersSpec, RobotSpec, SceneSpec, StiffnessSpec,
