@@ -2,7 +2,7 @@
 //! node and the input change that moves the object toward a subgoal (SPEC §6).
 
 use nalgebra::{DMatrix, DVector};
-use qd_geometry::scene::ObjectCoordinates;
+use qd_geometry::scene::{MAX_OBJECT_NV, ObjectCoordinates};
 use qd_smoothing::Linearization;
 
 /// The object rows of a node's smoothed linearisation at its hold input.
@@ -39,8 +39,13 @@ impl NodeModel {
     /// `d = (q_s ⊖ ĉ)ᵀ (B̂_u B̂_uᵀ + γ I)⁻¹ (q_s ⊖ ĉ)` for an object pose `subgoal` (its q
     /// block): small where the inputs can move the object toward the subgoal cheaply.
     pub fn distance(&self, object: &ObjectCoordinates, subgoal: &[f64]) -> f64 {
-        let d = DVector::from_vec(object.difference(&self.c_object, subgoal));
-        d.dot(&(&self.inverse * &d))
+        // Every node is measured every round: no allocation here.
+        let mut d = [0.0; MAX_OBJECT_NV];
+        object.difference_into(&self.c_object, subgoal, &mut d);
+        let n = object.nv;
+        (0..n)
+            .map(|i| d[i] * (0..n).map(|j| self.inverse[(i, j)] * d[j]).sum::<f64>())
+            .sum()
     }
 
     /// The input change toward `subgoal`, `δu = B̂_uᵀ (B̂_u B̂_uᵀ + γ I)⁻¹ (q_s ⊖ ĉ)` (the

@@ -9,7 +9,7 @@ mod task;
 
 pub use build::{FileSource, build_scene};
 pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene};
-pub use object_pose::{ObjectCoordinates, PoseError};
+pub use object_pose::{MAX_OBJECT_NV, ObjectCoordinates, PoseError};
 pub use spec::{
     FilterSpec, ForwardMode, FrictionPairSpec, GeometrySpec, GradientMode, InertiaSpec, JointSpec,
     LinkSpec, ObjectJointSpec, ObjectSpec, ParametersSpec, RobotSpec, SceneSpec, StiffnessSpec,

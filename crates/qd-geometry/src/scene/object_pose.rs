@@ -6,6 +6,9 @@ use crate::kinematics::JointKind;
 use nalgebra::{UnitQuaternion, Vector3};
 use serde::{Deserialize, Serialize};
 
+/// The largest tangent dimension of an object's coordinates (a free body's 6).
+pub const MAX_OBJECT_NV: usize = 6;
+
 /// The block of q and v that belongs to one object.
 #[derive(Debug, Clone)]
 pub struct ObjectCoordinates {
@@ -66,6 +69,12 @@ impl ObjectCoordinates {
         let mut dv = vec![0.0; self.nv];
         self.kind.difference(from, to, &mut dv);
         dv
+    }
+
+    /// [`ObjectCoordinates::difference`] into the first `nv` entries of `out` (at most
+    /// [`MAX_OBJECT_NV`]): for loops that must not allocate.
+    pub fn difference_into(&self, from: &[f64], to: &[f64], out: &mut [f64; MAX_OBJECT_NV]) {
+        self.kind.difference(from, to, &mut out[..self.nv]);
     }
 
     /// How far the object block `to` is from `from`.
