@@ -141,27 +141,20 @@ impl RrtProblem {
             scene: scene.name.clone(),
             reason: reason.to_string(),
         };
-        let task = scene
-            .task
-            .as_ref()
+        let view = scene
+            .task_view()
             .ok_or_else(|| task_error("it has no [task]"))?;
+        let task = view.task;
         let sampling = task
             .sampling
             .clone()
             .ok_or_else(|| task_error("its task has no [task.sampling] region"))?;
-        let index = scene
-            .objects
-            .iter()
-            .position(|o| o.name == task.goal.object)
-            .ok_or_else(|| task_error("task.goal.object is not an object of the scene"))?;
+        let index = view.object;
         let mut system = QuasiDynamicSystem::new(scene.clone());
         let parameters = system.parameters_mut();
         parameters.forward_mode = parameters.forward_mode.exact();
         parameters.gradient_mode = GradientMode::None;
-        let x0 = task
-            .start_q
-            .clone()
-            .unwrap_or_else(|| scene.default_q.clone());
+        let x0 = view.start_q;
         system
             .check_inputs(&x0, &scene.actuated_positions(&x0))
             .map_err(RrtError::Start)?;

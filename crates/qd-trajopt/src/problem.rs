@@ -120,10 +120,10 @@ impl TrajoptProblem {
             scene: scene.name.clone(),
             reason: reason.to_string(),
         };
-        let task = scene
-            .task
-            .as_ref()
+        let view = scene
+            .task_view()
             .ok_or_else(|| task_error("it has no [task]"))?;
+        let task = view.task;
         let trajopt = task
             .trajopt
             .as_ref()
@@ -135,16 +135,8 @@ impl TrajoptProblem {
             }
             system.parameters_mut().h = h;
         }
-        let x0 = task
-            .start_q
-            .clone()
-            .unwrap_or_else(|| scene.default_q.clone());
-        let object = scene
-            .objects
-            .iter()
-            .find(|o| o.name == task.goal.object)
-            .ok_or_else(|| task_error("task.goal.object is not an object of the scene"))?;
-        let joint = &scene.tree.joints()[object.joint];
+        let x0 = view.start_q;
+        let joint = &scene.tree.joints()[scene.objects[view.object].joint];
         let goal_block = trajopt.goal_q.as_ref().unwrap_or(&task.goal.q);
         check_length(goal_block, joint.kind.nq(), "task.trajopt.goal_q")?;
         let mut x_goal = x0.clone();

@@ -8,7 +8,7 @@ mod spec;
 mod task;
 
 pub use build::{FileSource, build_scene};
-pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene};
+pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene, TaskView};
 pub use object_pose::{MAX_OBJECT_NV, ObjectCoordinates, PoseError};
 pub use spec::{
     FilterSpec, ForwardMode, FrictionPairSpec, GeometrySpec, GradientMode, InertiaSpec, JointSpec,

@@ -130,6 +130,27 @@ impl Scene {
         self.split.actuated.iter().map(|&i| q[i]).collect()
     }
 
+    /// The scene's task as planners read it: the task, the index (into `objects`) of its goal
+    /// object, and its start configuration (`task.start_q`, else the default one). None
+    /// without a task, or when the goal object is not in the scene (loading refuses such
+    /// scene files; only a scene edited in code can have one).
+    pub fn task_view(&self) -> Option<TaskView<'_>> {
+        let task = self.task.as_ref()?;
+        let object = self
+            .objects
+            .iter()
+            .position(|o| o.name == task.goal.object)?;
+        let start_q = task
+            .start_q
+            .clone()
+            .unwrap_or_else(|| self.default_q.clone());
+        Some(TaskView {
+            task,
+            object,
+            start_q,
+        })
+    }
+
     /// Position limits `(lower, upper)` of each actuated coordinate, in input order (rad or
     /// m); ±∞ where a joint has none.
     pub fn actuated_limits(&self) -> Vec<(f64, f64)> {
@@ -144,4 +165,15 @@ impl Scene {
             })
             .collect()
     }
+}
+
+/// A scene's task with its goal object resolved ([`Scene::task_view`]).
+#[derive(Debug, Clone)]
+pub struct TaskView<'a> {
+    /// The task.
+    pub task: &'a super::task::TaskSpec,
+    /// Index of the goal object in `Scene::objects`.
+    pub object: usize,
+    /// The start configuration (n_q).
+    pub start_q: Vec<f64>,
 }
