@@ -230,28 +230,27 @@ impl LinearizedProblem<'_> {
         let mut row = 0;
         for (t, model) in self.models.iter().enumerate() {
             // δx_{t+1} − A δx_t − B δu_t = d.
-            for r in 0..nv {
-                ai.push(row + r);
-                aj.push(x_at(t + 1) + r);
-                av.push(1.0);
-                for c in 0..na {
-                    let value = model.b[(r, c)];
-                    if value != 0.0 {
-                        ai.push(row + r);
-                        aj.push(u_at(t) + c);
-                        av.push(-value);
-                    }
-                }
-                if t > 0 {
-                    for c in 0..nv {
-                        let value = model.a[(r, c)];
+            // The non-zero entries of −M at rows `row..`, columns `column..`.
+            let mut push_negated = |m: &DMatrix<f64>, column: usize| {
+                for c in 0..m.ncols() {
+                    for r in 0..m.nrows() {
+                        let value = m[(r, c)];
                         if value != 0.0 {
                             ai.push(row + r);
-                            aj.push(x_at(t) + c);
+                            aj.push(column + c);
                             av.push(-value);
                         }
                     }
                 }
+            };
+            push_negated(&model.b, u_at(t));
+            if t > 0 {
+                push_negated(&model.a, x_at(t));
+            }
+            for r in 0..nv {
+                ai.push(row + r);
+                aj.push(x_at(t + 1) + r);
+                av.push(1.0);
                 b.push(model.d[r]);
             }
             row += nv;
