@@ -28,11 +28,11 @@ mod problem;
 mod sampler;
 
 pub use error::RrtError;
-pub use metric::NodeModel;
+pub use metric::{Metric, NodeModel};
 pub use planner::{Edge, RrtResult, RrtStats, TreeNode, plan, plan_observed};
 pub use problem::{
-    DEFAULT_NODE_KAPPA, DEFAULT_NODE_SAMPLES, DEFAULT_P_GOAL, DEFAULT_REGRASP_NOISE, RrtProblem,
-    RrtSettings,
+    DEFAULT_NODE_KAPPA, DEFAULT_NODE_SAMPLES, DEFAULT_P_GOAL, DEFAULT_REGRASP_NOISE,
+    DEFAULT_RETIRE_AFTER, RrtProblem, RrtSettings,
 };
 pub use qd_geometry::scene::{ObjectCoordinates, PoseError};
 pub use sampler::{REGRASP_GAP, REGRASP_PENETRATION};

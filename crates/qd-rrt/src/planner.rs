@@ -1,13 +1,13 @@
 //! Growing the tree (SPEC §6).
 
 use crate::error::RrtError;
-use crate::metric::NodeModel;
+use crate::metric::{Metric, NodeModel};
 use crate::problem::{RrtProblem, RrtSettings};
 use crate::sampler::{regrasp, sample_object_pose, uniform};
 use qd_dynamics::StepWorkspace;
 use qd_geometry::ContactQuery;
 use qd_geometry::scene::PoseError;
-use qd_smoothing::{Derivatives, Smoother};
+use qd_smoothing::{Derivatives, Smoother, Smoothing};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -49,10 +49,21 @@ pub struct RrtStats {
     pub regrasps: usize,
     /// Regrasps the contact sampler could not place.
     pub failed_regrasps: usize,
-    /// New nodes dropped because their smoothed linearisation failed.
+    /// New nodes linearised exactly because their smoothed linearisation failed (the barrier
+    /// found no strictly feasible start).
+    pub exact_fallbacks: usize,
+    /// New nodes dropped because their exact linearisation failed too.
     pub failed_linearizations: usize,
     /// Step solves: one per extension, and each linearisation's samples (1 for analytic).
     pub dynamics_evaluations: usize,
+    /// Extensions that brought the object no closer to their subgoal.
+    pub stalled_extensions: usize,
+    /// Nodes retired from extension at the end (see `RrtSettings::retire_after`).
+    pub retired_nodes: usize,
+    /// Rounds that regrasped because no node could be extended.
+    pub forced_regrasps: usize,
+    /// Whether growth stopped because no node could be extended or regrasped.
+    pub exhausted: bool,
 }
 
 /// The grown tree and, if the goal was reached, the path to it.
@@ -93,6 +104,40 @@ impl RrtResult {
     }
 }
 
+/// Rounds per node of the budget after which the tree stops even if it is not full (failed
+/// regrasps and extensions add no node).
+const ROUNDS_PER_NODE: usize = 20;
+
+/// An extension makes progress when it brings the object this much closer to its subgoal, in
+/// units of the goal tolerance (see [`RrtProblem::progress_distance`]).
+const PROGRESS_EPSILON: f64 = 0.01;
+
+/// What the planner remembers about a node besides its model.
+#[derive(Debug, Clone, Copy, Default)]
+struct NodeBookkeeping {
+    /// Whether it was extended toward the goal already.
+    extended_toward_goal: bool,
+    /// Extensions from it that failed or brought the object no closer to their subgoal.
+    stalls: usize,
+}
+
+/// The node nearest to `subgoal` under the metric among those `eligible` accepts.
+fn nearest_node(
+    metric: Metric,
+    models: &[NodeModel],
+    object: &qd_geometry::scene::ObjectCoordinates,
+    subgoal: &[f64],
+    eligible: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    models
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| eligible(*i))
+        .map(|(i, model)| (i, model.distance_by(metric, object, subgoal)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
 /// How close a pose error is to the goal tolerance (1 on its boundary).
 fn scaled(error: PoseError, tolerance: PoseError) -> f64 {
     (error.position / tolerance.position).max(error.angle / tolerance.angle)
@@ -131,6 +176,8 @@ pub fn plan_observed(
     let object = &problem.object;
     let smoother = Smoother::new(&problem.system, settings.smoothing, Derivatives::B)
         .map_err(RrtError::StartSmoothing)?;
+    let fallback = Smoother::new(&problem.system, Smoothing::Exact, Derivatives::B)
+        .map_err(RrtError::StartSmoothing)?;
     let mut stats = RrtStats::default();
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
     let mut workspace = StepWorkspace::default();
@@ -141,32 +188,53 @@ pub fn plan_observed(
         .linearize(&problem.x0, &root_input)
         .map_err(RrtError::StartSmoothing)?;
     stats.dynamics_evaluations += root.report.samples.max(1);
-    let mut models = vec![NodeModel::new(&root, object, settings.gamma)];
+    let gammas = (settings.gamma, settings.gamma_rotation);
+    let mut models = vec![NodeModel::new(&root, object, gammas.0, gammas.1)];
     let mut nodes = vec![TreeNode {
         q: problem.x0.clone(),
         parent: None,
         edge: Edge::Root,
         input: None,
     }];
+    let mut bookkeeping = vec![NodeBookkeeping::default()];
     let error_of = |q: &[f64]| object.error(&problem.goal, object.block(q));
     let mut closest = 0;
     let mut closest_error = error_of(&problem.x0);
     let mut success = problem.reached(&problem.x0);
+    // Failed regrasps and extensions add no node; this bounds the rounds all the same.
+    let max_rounds = settings.max_nodes.saturating_mul(ROUNDS_PER_NODE);
+    let mut rounds = 0;
 
-    while !success && nodes.len() < settings.max_nodes {
-        let subgoal = if uniform(&mut rng) < settings.p_goal {
+    while !success && nodes.len() < settings.max_nodes && rounds < max_rounds {
+        rounds += 1;
+        let goal_round = uniform(&mut rng) < settings.p_goal;
+        let subgoal = if goal_round {
             problem.goal.clone()
         } else {
             sample_object_pose(problem, &mut rng)
         };
-        let nearest = models
-            .iter()
-            .enumerate()
-            .map(|(i, model)| (i, model.distance(object, &subgoal)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map_or(0, |(i, _)| i);
+        let can_regrasp = problem.grasp.is_some();
+        let mut regrasping = can_regrasp && uniform(&mut rng) < settings.p_grasp;
+        let extendable = |i: usize| {
+            let node = &bookkeeping[i];
+            let retired = settings.retire_after > 0 && node.stalls >= settings.retire_after;
+            let repeat = settings.avoid_repeats && goal_round && node.extended_toward_goal;
+            !(retired || repeat)
+        };
+        let mut nearest = nearest_node(settings.metric, &models, object, &subgoal, |i| {
+            regrasping || extendable(i)
+        });
+        if nearest.is_none() && can_regrasp {
+            // Every node is retired (or already extended toward the goal): regrasp instead.
+            regrasping = true;
+            stats.forced_regrasps += 1;
+            nearest = nearest_node(settings.metric, &models, object, &subgoal, |_| true);
+        }
+        let Some(nearest) = nearest else {
+            stats.exhausted = true;
+            break;
+        };
         let from = &nodes[nearest].q;
-        let regrasping = problem.grasp.is_some() && uniform(&mut rng) < settings.p_grasp;
         let (q_new, edge, input) = if regrasping {
             stats.regrasps += 1;
             let _phase = tracing::debug_span!("regrasp").entered();
@@ -179,6 +247,9 @@ pub fn plan_observed(
             }
         } else {
             stats.extensions += 1;
+            if goal_round {
+                bookkeeping[nearest].extended_toward_goal = true;
+            }
             let _phase = tracing::debug_span!("extend").entered();
             let du = models[nearest].extension(object, &subgoal, settings.step);
             let u: Vec<f64> = scene
@@ -190,10 +261,19 @@ pub fn plan_observed(
                 .collect();
             stats.dynamics_evaluations += 1;
             match problem.system.step(&mut workspace, from, &u) {
-                Ok(step) => (step.q_next, Edge::Extend, Some(u)),
+                Ok(step) => {
+                    let before = problem.progress_distance(&subgoal, from);
+                    let after = problem.progress_distance(&subgoal, &step.q_next);
+                    if after > before - PROGRESS_EPSILON {
+                        bookkeeping[nearest].stalls += 1;
+                        stats.stalled_extensions += 1;
+                    }
+                    (step.q_next, Edge::Extend, Some(u))
+                }
                 Err(error) => {
                     tracing::debug!(%error, "extension failed");
                     stats.failed_extensions += 1;
+                    bookkeeping[nearest].stalls += 1;
                     continue;
                 }
             }
@@ -202,13 +282,23 @@ pub fn plan_observed(
         let linearization = match smoother.linearize(&q_new, &hold) {
             Ok(linearization) => linearization,
             Err(error) => {
-                tracing::debug!(%error, "linearisation of a new node failed");
-                stats.failed_linearizations += 1;
-                continue;
+                // The barrier finds no strictly feasible start where the exact step left deep
+                // contacts; the exact linearisation still gives the node a metric.
+                tracing::debug!(%error, "smoothed linearisation failed, trying the exact one");
+                stats.exact_fallbacks += 1;
+                match fallback.linearize(&q_new, &hold) {
+                    Ok(linearization) => linearization,
+                    Err(error) => {
+                        tracing::debug!(%error, "linearisation of a new node failed");
+                        stats.failed_linearizations += 1;
+                        continue;
+                    }
+                }
             }
         };
         stats.dynamics_evaluations += linearization.report.samples.max(1);
-        models.push(NodeModel::new(&linearization, object, settings.gamma));
+        models.push(NodeModel::new(&linearization, object, gammas.0, gammas.1));
+        bookkeeping.push(NodeBookkeeping::default());
         let error = error_of(&q_new);
         if scaled(error, problem.tolerance) < scaled(closest_error, problem.tolerance) {
             closest = nodes.len();
@@ -223,6 +313,10 @@ pub fn plan_observed(
         });
         observe(nodes.len(), closest_error);
     }
+    stats.retired_nodes = bookkeeping
+        .iter()
+        .filter(|node| settings.retire_after > 0 && node.stalls >= settings.retire_after)
+        .count();
     let path = if success {
         let mut path = vec![closest];
         while let Some(parent) = nodes[*path.last().unwrap_or(&0)].parent {

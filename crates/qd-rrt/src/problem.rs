@@ -1,7 +1,10 @@
 //! What to plan (start, goal, sampling region, grasp data) and how (SPEC §6 parameters).
 
 use crate::error::RrtError;
+use crate::metric::Metric;
+use nalgebra::{Quaternion, UnitQuaternion, Vector3};
 use qd_dynamics::QuasiDynamicSystem;
+use qd_geometry::kinematics::JointKind;
 use qd_geometry::scene::{GradientMode, GraspSpec, SamplingSpec, Scene};
 use qd_geometry::scene::{ObjectCoordinates, PoseError};
 use qd_smoothing::Smoothing;
@@ -20,13 +23,22 @@ pub const DEFAULT_P_GOAL: f64 = 0.1;
 /// the robots (our choice).
 pub const DEFAULT_REGRASP_NOISE: f64 = 0.15;
 
+/// Extensions without progress after which a node retires, when the task gives no
+/// `retire_after` (our choice; docs/rrt.md has the measurements behind it).
+pub const DEFAULT_RETIRE_AFTER: usize = 10;
+
 /// How the tree grows.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RrtSettings {
     /// Largest input change of one extension, ‖δu‖₂ (rad or m).
     pub step: f64,
-    /// Regularisation γ of the metric `(B̂_u B̂_uᵀ + γ I)⁻¹`.
+    /// Regularisation γ of the metric `(B̂_u B̂_uᵀ + Γ)⁻¹` on the object's translations.
     pub gamma: f64,
+    /// Regularisation of the metric on the object's rotation (its angle, or a free body's
+    /// rotation vector). Large enough that every rotation direction stays reachable in the
+    /// metric: with a tiny value, directions the contacts barely move (a held sphere's tilt)
+    /// dominate the distance and decide the nearest node.
+    pub gamma_rotation: f64,
     /// Probability of sampling the goal as the subgoal.
     pub p_goal: f64,
     /// Probability of a regrasp instead of an extension (needs grasp data).
@@ -39,12 +51,23 @@ pub struct RrtSettings {
     pub seed: u64,
     /// Half-width of the uniform noise on the open pose before a regrasp (rad or m).
     pub regrasp_noise: f64,
+    /// Never extend a node toward the goal twice: extensions are deterministic, so the second
+    /// would only copy the first child. A goal round takes the nearest node not yet extended
+    /// toward the goal.
+    pub avoid_repeats: bool,
+    /// A node whose extensions made no progress toward their subgoals this many times is no
+    /// longer extended (it can still be regrasped from); 0 never retires a node.
+    pub retire_after: usize,
+    /// How the nearest node is chosen (the smoothed metric of SPEC §6 unless ablated).
+    pub metric: Metric,
 }
 
 impl RrtSettings {
     /// The task's `[task.rrt]` parameters, with our defaults for what it leaves out:
     /// p_goal 0.1, p_grasp 0, randomized first-order smoothing with
-    /// [`DEFAULT_NODE_SAMPLES`] samples when σ_u is given, else analytic at κ = 100.
+    /// [`DEFAULT_NODE_SAMPLES`] samples when σ_u is given, else analytic at the task's κ or
+    /// [`DEFAULT_NODE_KAPPA`]; γ_rotation = γ; repeats avoided; nodes retired after
+    /// [`DEFAULT_RETIRE_AFTER`] extensions without progress.
     ///
     /// # Errors
     /// No task or no `[task.rrt]`.
@@ -65,18 +88,22 @@ impl RrtSettings {
                 seed,
             },
             None => Smoothing::Analytic {
-                kappa: DEFAULT_NODE_KAPPA,
+                kappa: spec.kappa.unwrap_or(DEFAULT_NODE_KAPPA),
             },
         };
         Ok(RrtSettings {
             step: spec.step,
             gamma: spec.gamma,
+            gamma_rotation: spec.gamma_rotation.unwrap_or(spec.gamma),
             p_goal: spec.p_goal.unwrap_or(DEFAULT_P_GOAL),
             p_grasp: spec.p_grasp.unwrap_or(0.0),
             max_nodes: spec.max_nodes,
             smoothing,
             seed,
             regrasp_noise: DEFAULT_REGRASP_NOISE,
+            avoid_repeats: true,
+            retire_after: spec.retire_after.unwrap_or(DEFAULT_RETIRE_AFTER),
+            metric: Metric::Mahalanobis,
         })
     }
 
@@ -92,6 +119,12 @@ impl RrtSettings {
         }
         if !(self.gamma.is_finite() && self.gamma >= 0.0) {
             return bad(format!("γ must be finite and ≥ 0, got {}", self.gamma));
+        }
+        if !(self.gamma_rotation.is_finite() && self.gamma_rotation >= 0.0) {
+            return bad(format!(
+                "γ_rotation must be finite and ≥ 0, got {}",
+                self.gamma_rotation
+            ));
         }
         for (name, p) in [("p_goal", self.p_goal), ("p_grasp", self.p_grasp)] {
             if !(0.0..=1.0).contains(&p) {
@@ -120,6 +153,8 @@ impl RrtSettings {
 pub struct RrtProblem {
     pub(crate) system: QuasiDynamicSystem,
     pub(crate) x0: Vec<f64>,
+    /// The task's start pose of the object: free objects' sampled orientations are yaws of it.
+    pub(crate) reference: Vec<f64>,
     pub(crate) object: ObjectCoordinates,
     pub(crate) goal: Vec<f64>,
     pub(crate) tolerance: PoseError,
@@ -159,8 +194,10 @@ impl RrtProblem {
             .check_inputs(&x0, &scene.actuated_positions(&x0))
             .map_err(RrtError::Start)?;
         let input_limits = scene.actuated_limits();
+        let object = ObjectCoordinates::new(scene, index);
         Ok(RrtProblem {
-            object: ObjectCoordinates::new(scene, index),
+            reference: object.block(&x0).to_vec(),
+            object,
             goal: task.goal.q.clone(),
             tolerance: PoseError {
                 position: task.goal.position_tolerance,
@@ -172,6 +209,142 @@ impl RrtProblem {
             x0,
             system,
         })
+    }
+
+    /// The same task for another query: the object starts at `start` and must reach `goal`
+    /// (each its coordinates' q block, quaternions w, x, y, z, normalised here; `None` keeps
+    /// the task's). The robots start as in the task. Both poses must lie in the task's
+    /// sampling region — for a free object, a position in the box and a yaw about world z of
+    /// the task's start orientation within the angle range (any other tilt up to the goal's
+    /// angle tolerance) — since the tree grows only there.
+    ///
+    /// # Errors
+    /// A pose of the wrong length, not finite, a zero quaternion, outside the sampling region,
+    /// or a start that puts a robot inside the object or that the step refuses.
+    pub fn with_query(
+        mut self,
+        start: Option<&[f64]>,
+        goal: Option<&[f64]>,
+    ) -> Result<Self, RrtError> {
+        if let Some(goal) = goal {
+            self.goal = self.checked_pose("goal", goal)?;
+        }
+        if let Some(start) = start {
+            let start = self.checked_pose("start", start)?;
+            let mut x0 = self.x0.clone();
+            let q_start = self.object.q_start;
+            x0[q_start..q_start + self.object.nq].copy_from_slice(&start);
+            let scene = self.system.scene();
+            self.system
+                .check_inputs(&x0, &scene.actuated_positions(&x0))
+                .map_err(RrtError::Start)?;
+            let mut query = qd_geometry::ContactQuery::new();
+            let gap = qd_geometry::grasp::robot_object_gap(
+                scene,
+                &mut query,
+                &x0,
+                self.object.index,
+                1.0,
+            )?;
+            if let Some(gap) = gap.filter(|&g| g < -crate::sampler::REGRASP_PENETRATION) {
+                return Err(RrtError::BadVector {
+                    what: "start".to_string(),
+                    reason: format!(
+                        "the object there is {:.1} mm deep in a robot (the robots start as in \
+                         the task)",
+                        -gap * 1e3
+                    ),
+                });
+            }
+            self.x0 = x0;
+        }
+        Ok(self)
+    }
+
+    /// An object pose of a query, checked and normalised.
+    fn checked_pose(&self, what: &str, pose: &[f64]) -> Result<Vec<f64>, RrtError> {
+        let bad = |reason: String| RrtError::BadVector {
+            what: what.to_string(),
+            reason,
+        };
+        if pose.len() != self.object.nq {
+            return Err(bad(format!(
+                "{} values given, the object has {} coordinates",
+                pose.len(),
+                self.object.nq
+            )));
+        }
+        if let Some(i) = pose.iter().position(|v| !v.is_finite()) {
+            return Err(bad(format!("value {i} is not finite")));
+        }
+        let mut pose = pose.to_vec();
+        if matches!(self.object.kind, JointKind::Free) {
+            let norm = pose[3..].iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm < 1e-9 {
+                return Err(bad("the quaternion (w, x, y, z) is zero".to_string()));
+            }
+            pose[3..].iter_mut().for_each(|v| *v /= norm);
+        }
+        let region = &self.sampling;
+        for (i, ((&p, &low), &high)) in pose
+            .iter()
+            .zip(&region.position_lower)
+            .zip(&region.position_upper)
+            .enumerate()
+        {
+            if !(low..=high).contains(&p) {
+                return Err(bad(format!(
+                    "coordinate {i} = {p} lies outside the sampling region [{low}, {high}] \
+                     of the task (the tree grows only there)"
+                )));
+            }
+        }
+        if self.object.nv > self.object.translations {
+            let (angle, tilt) = self.region_angle(&pose);
+            let [low, high] = region.angle_range;
+            if tilt > self.tolerance.angle {
+                return Err(bad(format!(
+                    "its orientation is tilted {tilt:.3} rad from a yaw of the task's start \
+                     orientation; the sampling region only turns the object about world z"
+                )));
+            }
+            let wrapped = [
+                angle,
+                angle + std::f64::consts::TAU,
+                angle - std::f64::consts::TAU,
+            ];
+            match wrapped.iter().find(|a| (low..=high).contains(*a)) {
+                Some(&inside) if !matches!(self.object.kind, JointKind::Free) => {
+                    pose[self.object.translations] = inside;
+                }
+                Some(_) => {}
+                None => {
+                    return Err(bad(format!(
+                        "its angle {angle:.4} rad lies outside the sampling region's range \
+                         [{low:.4}, {high:.4}] (the tree grows only there)"
+                    )));
+                }
+            }
+        }
+        Ok(pose)
+    }
+
+    /// The angle the sampling region measures for an object pose (θ, or for a free object
+    /// the yaw of its rotation relative to the task's start orientation) and the rotation
+    /// left after that yaw (rad; 0 for planar objects).
+    fn region_angle(&self, pose: &[f64]) -> (f64, f64) {
+        if !matches!(self.object.kind, JointKind::Free) {
+            return (pose[self.object.translations], 0.0);
+        }
+        let quaternion =
+            |q: &[f64]| UnitQuaternion::from_quaternion(Quaternion::new(q[3], q[4], q[5], q[6]));
+        let relative = quaternion(pose) * quaternion(&self.reference).inverse();
+        // The yaw that best explains the relative rotation: where its x axis points in the
+        // horizontal plane.
+        let x_axis = relative * Vector3::x();
+        let yaw = x_axis.y.atan2(x_axis.x);
+        let left = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), -yaw) * relative;
+        (yaw, left.angle())
     }
 
     /// The exactly stepped system.
@@ -197,6 +370,14 @@ impl RrtProblem {
     /// Accepted distance from the goal.
     pub fn tolerance(&self) -> PoseError {
         self.tolerance
+    }
+
+    /// How far the object in configuration `q` is from the object pose `target`, with each
+    /// part in units of its goal tolerance: `√((Δp / tol_p)² + (Δθ / tol_θ)²)`. The planner
+    /// measures an extension's progress toward its subgoal with it.
+    pub fn progress_distance(&self, target: &[f64], q: &[f64]) -> f64 {
+        let error = self.object.error(target, self.object.block(q));
+        (error.position / self.tolerance.position).hypot(error.angle / self.tolerance.angle)
     }
 
     /// Whether configuration `q` puts the object within the goal tolerance.

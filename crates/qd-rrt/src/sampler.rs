@@ -35,8 +35,9 @@ pub(crate) fn sample_object_pose(problem: &RrtProblem, rng: &mut ChaCha8Rng) -> 
         .map(|(&low, &high)| uniform_in(rng, low, high))
         .collect();
     let angle = uniform_in(rng, region.angle_range[0], region.angle_range[1]);
-    let start = problem.object.block(&problem.x0);
-    problem.object.compose(&translation, angle, start)
+    problem
+        .object
+        .compose(&translation, angle, &problem.reference)
 }
 
 /// A new robot configuration touching the object where it is in `q`: the actuated joints go

@@ -48,7 +48,7 @@ proptest! {
         let b_object = DMatrix::from_row_slice(3, 4, &b_rows);
         let singular = b_object.clone().svd(false, false).singular_values.min();
         prop_assume!(singular > 0.1);
-        let model = NodeModel::new(&lin, &object, 1e-12);
+        let model = NodeModel::new(&lin, &object, 1e-12, 1e-12);
         // With γ → 0 and an unbounded step, δu is B⁺ (q_s − ĉ): checked against the SVD
         // pseudo-inverse, and it reaches the subgoal in the linear model.
         let du = model.extension(&object, &target, 1e6);
@@ -78,12 +78,21 @@ proptest! {
         c in prop::collection::vec(-0.5f64..0.5, 3),
         target in prop::collection::vec(-0.5f64..0.5, 3),
         gamma in 1e-6f64..1.0,
+        gamma_rotation in 1e-6f64..1.0,
     ) {
         let object = planar_ball();
-        let model = NodeModel::new(&linearization(&object, &b_rows, &c), &object, gamma);
+        let model = NodeModel::new(
+            &linearization(&object, &b_rows, &c),
+            &object,
+            gamma,
+            gamma_rotation,
+        );
         prop_assert_eq!(model.distance(&object, &c), 0.0);
         let b = DMatrix::from_row_slice(3, 4, &b_rows);
-        let gram = &b * b.transpose() + DMatrix::identity(3, 3) * gamma;
+        // Planar (y, z, θ): γ on the two translations, γ_rotation on θ.
+        let regularisation =
+            DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![gamma, gamma, gamma_rotation]));
+        let gram = &b * b.transpose() + regularisation;
         let d = nalgebra::DVector::from_iterator(3, target.iter().zip(&c).map(|(t, c)| t - c));
         // Solved by LU, not through the inverse the model keeps.
         let expected = d.dot(&gram.lu().solve(&d).expect("invertible"));

@@ -74,6 +74,17 @@ pub struct RrtSpec {
     /// Standard deviation of the input noise of randomized smoothing (rad or m).
     #[serde(default)]
     pub sigma_u: Option<f64>,
+    /// κ of analytic (barrier) smoothing of each node's linearisation, when σ_u is absent.
+    #[serde(default)]
+    pub kappa: Option<f64>,
+    /// Regularisation of the metric's rotation block (γ applies to the translations); γ when
+    /// absent.
+    #[serde(default)]
+    pub gamma_rotation: Option<f64>,
+    /// Extensions without progress toward their subgoal after which a node is no longer
+    /// extended (0: never retire).
+    #[serde(default)]
+    pub retire_after: Option<usize>,
     /// Node budget.
     pub max_nodes: usize,
 }
@@ -196,10 +207,16 @@ pub(crate) fn check_task(task: &TaskSpec, scene: &Scene) -> Result<(), GeometryE
         }
     }
     if let Some(rrt) = &task.rrt
-        && !(rrt.step > 0.0 && rrt.gamma >= 0.0 && rrt.max_nodes > 0)
+        && !(rrt.step > 0.0
+            && rrt.gamma >= 0.0
+            && rrt.gamma_rotation.is_none_or(|g| g >= 0.0)
+            && rrt.kappa.is_none_or(|k| k > 0.0 && k.is_finite())
+            && rrt.max_nodes > 0)
     {
         return Err(task_error(
-            "task.rrt: step > 0, gamma ≥ 0 and max_nodes > 0 are required".to_string(),
+            "task.rrt: step > 0, gamma ≥ 0, gamma_rotation ≥ 0, kappa > 0 and max_nodes > 0 \
+             are required"
+                .to_string(),
         ));
     }
     if let Some(trajopt) = &task.trajopt {
