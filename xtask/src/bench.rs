@@ -422,7 +422,8 @@ fn render_markdown(
     md
 }
 
-/// The RRT tasks: success rate and the spread of time, nodes and step solves over seeds.
+/// The RRT tasks: success rate and the spread of time, nodes and step solves over seeds; then
+/// the ablations (success and median time).
 fn render_rrt(md: &mut String, tasks: &[RrtRuns], cores: usize) {
     if tasks.is_empty() {
         return;
@@ -430,36 +431,90 @@ fn render_rrt(md: &mut String, tasks: &[RrtRuns], cores: usize) {
     let _ = writeln!(
         md,
         "\n## Planners: RRT (SPEC §6, §7)\n\n\
-         `crates/qd-rrt/examples/task.rs SCENE 0 SEEDS`: the scene's `[task.rrt]` (node \
-         budget included), seeds 0..SEEDS, on {cores} cores. Figures are the median over \
-         seeds with the lowest and highest value; time, nodes and step solves include the \
-         runs that failed (which stop at the node budget).\n\n\
-         | task | seeds | success | time | nodes | step solves | closest angle error (rad) |\n\
-         |---|---:|---:|---|---|---|---|"
+         `crates/qd-rrt/examples/task.rs SCENE 0 SEEDS [OVERRIDES]`: the scene's `[task.rrt]` \
+         (node budget included), seeds 0..SEEDS, one run after another on {cores} cores. Time, \
+         nodes and step solves: median [quartiles] (max) over seeds, failed runs included \
+         (they stop at the node budget). A query set draws each seed's goal in a box. \
+         Targets are the acceptance figures of `benches/planners.toml`.\n\n\
+         | task | variant | seeds | success | time (s) | nodes | step solves | target |\n\
+         |---|---|---:|---:|---|---|---|---|"
     );
-    let cell = |spread: Spread, scale: f64, digits: usize| {
+    let cell = |spread: Spread, digits: usize| {
         format!(
-            "{:.*} ({:.*}–{:.*})",
+            "{:.*} [{:.*}–{:.*}] ({:.*})",
             digits,
-            spread.median * scale,
+            spread.median,
             digits,
-            spread.low * scale,
+            spread.first_quartile,
             digits,
-            spread.high * scale
+            spread.third_quartile,
+            digits,
+            spread.high
         )
     };
-    for task in tasks {
+    let target = |task: &RrtRuns| {
+        let mut parts = Vec::new();
+        if let Some(n) = task.min_successes {
+            parts.push(format!("≥ {n}"));
+        }
+        if let Some(s) = task.max_median_seconds {
+            parts.push(format!("median ≤ {s} s"));
+        }
+        match task.met() {
+            None => "—".to_string(),
+            Some(met) => format!(
+                "{}: {}",
+                parts.join(", "),
+                if met { "met" } else { "**missed**" }
+            ),
+        }
+    };
+    let variant = |task: &RrtRuns| {
+        if task.variant.is_empty() {
+            "as shipped".to_string()
+        } else {
+            format!("{} (`{}`)", task.variant, task.args.join(" "))
+        }
+    };
+    for task in tasks.iter().filter(|t| !t.ablation) {
         let _ = writeln!(
             md,
-            "| {} | {} | {} / {} | {} s | {} | {} | {} |",
+            "| {} | {} | {} | {} / {} | {} | {} | {} | {} |",
             task.scene,
+            variant(task),
             task.runs.len(),
             task.successes(),
             task.runs.len(),
-            cell(task.spread(&["seconds"]), 1.0, 2),
-            cell(task.spread(&["nodes"]), 1.0, 0),
-            cell(task.spread(&["stats", "dynamics_evaluations"]), 1.0, 0),
-            cell(task.spread(&["closest_error", "angle"]), 1.0, 3),
+            cell(task.spread(&["seconds"]), 2),
+            cell(task.spread(&["nodes"]), 0),
+            cell(task.spread(&["stats", "dynamics_evaluations"]), 0),
+            target(task),
+        );
+    }
+    let ablations: Vec<&RrtRuns> = tasks.iter().filter(|t| t.ablation).collect();
+    if ablations.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n### RRT ablations\n\n\
+         Each row changes one thing of the task as shipped (docs/rrt.md explains each).\n\n\
+         | task | variant | seeds | success | median time (s) | median nodes | median closest (m, rad) |\n\
+         |---|---|---:|---:|---:|---:|---|"
+    );
+    for task in ablations {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} / {} | {:.2} | {:.0} | {:.3}, {:.3} |",
+            task.scene,
+            variant(task),
+            task.runs.len(),
+            task.successes(),
+            task.runs.len(),
+            task.spread(&["seconds"]).median,
+            task.spread(&["nodes"]).median,
+            task.spread(&["closest_error", "position"]).median,
+            task.spread(&["closest_error", "angle"]).median,
         );
     }
 }
@@ -548,7 +603,12 @@ fn render_json(
         .iter()
         .map(|task| {
             serde_json::json!({
-                "name": task.name, "successes": task.successes(), "seeds": task.runs.len(),
+                "name": task.name, "scene": task.scene, "variant": task.variant,
+                "args": task.args, "ablation": task.ablation,
+                "successes": task.successes(), "seeds": task.runs.len(),
+                "median_seconds": task.spread(&["seconds"]).median,
+                "min_successes": task.min_successes,
+                "max_median_seconds": task.max_median_seconds, "met": task.met(),
                 "runs": task.runs,
             })
         })

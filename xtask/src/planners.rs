@@ -28,13 +28,30 @@ struct TrajoptCase {
     quick: bool,
 }
 
+/// One RRT case: a task over seeds 0..seeds, with the example's overrides (`args`).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RrtCase {
     scene: String,
     seeds: u64,
+    /// What the case varies, for the tables ("" for the task as shipped).
     #[serde(default)]
-    quick: bool,
+    variant: String,
+    /// Overrides passed to the example (`KEY=VALUE`; see its documentation).
+    #[serde(default)]
+    args: Vec<String>,
+    /// An ablation: listed in the ablation table, not the main one.
+    #[serde(default)]
+    ablation: bool,
+    /// Acceptance: at least this many successes.
+    #[serde(default)]
+    min_successes: Option<usize>,
+    /// Acceptance: median time at most this (s).
+    #[serde(default)]
+    max_median_seconds: Option<f64>,
+    /// Seeds of `--quick` runs (none: not run by `--quick`).
+    #[serde(default)]
+    quick_seeds: Option<u64>,
 }
 
 impl PlannerBenches {
@@ -118,16 +135,22 @@ pub fn run_trajopt(
 
 /// One RRT task over its seeds: one JSON summary per seed.
 pub struct RrtRuns {
-    /// `rrt.SCENE`.
+    /// `rrt.SCENE[.VARIANT]`.
     pub name: String,
     pub scene: String,
+    pub variant: String,
+    pub args: Vec<String>,
+    pub ablation: bool,
+    pub min_successes: Option<usize>,
+    pub max_median_seconds: Option<f64>,
     pub runs: Vec<serde_json::Value>,
 }
 
-/// Median and the lowest and highest value (the spread over few seeds).
+/// Median, quartiles and the lowest and highest value over seeds.
 pub struct Spread {
     pub median: f64,
-    pub low: f64,
+    pub first_quartile: f64,
+    pub third_quartile: f64,
     pub high: f64,
 }
 
@@ -153,18 +176,37 @@ impl RrtRuns {
             })
             .collect();
         values.sort_by(f64::total_cmp);
-        let n = values.len();
-        let median = if n == 0 {
-            f64::NAN
-        } else if n % 2 == 1 {
-            values[n / 2]
-        } else {
-            0.5 * (values[n / 2 - 1] + values[n / 2])
-        };
         Spread {
-            median,
-            low: values.first().copied().unwrap_or(f64::NAN),
+            median: quantile(&values, 0.5),
+            first_quartile: quantile(&values, 0.25),
+            third_quartile: quantile(&values, 0.75),
             high: values.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// Whether the case's acceptance figures hold (None without any).
+    pub fn met(&self) -> Option<bool> {
+        if self.min_successes.is_none() && self.max_median_seconds.is_none() {
+            return None;
+        }
+        let successes = self.min_successes.is_none_or(|n| self.successes() >= n);
+        let time = self
+            .max_median_seconds
+            .is_none_or(|s| self.spread(&["seconds"]).median <= s);
+        Some(successes && time)
+    }
+}
+
+/// The q-quantile of sorted values, interpolated linearly between neighbours.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n => {
+            let position = q * (n - 1) as f64;
+            let below = position.floor() as usize;
+            let above = position.ceil() as usize;
+            let weight = position - below as f64;
+            sorted[below] * (1.0 - weight) + sorted[above] * weight
         }
     }
 }
@@ -177,14 +219,25 @@ pub fn run_rrt(
 ) -> anyhow::Result<Vec<RrtRuns>> {
     let mut all = Vec::new();
     for case in &benches.rrt {
-        let (scene, seeds) = (case.scene.as_str(), case.seeds);
-        let name = format!("rrt.{scene}");
-        if (quick && !case.quick) || filter.is_some_and(|f| !name.contains(f)) {
+        let scene = case.scene.as_str();
+        let name = if case.variant.is_empty() {
+            format!("rrt.{scene}")
+        } else {
+            format!("rrt.{scene}.{}", case.variant.replace(' ', "-"))
+        };
+        let seeds = match (quick, case.quick_seeds) {
+            (true, None) => continue,
+            (true, Some(seeds)) => seeds,
+            (false, _) => case.seeds,
+        };
+        if filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
         eprintln!("running {name} (seeds 0..{seeds})");
         let seeds = seeds.to_string();
-        let stdout = run_task_example("qd-rrt", &name, &[scene, "0", &seeds])?;
+        let mut args = vec![scene, "0", &seeds];
+        args.extend(case.args.iter().map(String::as_str));
+        let stdout = run_task_example("qd-rrt", &name, &args)?;
         let runs = stdout
             .lines()
             .map(serde_json::from_str)
@@ -193,6 +246,11 @@ pub fn run_rrt(
         all.push(RrtRuns {
             name,
             scene: scene.to_string(),
+            variant: case.variant.clone(),
+            args: case.args.clone(),
+            ablation: case.ablation,
+            min_successes: case.min_successes,
+            max_median_seconds: case.max_median_seconds,
             runs,
         });
     }

@@ -74,7 +74,7 @@ fn plan_saves_json_and_npz_that_agree() {
 
 #[test]
 fn plan_errors_are_one_readable_line() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["plan", "planar-hand", "--method", "magic"],
             "unknown method",
@@ -89,9 +89,32 @@ fn plan_errors_are_one_readable_line() {
             &["plan", "planar-hand", "--planner", "prm"],
             "unknown planner",
         ),
+        (&["plan", "pusher-box-1d", "--planner", "rrt"], "no [task]"),
         (
-            &["plan", "planar-pushing", "--planner", "rrt"],
-            "[task.rrt]",
+            &[
+                "plan",
+                "planar-hand",
+                "--planner",
+                "rrt",
+                "--goal",
+                "0,0.35,-1",
+            ],
+            "outside the sampling region",
+        ),
+        (
+            &[
+                "plan",
+                "planar-hand",
+                "--planner",
+                "rrt",
+                "--start",
+                "0,0.35",
+            ],
+            "2 values given",
+        ),
+        (
+            &["plan", "planar-hand", "--goal", "0,0.35,1"],
+            "--planner rrt",
         ),
     ];
     for (args, expected) in cases {
@@ -100,6 +123,40 @@ fn plan_errors_are_one_readable_line() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn rrt_plans_a_query_of_the_users_choosing() {
+    let dir = temp_dir("rrt-query");
+    let json = dir.join("tree.json");
+    let goal = [0.6, 0.05, -2.0];
+    let args = [
+        "plan",
+        "bimanual-planar",
+        "--planner",
+        "rrt",
+        "--goal",
+        "0.6,0.05,-2",
+        "--quiet",
+    ];
+    run_saving(&args, &[&json], "goal reached");
+    let tree: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    let saved: Vec<f64> = serde_json::from_value(tree["goal"].clone()).expect("goal");
+    assert_eq!(saved, goal);
+    // The path's last node is within the task's tolerances (3 cm, 0.1 rad) of that goal.
+    let path: Vec<usize> = serde_json::from_value(tree["path"].clone()).expect("path");
+    let last: Vec<f64> =
+        serde_json::from_value(tree["nodes"][*path.last().expect("a path")]["q"].clone())
+            .expect("q");
+    let [start, _] = serde_json::from_value::<[usize; 2]>(tree["object_q"].clone()).expect("at");
+    let object = &last[start..start + 3];
+    assert!(
+        (object[0] - goal[0]).hypot(object[1] - goal[1]) <= 0.03,
+        "{object:?}"
+    );
+    assert!((object[2] - goal[2]).abs() <= 0.1, "{object:?}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

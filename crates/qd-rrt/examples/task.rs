@@ -5,12 +5,18 @@
 //!
 //! Overrides of the task's settings (the ablations of the benchmark): `max_nodes=N`,
 //! `p_grasp=P`, `p_goal=P`, `step=S`, `gamma=G`, `gamma_rotation=G`, `retire_after=N`,
-//! `avoid_repeats=true|false`, `kappa=K` (analytic node smoothing), `sigma_u=S` (randomized,
-//! first order), `exact` (exact node linearisation), `euclidean` (the metric without B̂:
-//! γ = 1, B̂ ignored), `goal=V,V,...` (another goal in the object's coordinates).
+//! `avoid_repeats=true|false`, `warm_start=true|false`, `kappa=K` (analytic node smoothing), `sigma_u=S` (randomized,
+//! first order), `exact` (exact node linearisation), `euclidean` (nearest node by the
+//! Euclidean distance in the object's tangent coordinates), `goal=V,V,...` (another goal in
+//! the object's coordinates), `goal_lower=V,...` with `goal_upper=V,...` (a query set: each
+//! seed's goal drawn uniformly in that box of (translations, angle), from its own seed; free
+//! objects turn about world z from their start orientation).
 
 use qd_rrt::{RrtProblem, RrtSettings, plan};
 use qd_smoothing::Smoothing;
+use rand::SeedableRng;
+use rand::distr::{Distribution, Open01};
+use rand::rngs::ChaCha8Rng;
 
 fn apply(
     settings: &mut RrtSettings,
@@ -27,6 +33,7 @@ fn apply(
         "gamma_rotation" => settings.gamma_rotation = value.parse()?,
         "retire_after" => settings.retire_after = value.parse()?,
         "avoid_repeats" => settings.avoid_repeats = value.parse()?,
+        "warm_start" => settings.warm_start = value.parse()?,
         "kappa" => {
             settings.smoothing = Smoothing::Analytic {
                 kappa: value.parse()?,
@@ -43,15 +50,50 @@ fn apply(
         "exact" => settings.smoothing = Smoothing::Exact,
         "euclidean" => settings.metric = qd_rrt::Metric::Euclidean,
         "goal" => {
-            let goal = value
-                .split(',')
-                .map(str::parse)
-                .collect::<Result<Vec<f64>, _>>()?;
-            *problem = problem.clone().with_query(None, Some(&goal))?;
+            *problem = problem.clone().with_query(None, Some(&numbers(value)?))?;
         }
+        // Read together with goal_lower in `query_goal`.
+        "goal_lower" | "goal_upper" => {}
         _ => return Err(format!("unknown override '{arg}'").into()),
     }
     Ok(())
+}
+
+fn numbers(text: &str) -> Result<Vec<f64>, std::num::ParseFloatError> {
+    text.split(',').map(str::parse).collect()
+}
+
+/// The goal of seed `seed` in the query set `goal_lower=...` / `goal_upper=...`, if given:
+/// uniform in the box of (translations, angle), drawn from the seed's own generator.
+fn query_goal(
+    args: &[String],
+    problem: &RrtProblem,
+    seed: u64,
+) -> Result<Option<Vec<f64>>, Box<dyn std::error::Error>> {
+    let find = |key: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+    };
+    let (Some(lower), Some(upper)) = (find("goal_lower"), find("goal_upper")) else {
+        return Ok(None);
+    };
+    let (lower, upper) = (numbers(lower)?, numbers(upper)?);
+    let object = problem.object();
+    if lower.len() != object.translations + 1 || upper.len() != lower.len() {
+        return Err("goal_lower and goal_upper need the translations and the angle".into());
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let draws: Vec<f64> = lower
+        .iter()
+        .zip(&upper)
+        .map(|(&low, &high)| {
+            let unit: f64 = Open01.sample(&mut rng);
+            low + (high - low) * unit
+        })
+        .collect();
+    let (translation, angle) = draws.split_at(object.translations);
+    let start = object.block(problem.x0()).to_vec();
+    Ok(Some(object.compose(translation, angle[0], &start)))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -66,12 +108,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for arg in args.iter().skip(3) {
             apply(&mut settings, &mut problem, arg)?;
         }
+        let goal = query_goal(&args[3.min(args.len())..], &problem, seed)?;
+        if let Some(goal) = &goal {
+            problem = problem.with_query(None, Some(goal))?;
+        }
         let result = plan(&problem, &settings)?;
         println!(
             "{}",
             serde_json::json!({
                 "scene": scene_name,
                 "seed": seed,
+                "goal": problem.goal(),
                 "success": result.success,
                 "nodes": result.nodes.len(),
                 "path_nodes": result.path.len(),

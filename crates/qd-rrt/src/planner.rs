@@ -197,6 +197,9 @@ pub fn plan_observed(
         input: None,
     }];
     let mut bookkeeping = vec![NodeBookkeeping::default()];
+    // Each node's hold step δv = ĉ ⊖ q: where its children's barrier solves start.
+    let hold_step = |q: &[f64], c: &[f64]| scene.tree.difference(q, c).ok();
+    let mut hold_steps = vec![hold_step(&problem.x0, &root.c)];
     let error_of = |q: &[f64]| object.error(&problem.goal, object.block(q));
     let mut closest = 0;
     let mut closest_error = error_of(&problem.x0);
@@ -279,7 +282,10 @@ pub fn plan_observed(
             }
         };
         let hold = scene.actuated_positions(&q_new);
-        let linearization = match smoother.linearize(&q_new, &hold) {
+        let guess = hold_steps[nearest]
+            .as_deref()
+            .filter(|_| settings.warm_start);
+        let linearization = match smoother.linearize_from(&q_new, &hold, guess) {
             Ok(linearization) => linearization,
             Err(error) => {
                 // The barrier finds no strictly feasible start where the exact step left deep
@@ -298,6 +304,7 @@ pub fn plan_observed(
         };
         stats.dynamics_evaluations += linearization.report.samples.max(1);
         models.push(NodeModel::new(&linearization, object, gammas.0, gammas.1));
+        hold_steps.push(hold_step(&q_new, &linearization.c));
         bookkeeping.push(NodeBookkeeping::default());
         let error = error_of(&q_new);
         if scaled(error, problem.tolerance) < scaled(closest_error, problem.tolerance) {

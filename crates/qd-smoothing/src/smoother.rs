@@ -253,6 +253,29 @@ impl Smoother {
         Ok(all.remove(0))
     }
 
+    /// [`Smoother::linearize`] with a guess of the nominal step's displacement δv (n_v), such
+    /// as the step of a nearby point: exact and analytic smoothing start the barrier's Newton
+    /// method there when it is strictly feasible (see
+    /// [`QuasiDynamicSystem::step_from`](qd_dynamics::QuasiDynamicSystem::step_from)); the
+    /// minimiser is the same up to the solver's tolerance. Randomized smoothing ignores it.
+    ///
+    /// # Errors
+    /// As [`Smoother::linearize`]; a guess of the wrong length or with NaN/inf.
+    pub fn linearize_from(
+        &self,
+        q: &[f64],
+        u: &[f64],
+        guess: Option<&[f64]>,
+    ) -> Result<Linearization, SmoothingError> {
+        match (self.method, guess) {
+            (Smoothing::Exact | Smoothing::Analytic { .. }, Some(guess)) => {
+                let mut all = self.differentiate(&[(q, u)], Some(guess))?;
+                Ok(all.remove(0))
+            }
+            _ => self.linearize(q, u),
+        }
+    }
+
     /// Linearisations along a trajectory: one at each (x_t, u_t), t = 0..T−1, computed in one
     /// batch. `states` holds T or T + 1 configurations (a rollout's states may be passed whole);
     /// sample k of step t uses the stream (seed, t, k).
@@ -311,7 +334,7 @@ impl Smoother {
         let _span = tracing::debug_span!("smoothing", method = ?self.method, steps = points.len())
             .entered();
         match self.method {
-            Smoothing::Exact | Smoothing::Analytic { .. } => self.differentiate(points),
+            Smoothing::Exact | Smoothing::Analytic { .. } => self.differentiate(points, None),
             Smoothing::RandomizedFirstOrder {
                 sigma_u,
                 sigma_q,
@@ -347,6 +370,7 @@ impl Smoother {
     fn differentiate(
         &self,
         points: &[(&[f64], &[f64])],
+        guess: Option<&[f64]>,
     ) -> Result<Vec<Linearization>, SmoothingError> {
         self.check_points(points)?;
         let with_a = self.derivatives == Derivatives::AB;
@@ -354,8 +378,9 @@ impl Smoother {
             .par_iter()
             .enumerate()
             .map(|(t, (q, u))| {
-                let result = with_workspace(|workspace| self.nominal.step(workspace, q, u))
-                    .map_err(|error| SmoothingError::Dynamics { t, error })?;
+                let result =
+                    with_workspace(|workspace| self.nominal.step_from(workspace, q, u, guess))
+                        .map_err(|error| SmoothingError::Dynamics { t, error })?;
                 let gradients = result.gradients.ok_or_else(|| {
                     SmoothingError::InvalidParameter("the step returned no derivatives".into())
                 })?;

@@ -307,3 +307,28 @@ fn bad_input_and_parameters_are_errors() {
         })
     ));
 }
+
+#[test]
+fn a_warm_started_linearisation_has_the_same_minimiser() {
+    let (system, q, u, cold) = barrier_point("planar-hand", Derivatives::B);
+    let smoother = Smoother::new(&system, Smoothing::Analytic { kappa: 100.0 }, Derivatives::B)
+        .expect("valid smoother");
+    // The step of a nearby input as the guess, and a poor one (zero motion).
+    let nearby: Vec<f64> = u.iter().map(|v| v + 0.01).collect();
+    let near = smoother.linearize(&q, &nearby).expect("nearby point");
+    let guess = system
+        .scene()
+        .tree
+        .difference(&q, &near.c)
+        .expect("same sizes");
+    let zero = vec![0.0; guess.len()];
+    for start in [&guess, &zero] {
+        let warm = smoother
+            .linearize_from(&q, &u, Some(start))
+            .expect("warm-started linearisation");
+        assert!(max_abs_difference(&warm.c, &cold.c) < 1e-7);
+        assert!(max_abs_difference(warm.b.as_slice(), cold.b.as_slice()) < 1e-5);
+    }
+    let wrong = smoother.linearize_from(&q, &u, Some(&[0.0; 2]));
+    assert!(wrong.is_err(), "a guess of the wrong length is refused");
+}

@@ -18,6 +18,24 @@ pub struct PlanArgs {
     /// RRT: node budget, overriding the task's.
     #[arg(long)]
     pub max_nodes: Option<usize>,
+    /// RRT: plan to this object pose instead of the task's goal: the object's coordinates,
+    /// comma-separated (planar: y,z,θ or x,y,θ; free: x,y,z,qw,qx,qy,qz). It must lie in the
+    /// task's sampling region.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "V,V,..."
+    )]
+    pub goal: Option<Vec<f64>>,
+    /// RRT: start the object at this pose (as `--goal`); the robots start as in the task.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_name = "V,V,..."
+    )]
+    pub start: Option<Vec<f64>>,
     /// RRT: refine each segment of the path (split at regrasps) by trajectory optimisation
     /// at the time step h / FACTOR (analytic smoothing, `--iterations` iterations).
     #[arg(long, value_name = "FACTOR")]
@@ -66,6 +84,9 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     }
     let scene = load_scene(&args.scene)?;
     match args.planner.as_str() {
+        "trajopt" if args.goal.is_some() || args.start.is_some() => {
+            bail!("--goal and --start apply to --planner rrt (trajopt plans the task's goal_q)")
+        }
         "trajopt" => super::plan_trajopt::run(args, &scene),
         "rrt" => super::plan_rrt::run(args, &scene),
         other => bail!("unknown planner '{other}' (trajopt, rrt)"),

@@ -94,7 +94,8 @@ struct TreeOut<'a> {
 
 /// Grows the RRT on `scene`'s task and reports or saves the tree and path.
 pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
-    let problem = RrtProblem::from_task(scene)?;
+    let problem =
+        RrtProblem::from_task(scene)?.with_query(args.start.as_deref(), args.goal.as_deref())?;
     let mut settings = RrtSettings::from_task(scene, args.seed)?;
     if let Some(nodes) = args.max_nodes {
         settings.max_nodes = nodes;
