@@ -236,6 +236,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .position(|a| a == "--filter")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    // Read the planner cases first: a mistake in them should not wait for the micro-benchmarks.
+    let planner_benches = crate::planners::PlannerBenches::load()?;
     let root = crate::workspace_root();
     let criterion_dir = root.join("target").join("criterion");
     if criterion_dir.exists() {
@@ -261,7 +263,6 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     let rows = collect(&criterion_dir)?;
     let paired = paired_ratios()?;
-    let planner_benches = crate::planners::PlannerBenches::load()?;
     let trajopt = crate::planners::run_trajopt(&planner_benches, quick, filter.as_deref())?;
     let rrt = crate::planners::run_rrt(&planner_benches, quick, filter.as_deref())?;
     if rows.is_empty() && trajopt.is_empty() && rrt.is_empty() {
