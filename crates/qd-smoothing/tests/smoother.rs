@@ -311,8 +311,12 @@ fn bad_input_and_parameters_are_errors() {
 #[test]
 fn a_warm_started_linearisation_has_the_same_minimiser() {
     let (system, q, u, cold) = barrier_point("planar-hand", Derivatives::B);
-    let smoother = Smoother::new(&system, Smoothing::Analytic { kappa: 100.0 }, Derivatives::B)
-        .expect("valid smoother");
+    let smoother = Smoother::new(
+        &system,
+        Smoothing::Analytic { kappa: 100.0 },
+        Derivatives::B,
+    )
+    .expect("valid smoother");
     // The step of a nearby input as the guess, and a poor one (zero motion).
     let nearby: Vec<f64> = u.iter().map(|v| v + 0.01).collect();
     let near = smoother.linearize(&q, &nearby).expect("nearby point");
