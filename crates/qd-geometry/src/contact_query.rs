@@ -104,6 +104,46 @@ impl ContactQuery {
         Ok(&self.pool[..self.len])
     }
 
+    /// The smallest signed distance (m) at `q` between a geometry of link `link` and a
+    /// geometry of any of `others` (pairs the scene's filter allows), counting only pairs
+    /// within `reach`; `None` when there is none. Distances only — no broad phase over the
+    /// whole scene, no Jacobians — for samplers that ask many times (the grasp closer).
+    ///
+    /// # Errors
+    /// Wrong length or non-finite q, failed distance queries.
+    pub fn closest_distance(
+        &mut self,
+        scene: &Scene,
+        q: &[f64],
+        link: usize,
+        others: &[usize],
+        reach: f64,
+    ) -> Result<Option<f64>, GeometryError> {
+        self.update_poses(scene, q)?;
+        let mut best: Option<f64> = None;
+        for (a, ga) in scene.geometries.iter().enumerate() {
+            if ga.link != link {
+                continue;
+            }
+            for (b, gb) in scene.geometries.iter().enumerate() {
+                if !others.contains(&gb.link) || !scene.filter.allows(ga.link, gb.link) {
+                    continue;
+                }
+                let d = signed_distance(
+                    &ga.shape,
+                    &self.world_from_geometry[a],
+                    &gb.shape,
+                    &self.world_from_geometry[b],
+                )?
+                .distance;
+                if d <= reach {
+                    best = Some(best.map_or(d, |current| current.min(d)));
+                }
+            }
+        }
+        Ok(best)
+    }
+
     /// Recomputes the link and geometry poses at `q` without looking for contacts; pair
     /// queries ([`ContactQuery::pair_contact`]) then read these poses. Note that this replaces
     /// the configuration the last [`ContactQuery::contacts`] call's Jacobians were taken at.

@@ -34,22 +34,7 @@ fn links_object_gap(
     reach: f64,
     robot_links: &[usize],
 ) -> Result<Option<f64>, GeometryError> {
-    let link = scene.objects[object].link;
-    let contacts = query.contacts(scene, q, Some(reach))?;
-    let gap = contacts
-        .iter()
-        .filter(|c| {
-            let (la, lb) = (
-                scene.geometries[c.geometry_a].link,
-                scene.geometries[c.geometry_b].link,
-            );
-            (la == link && robot_links.contains(&lb)) || (lb == link && robot_links.contains(&la))
-        })
-        .map(|c| c.distance.distance)
-        .fold(None, |best: Option<f64>, d| {
-            Some(best.map_or(d, |b| b.min(d)))
-        });
-    Ok(gap)
+    query.closest_distance(scene, q, scene.objects[object].link, robot_links, reach)
 }
 
 /// Moves the actuated joints of `q` along `direction` (n_a, in input order) by the smallest
