@@ -6,7 +6,12 @@ use qd_geometry::grasp::robot_object_gap;
 
 #[test]
 fn the_gap_query_agrees_with_the_full_contact_query() {
-    for name in ["planar-hand", "allegro-sphere", "bimanual-planar", "bimanual-iiwa"] {
+    for name in [
+        "planar-hand",
+        "allegro-sphere",
+        "bimanual-planar",
+        "bimanual-iiwa",
+    ] {
         let scene = qd_scenes::load(name).expect("built-in scene");
         let robot_links: Vec<usize> = scene
             .robots
@@ -25,8 +30,8 @@ fn the_gap_query_agrees_with_the_full_contact_query() {
                 q[index] += 0.3 * ((k * 7 + j * 3) as f64).sin();
             }
             for object in 0..scene.objects.len() {
-                let gap = robot_object_gap(&scene, &mut gap_query, &q, object, reach)
-                    .expect("gap query");
+                let gap =
+                    robot_object_gap(&scene, &mut gap_query, &q, object, reach).expect("gap query");
                 let link = scene.objects[object].link;
                 let expected = full_query
                     .contacts(&scene, &q, Some(reach))
