@@ -147,11 +147,14 @@ fn scaled(error: PoseError, tolerance: PoseError) -> f64 {
 /// the goal or the tree holds `settings.max_nodes` nodes.
 ///
 /// Each round draws an object subgoal (the goal with probability p_goal, else uniform in the
-/// task's region), picks the nearest node under the smoothed metric of
-/// [`NodeModel::distance`], and either (probability p_grasp, with grasp data) regrasps there,
-/// or extends: one exact step under the node's hold input plus
-/// [`NodeModel::extension`]'s δu (clamped to the joint limits). Each new node is linearised
-/// at its own hold input with the settings' smoothing.
+/// task's region) and whether to regrasp (probability p_grasp, with grasp data), picks the
+/// nearest node under the metric ([`NodeModel::distance`]) among the nodes that may be used —
+/// any for a regrasp; for an extension, nodes not retired (`retire_after`) and, in a goal
+/// round with `avoid_repeats`, not yet extended toward the goal — and regrasps there or
+/// extends: one exact step under the node's hold input plus [`NodeModel::extension`]'s δu
+/// (clamped to the joint limits). When no node may be extended the round regrasps. Each new
+/// node is linearised at its own hold input with the settings' smoothing (exactly, when the
+/// barrier finds no strictly feasible start there).
 ///
 /// # Errors
 /// Bad settings; a start that cannot be stepped or linearised; failed geometry queries.
