@@ -41,6 +41,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader stopped reading (`qd sim … | head`): nothing more to say.
+        Err(error) if commands::stdout::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("qd: {error:#}");
             ExitCode::FAILURE

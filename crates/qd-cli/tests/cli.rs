@@ -209,3 +209,55 @@ fn every_built_in_scene_shows_and_simulates() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Runs `qd ARGS` with its standard output closed by the reader before anything is written
+/// (what `| head` does once it has enough), then feeds `stdin`; returns (exit code, stderr).
+fn run_with_closed_stdout(args: &[&str], stdin: &str) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qd"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("qd binary runs");
+    drop(child.stdout.take());
+    let mut input = child.stdin.take().expect("stdin");
+    // The child may already have exited; a failed write here is not the test's concern.
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("qd finishes");
+    (status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let query = r#"{"a": {"sphere": {"radius": 0.1}}, "pose_a": {"position": [0, 0, 0]}, "b": {"sphere": {"radius": 0.1}}, "pose_b": {"position": [1, 0, 0]}}"#;
+    let (code, stderr) = run_with_closed_stdout(&["distance"], &format!("{query}\n"));
+    assert_eq!((code, stderr.as_str()), (0, ""), "distance");
+    let dir = std::env::temp_dir().join(format!("qd-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let inputs = dir.join("inputs.json");
+    std::fs::write(&inputs, "[[0.0, 0.0, 0.0, 0.0], [0.01, 0.0, 0.0, 0.0]]").expect("inputs");
+    let (code, stderr) = run_with_closed_stdout(
+        &[
+            "sim",
+            "planar-hand",
+            "--inputs",
+            inputs.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert_eq!((code, stderr.as_str()), (0, ""), "sim");
+    let (code, stderr) = run_with_closed_stdout(&["scene", "list"], "");
+    assert_eq!((code, stderr.as_str()), (0, ""), "scene list");
+    std::fs::remove_dir_all(&dir).ok();
+}

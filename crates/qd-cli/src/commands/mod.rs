@@ -10,3 +10,4 @@ pub mod plot;
 pub mod progress;
 pub mod scene;
 pub mod sim;
+pub mod stdout;

@@ -123,14 +123,14 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             result.closest_error.position, result.closest_error.angle
         )
     };
-    println!(
+    super::stdout::line(format_args!(
         "{}: rrt, seed {}, {} nodes, {} step solves, {:.2} s: {summary}",
         scene.name,
         settings.seed,
         result.nodes.len(),
         result.stats.dynamics_evaluations,
         result.seconds,
-    );
+    ))?;
     let refined = match args.refine {
         Some(factor) if result.success => {
             let refined = refine_path(&problem, &result, factor, args.iterations)?;
@@ -140,18 +140,18 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
                     worst.1.max(segment.final_error.angle),
                 )
             });
-            println!(
+            super::stdout::line(format_args!(
                 "refined {} segments at h = {}: {} steps; worst object error at a segment's end {:.4} m / {:.4} rad",
                 refined.len(),
                 problem.system().scene().parameters.h / factor as f64,
                 refined.iter().map(|s| s.u.len()).sum::<usize>(),
                 worst.0,
                 worst.1
-            );
+            ))?;
             refined
         }
         Some(_) => {
-            println!("no path to refine");
+            super::stdout::line(format_args!("no path to refine"))?;
             Vec::new()
         }
         None => Vec::new(),
@@ -199,7 +199,7 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             .integers("path", &path_nodes)
             .matrix("path_q", &path_q);
         save(path, &record, arrays)?;
-        println!("saved {}", path.display());
+        super::stdout::line(format_args!("saved {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -162,7 +162,7 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
         .system()
         .rollout(&mut StepWorkspace::default(), problem.x0(), &hold)?;
     let initial_cost = trajectory_cost(&problem, &held.states, &hold)?.total;
-    println!(
+    super::stdout::line(format_args!(
         "{}: {planner} ({}), T = {}, {:.2} s: object error {:.4} m / {:.4} rad → {:.4} m / {:.4} rad, cost {:.4} → {:.4}",
         scene.name,
         args.method,
@@ -174,7 +174,7 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
         final_error.angle,
         initial_cost,
         cost.total,
-    );
+    ))?;
     if let Some(path) = &args.output {
         let costs: Vec<f64> = match &iterations {
             Some(reports) => reports.iter().map(|r| r.cost.total).collect(),
@@ -207,7 +207,7 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             )
             .vector("h", &[out.h]);
         save(path, &out, arrays)?;
-        println!("saved {}", path.display());
+        super::stdout::line(format_args!("saved {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

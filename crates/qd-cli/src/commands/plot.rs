@@ -339,7 +339,7 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
     }
     if args.animate {
         write_animation(args, &plan)?;
-        println!("saved {}", args.output.display());
+        super::stdout::line(format_args!("saved {}", args.output.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
     {
@@ -354,6 +354,6 @@ pub fn run(args: &PlotArgs) -> anyhow::Result<ExitCode> {
         }
         root.present().map_err(plot_error)?;
     }
-    println!("saved {}", args.output.display());
+    super::stdout::line(format_args!("saved {}", args.output.display()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -38,12 +38,12 @@ pub fn run(command: &SceneCommand) -> anyhow::Result<ExitCode> {
         SceneCommand::List => {
             for name in qd_scenes::names() {
                 let scene = qd_scenes::load(name)?;
-                println!("{name:<16} {}", scene.description);
+                super::stdout::line(format_args!("{name:<16} {}", scene.description))?;
             }
         }
         SceneCommand::Show { scene } => {
             let scene = load_scene(scene)?;
-            print!("{}", summary(&scene)?);
+            super::stdout::text(&summary(&scene)?)?;
         }
     }
     Ok(ExitCode::SUCCESS)

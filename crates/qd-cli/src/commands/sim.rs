@@ -166,7 +166,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
     match &args.output {
         Some(path) => std::fs::write(path, json)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => println!("{json}"),
+        None => super::stdout::line(format_args!("{json}"))?,
     }
     Ok(ExitCode::SUCCESS)
 }
