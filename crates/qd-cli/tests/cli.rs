@@ -214,14 +214,7 @@ fn every_built_in_scene_shows_and_simulates() {
 /// (what `| head` does once it has enough), then feeds `stdin`; returns (exit code, stderr).
 fn run_with_closed_stdout(args: &[&str], stdin: &str) -> (i32, String) {
     use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qd"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("qd binary runs");
+    let mut child = common::spawn_qd(args);
     drop(child.stdout.take());
     let mut input = child.stdin.take().expect("stdin");
     // The child may already have exited; a failed write here is not the test's concern.

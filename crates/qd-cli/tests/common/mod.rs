@@ -1,17 +1,22 @@
 //! Running the built `qd` binary from integration tests.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
-/// Runs `qd ARGS` with `stdin`; returns (exit code, stdout, stderr).
-pub fn run_qd(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qd"))
+/// Starts `qd ARGS` with standard input, output and error piped.
+pub fn spawn_qd(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_qd"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("qd binary runs");
+        .expect("qd binary runs")
+}
+
+/// Runs `qd ARGS` with `stdin`; returns (exit code, stdout, stderr).
+pub fn run_qd(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = spawn_qd(args);
     child
         .stdin
         .take()
