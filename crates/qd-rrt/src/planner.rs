@@ -200,8 +200,14 @@ pub fn plan_observed(
         input: None,
     }];
     let mut bookkeeping = vec![NodeBookkeeping::default()];
-    // Each node's hold step δv = ĉ ⊖ q: where its children's barrier solves start.
-    let hold_step = |q: &[f64], c: &[f64]| scene.tree.difference(q, c).ok();
+    // Each node's hold step δv = ĉ ⊖ q: where its children's barrier solves start. Only kept
+    // when warm starts are on (one allocation per node otherwise wasted).
+    let hold_step = |q: &[f64], c: &[f64]| {
+        settings
+            .warm_start
+            .then(|| scene.tree.difference(q, c).ok())
+            .flatten()
+    };
     let mut hold_steps = vec![hold_step(&problem.x0, &root.c)];
     let error_of = |q: &[f64]| object.error(&problem.goal, object.block(q));
     let mut closest = 0;
@@ -285,9 +291,7 @@ pub fn plan_observed(
             }
         };
         let hold = scene.actuated_positions(&q_new);
-        let guess = hold_steps[nearest]
-            .as_deref()
-            .filter(|_| settings.warm_start);
+        let guess = hold_steps[nearest].as_deref();
         let linearization = match smoother.linearize_from(&q_new, &hold, guess) {
             Ok(linearization) => linearization,
             Err(error) => {
