@@ -25,6 +25,8 @@ enum Command {
     Plan(commands::plan::PlanArgs),
     /// Draw a saved plan as an SVG picture (costs and states, or the RRT's tree).
     Plot(commands::plot::PlotArgs),
+    /// Re-simulate a saved executable plan and check that it reaches its goal.
+    Replay(commands::replay::ReplayArgs),
     /// Inspect scenes: built-in systems or scene files.
     #[command(subcommand)]
     Scene(commands::scene::SceneCommand),
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Distance(args) => commands::distance::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
         Command::Plot(args) => commands::plot::run(&args),
+        Command::Replay(args) => commands::replay::run(&args),
         Command::Scene(command) => commands::scene::run(&command),
         Command::Sim(args) => commands::sim::run(&args),
     };

@@ -206,9 +206,10 @@ fn rrt_saves_its_tree_and_path_as_json_and_npz() {
 }
 
 #[test]
-fn rrt_refines_each_segment_from_its_first_node() {
-    let dir = temp_dir("refine");
-    let json = dir.join("refined.json");
+fn rrt_saves_one_executable_plan_from_start_to_goal() {
+    let dir = temp_dir("execute");
+    let json = dir.join("plan.json");
+    let npz = dir.join("plan.npz");
     let args = [
         "plan",
         "planar-hand",
@@ -216,27 +217,63 @@ fn rrt_refines_each_segment_from_its_first_node() {
         "rrt",
         "--seed",
         "1",
-        "--refine",
-        "2",
-        "--iterations",
-        "4",
         "--quiet",
     ];
-    run_saving(&args, &[&json], "refined");
-    let tree: serde_json::Value =
+    run_saving(&args, &[&json, &npz], "executable plan");
+    let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
-    let refined = tree["refined"].as_array().expect("refined segments");
-    assert!(!refined.is_empty());
-    for segment in refined {
-        let nodes: Vec<usize> = serde_json::from_value(segment["nodes"].clone()).expect("nodes");
-        let q = segment["q"].as_array().expect("q");
-        assert_eq!(
-            q.len(),
-            2 * (nodes.len() - 1) + 1,
-            "two fine steps per coarse step"
-        );
-        assert_eq!(q[0], tree["nodes"][nodes[0]]["q"]);
-        assert_eq!(segment["h"].as_f64(), Some(0.05));
+    let plan = &saved["plan"];
+    let rows = |value: &serde_json::Value| -> Vec<Vec<f64>> {
+        serde_json::from_value(value.clone()).expect("rows of numbers")
+    };
+    let (states, inputs) = (rows(&plan["states"]), rows(&plan["inputs"]));
+    assert_eq!(states.len(), inputs.len() + 1);
+    // It starts where the tree does, with the robots commanded where they are.
+    assert_eq!(plan["states"][0], saved["nodes"][0]["q"]);
+    let u_before: Vec<f64> = serde_json::from_value(plan["u_before"].clone()).expect("u_before");
+    assert_eq!(u_before, states[0][..4].to_vec());
+    // No command jumps by more than the documented 0.1 rad per step.
+    let mut previous = u_before.clone();
+    for u in &inputs {
+        for (a, b) in u.iter().zip(&previous) {
+            assert!((a - b).abs() <= 0.1 + 1e-12, "a jump from {b} to {a}");
+        }
+        previous.clone_from(u);
     }
+    // The intervals cover the steps in order, and there are regrasp transitions.
+    let intervals = plan["intervals"].as_array().expect("intervals");
+    let mut next = 0;
+    for interval in intervals {
+        assert_eq!(interval["start"].as_u64(), Some(next));
+        next = interval["end"].as_u64().expect("end");
+    }
+    assert_eq!(next as usize, inputs.len());
+    assert!(intervals.iter().any(|i| i["kind"] == "transition"));
+    // The object ends within the goal tolerance (θ = π ± 0.1, y, z within 0.05 m).
+    let last = states.last().expect("a state");
+    assert!(
+        (last[6] - std::f64::consts::PI).abs() <= 0.1,
+        "θ = {}",
+        last[6]
+    );
+    assert!((last[4] - 0.0).hypot(last[5] - 0.35) <= 0.05, "{last:?}");
+    assert_eq!(plan["reached"].as_bool(), Some(true));
+    // The .npz holds the same plan.
+    let mut archive =
+        ndarray_npy::NpzReader::new(std::fs::File::open(&npz).expect("npz")).expect("reader");
+    let q: Array2<f64> = archive.by_name("q").expect("q");
+    let u: Array2<f64> = archive.by_name("u").expect("u");
+    assert_eq!(q.dim(), (states.len(), 7));
+    assert_eq!(u.dim(), (inputs.len(), 4));
+    assert_eq!(q.row(q.nrows() - 1).to_vec(), *last);
+    let kinds: Array1<i64> = archive.by_name("interval_kind").expect("kinds");
+    assert_eq!(kinds.len(), intervals.len());
+    // qd replay re-simulates it to the same states.
+    let (code, stdout, stderr) = run_qd(&["replay", json.to_str().expect("utf-8")], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("largest deviation from the saved states 0.000e0"),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

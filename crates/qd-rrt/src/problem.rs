@@ -268,6 +268,45 @@ impl RrtProblem {
         Ok(self)
     }
 
+    /// The same task from a whole configuration `x0` (n_q): the robots and objects where an
+    /// execution left them, to plan the rest of the way from there. Unlike
+    /// [`RrtProblem::with_query`] the object need not lie in the sampling region (an execution
+    /// may end just outside it); the goal is kept.
+    ///
+    /// # Errors
+    /// A configuration of the wrong length, not finite, or that the step refuses.
+    pub fn with_start_state(mut self, x0: &[f64]) -> Result<Self, RrtError> {
+        if let Some(i) = x0.iter().position(|v| !v.is_finite()) {
+            return Err(RrtError::BadVector {
+                what: "start state".to_string(),
+                reason: format!("value {i} is not finite"),
+            });
+        }
+        let scene = self.system.scene();
+        self.system
+            .check_inputs(x0, &scene.actuated_positions(x0))
+            .map_err(RrtError::Start)?;
+        self.x0 = x0.to_vec();
+        Ok(self)
+    }
+
+    /// The same task with other goal tolerances (m, rad; both finite and > 0) — e.g. tighter,
+    /// to leave an execution of the path room for its own error.
+    ///
+    /// # Errors
+    /// A tolerance that is not finite and positive.
+    pub fn with_tolerance(mut self, tolerance: PoseError) -> Result<Self, RrtError> {
+        for (name, value) in [("position", tolerance.position), ("angle", tolerance.angle)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(RrtError::InvalidParameter(format!(
+                    "the {name} tolerance must be finite and > 0, got {value}"
+                )));
+            }
+        }
+        self.tolerance = tolerance;
+        Ok(self)
+    }
+
     /// An object pose of a query, checked and normalised.
     fn checked_pose(&self, what: &str, pose: &[f64]) -> Result<Vec<f64>, RrtError> {
         let bad = |reason: String| RrtError::BadVector {

@@ -35,6 +35,12 @@ pub struct TrajoptSettings {
     /// exact step leaves it still), and with it the model's cost at δu = 0 is not the
     /// rollout's, so the trust-region ratio means little.
     pub smoothed_offset: bool,
+    /// A hard limit on the change of each command between steps, |u_t,i − u_{t−1},i| (rad or
+    /// m), if any: a constraint of every iteration's QP (where the first guess changes faster,
+    /// the QP keeps its change rather than make it larger). For commands a robot can follow
+    /// step by step; off by default.
+    #[serde(default)]
+    pub max_input_change: Option<f64>,
 }
 
 impl Default for TrajoptSettings {
@@ -51,6 +57,7 @@ impl Default for TrajoptSettings {
             min_input_radius: 1e-4,
             state_radius: None,
             smoothed_offset: false,
+            max_input_change: None,
         }
     }
 }
@@ -78,6 +85,13 @@ impl TrajoptSettings {
         {
             return Err(TrajoptError::InvalidParameter(format!(
                 "trust-region radii must be finite, > 0 and min ≤ initial ≤ max, got {radii:?}"
+            )));
+        }
+        if let Some(r) = self.max_input_change
+            && !(r.is_finite() && r > 0.0)
+        {
+            return Err(TrajoptError::InvalidParameter(format!(
+                "max input change must be finite and > 0, got {r}"
             )));
         }
         if let Some(r) = self.state_radius
@@ -336,6 +350,7 @@ pub fn optimize_observed(
             input_radius: radius,
             input_limits: problem.input_limits(),
             state_radius: settings.state_radius,
+            max_input_change: settings.max_input_change,
         };
         let outcome = {
             let _phase = tracing::debug_span!("qp").entered();

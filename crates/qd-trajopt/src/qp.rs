@@ -48,6 +48,10 @@ pub struct LinearizedProblem<'a> {
     pub input_limits: &'a [(f64, f64)],
     /// Trust region on states: |δx_t,i| ≤ radius, if any.
     pub state_radius: Option<f64>,
+    /// Rate limit on inputs: |u_t,i − u_{t−1},i| ≤ limit (rad or m), if any. Where the
+    /// nominal inputs already change by more, the bound is their change (δu = 0 stays
+    /// feasible; the QP never makes a step larger).
+    pub max_input_change: Option<f64>,
 }
 
 /// The QP's minimiser.
@@ -100,6 +104,16 @@ impl LinearizedProblem<'_> {
             return Err(format!("input radius {} is not > 0", self.input_radius));
         }
         Ok(())
+    }
+
+    /// g_t,i = ū_t,i − ū_{t−1},i, the nominal inputs' change at step t (ū_{−1} = u_before).
+    fn nominal_change(&self, t: usize, i: usize) -> f64 {
+        let before = if t == 0 {
+            self.u_before[i]
+        } else {
+            self.nominal_inputs[t - 1][i]
+        };
+        self.nominal_inputs[t][i] - before
     }
 
     /// Bounds on δu_t,i: the trust region intersected with the joint limits.
@@ -201,12 +215,7 @@ impl LinearizedProblem<'_> {
         let r = self.input_rate;
         for t in 0..horizon {
             for i in 0..na {
-                let before = if t == 0 {
-                    self.u_before[i]
-                } else {
-                    self.nominal_inputs[t - 1][i]
-                };
-                let g = self.nominal_inputs[t][i] - before;
+                let g = self.nominal_change(t, i);
                 pi.push(u_at(t) + i);
                 pj.push(u_at(t) + i);
                 pv.push(2.0 * r);
@@ -282,6 +291,27 @@ impl LinearizedProblem<'_> {
             for t in 1..=horizon {
                 for i in 0..nv {
                     bound(x_at(t) + i, -radius, radius, &mut row);
+                }
+            }
+        }
+        if let Some(limit) = self.max_input_change {
+            // ±(g_t + δu_t − δu_{t−1}) ≤ max(limit, |g_t|).
+            for t in 0..horizon {
+                for i in 0..na {
+                    let g = self.nominal_change(t, i);
+                    let bound = limit.max(g.abs());
+                    for sign in [1.0, -1.0] {
+                        ai.push(row);
+                        aj.push(u_at(t) + i);
+                        av.push(sign);
+                        if t > 0 {
+                            ai.push(row);
+                            aj.push(u_at(t - 1) + i);
+                            av.push(-sign);
+                        }
+                        b.push(bound - sign * g);
+                        row += 1;
+                    }
                 }
             }
         }

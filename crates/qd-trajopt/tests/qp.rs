@@ -53,6 +53,7 @@ fn problem<'a>(data: &'a Data, radius: f64, limits: &'a [(f64, f64)]) -> Lineari
         input_rate: 0.2,
         input_radius: radius,
         input_limits: limits,
+        max_input_change: None,
         state_radius: None,
     }
 }

@@ -170,13 +170,15 @@ fn bounds(frames: &[Vec<(Piece, bool)>]) -> (f64, f64, f64, f64) {
     b
 }
 
-/// The animated SVG of `states` (configurations of `scene`), `seconds_per_frame` apart.
+/// The animated SVG of `states` (configurations of `scene`), `seconds_per_frame` apart; the
+/// robots are drawn in purple in the frames `regrasping` marks (missing entries: false).
 ///
 /// # Errors
 /// No states, or a configuration of the wrong length.
 pub fn animate(
     scene: &Scene,
     states: &[Vec<f64>],
+    regrasping: &[bool],
     view: View,
     seconds_per_frame: f64,
 ) -> anyhow::Result<String> {
@@ -239,8 +241,13 @@ pub fn animate(
             svg,
             r#"<g class="frame" visibility="{initial}"><animate attributeName="visibility" values="{values}" keyTimes="{times}" calcMode="discrete" dur="{total}s" repeatCount="indefinite"/>"#
         );
+        let robot_color = if regrasping.get(k).copied().unwrap_or(false) {
+            "#a05ab4"
+        } else {
+            "#5a7896"
+        };
         for (piece, is_object) in pieces {
-            let color = if *is_object { "#f0961e" } else { "#5a7896" };
+            let color = if *is_object { "#f0961e" } else { robot_color };
             match piece {
                 Piece::Circle {
                     centre,

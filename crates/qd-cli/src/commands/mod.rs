@@ -8,6 +8,7 @@ pub mod plan_rrt;
 pub mod plan_trajopt;
 pub mod plot;
 pub mod progress;
+pub mod replay;
 pub mod scene;
 pub mod sim;
 pub mod stdout;

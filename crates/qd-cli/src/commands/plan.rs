@@ -2,7 +2,7 @@
 //! or the RRT (SPEC §6) — print a summary, and save the plan as JSON or NumPy `.npz` (an
 //! existing file is never overwritten without `--force`).
 
-use super::scene::load_scene;
+use super::scene::load_scene_source;
 use anyhow::bail;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,8 +36,9 @@ pub struct PlanArgs {
         value_name = "V,V,..."
     )]
     pub start: Option<Vec<f64>>,
-    /// RRT: refine each segment of the path (split at regrasps) by trajectory optimisation
-    /// at the time step h / FACTOR (analytic smoothing, `--iterations` iterations).
+    /// RRT: the executable plan's time step is h / FACTOR: each segment of the path (split at
+    /// regrasps) is re-planned there by trajectory optimisation (analytic smoothing, 10
+    /// iterations). Default: the task's `refine_factor`, else 1.
     #[arg(long, value_name = "FACTOR")]
     pub refine: Option<usize>,
     /// Smoothing of the linearisations: analytic, randomized, zero-order or exact.
@@ -82,13 +83,13 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if let Some(output) = &args.output {
         super::plan_output::check_output(output, args.force)?;
     }
-    let scene = load_scene(&args.scene)?;
+    let (source, scene) = load_scene_source(&args.scene)?;
     match args.planner.as_str() {
         "trajopt" if args.goal.is_some() || args.start.is_some() => {
             bail!("--goal and --start apply to --planner rrt (trajopt plans the task's goal_q)")
         }
         "trajopt" => super::plan_trajopt::run(args, &scene),
-        "rrt" => super::plan_rrt::run(args, &scene),
+        "rrt" => super::plan_rrt::run(args, &source, &scene),
         other => bail!("unknown planner '{other}' (trajopt, rrt)"),
     }
 }

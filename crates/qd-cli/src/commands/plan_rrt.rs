@@ -1,81 +1,30 @@
-//! `qd plan --planner rrt`: the RRT of SPEC §6 on a scene's `[task.rrt]`.
+//! `qd plan --planner rrt`: the RRT of SPEC §6 on a scene's `[task.rrt]`, and its path made
+//! executable (`qd-plan`).
 //!
 //! Progress (nodes, closest distance to the goal) on standard error unless `--quiet`; the
-//! summary on standard output. `--output FILE.json` writes the settings, the whole tree
-//! (configurations, parents, edge kinds, inputs), the path, its segments (split at regrasps)
-//! and the counts; `--output FILE.npz` writes `tree_q` (nodes × n_q), `parent` (−1 for the
-//! root), `edge` (0 root, 1 extension, 2 regrasp), `path` (node indices) and `path_q`.
+//! summary on standard output. When the tree reaches the goal, its path becomes one plan: each
+//! segment re-planned by trajectory optimisation at h / FACTOR (`--refine FACTOR`, default the
+//! task's `refine_factor`), each regrasp a collision-checked motion (open, travel, close), all
+//! stepped with the exact dynamics from the start (re-planning from where the rollout ended
+//! when it misses the goal).
 //!
-//! `--refine FACTOR` re-plans each segment of a found path (a run of extensions between
-//! regrasps) by trajectory optimisation at h / FACTOR, toward the segment's last node; the
-//! JSON gets `refined` (per segment: its nodes, h, `q`, `u`, cost, error at the end), the
-//! `.npz` `refined_q` (all segments' states, concatenated) and `refined_starts` (where each
-//! segment begins in it). Between segments the robots jump (the regrasp).
+//! `--output FILE.json` writes the settings, the whole tree (configurations, parents, edge
+//! kinds, inputs), the path, its segments, the counts and, under `plan`, the executable plan
+//! (`qd replay` reads it); `--output FILE.npz` writes `tree_q` (nodes × n_q), `parent` (−1 for
+//! the root), `edge` (0 root, 1 extension, 2 regrasp), `path` (node indices), `path_q`, and
+//! for the executable plan `q` (N + 1 × n_q), `u` (N × n_a), `h`, and its intervals
+//! `interval_start`, `interval_end`, `interval_kind` (0 segment, 1 regrasp transition).
 
 use super::plan::PlanArgs;
 use super::plan_output::{NpzArrays, save};
 use super::progress::Progress;
 use qd_geometry::scene::Scene;
+use qd_plan::{
+    ExecutionSettings, IntervalKind, PLAN_FORMAT, Plan, PlanGoal, SceneSource, execute_path,
+};
 use qd_rrt::{Edge, RrtProblem, RrtResult, RrtSettings, plan_observed};
-use qd_trajopt::{CostWeights, TrajoptSettings, refine};
 use serde::Serialize;
 use std::process::ExitCode;
-
-/// One refined segment of the path.
-#[derive(Serialize)]
-struct RefinedSegment {
-    /// The tree nodes it refines (start, then extensions).
-    nodes: Vec<usize>,
-    /// Its time step (s).
-    h: f64,
-    q: Vec<Vec<f64>>,
-    u: Vec<Vec<f64>>,
-    cost: qd_trajopt::CostParts,
-    /// The object's error at the end, relative to the segment's last node.
-    final_error: qd_trajopt::ObjectError,
-}
-
-/// Refines every segment of the path with more than one node.
-fn refine_path(
-    problem: &RrtProblem,
-    result: &RrtResult,
-    factor: usize,
-    iterations: usize,
-) -> anyhow::Result<Vec<RefinedSegment>> {
-    let settings = TrajoptSettings {
-        iterations,
-        ..TrajoptSettings::default()
-    };
-    let h = problem.system().scene().parameters.h / factor as f64;
-    let mut refined = Vec::new();
-    for segment in result.segments() {
-        if segment.len() < 2 {
-            continue;
-        }
-        let states: Vec<Vec<f64>> = segment.iter().map(|&i| result.nodes[i].q.clone()).collect();
-        let inputs: Vec<Vec<f64>> = segment[1..]
-            .iter()
-            .filter_map(|&i| result.nodes[i].input.clone())
-            .collect();
-        let plan = refine(
-            problem.system(),
-            &states,
-            &inputs,
-            factor,
-            CostWeights::default(),
-            &settings,
-        )?;
-        refined.push(RefinedSegment {
-            nodes: segment,
-            h,
-            q: plan.states,
-            u: plan.inputs,
-            cost: plan.cost,
-            final_error: plan.final_error,
-        });
-    }
-    Ok(refined)
-}
 
 #[derive(Serialize)]
 struct TreeOut<'a> {
@@ -86,14 +35,68 @@ struct TreeOut<'a> {
     /// Where the goal object's coordinates sit in q: `[first index, count]`.
     object_q: [usize; 2],
     segments: Vec<Vec<usize>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    refined: Vec<RefinedSegment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<&'a Plan>,
     #[serde(flatten)]
     result: &'a RrtResult,
 }
 
-/// Grows the RRT on `scene`'s task and reports or saves the tree and path.
-pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
+/// The executable plan of a successful tree.
+fn executable(
+    args: &PlanArgs,
+    source: &SceneSource,
+    problem: &RrtProblem,
+    result: &RrtResult,
+    rrt: &RrtSettings,
+) -> anyhow::Result<Plan> {
+    let scene = problem.system().scene();
+    let mut settings = ExecutionSettings::from_task(scene);
+    if let Some(factor) = args.refine {
+        settings.factor = factor;
+    }
+    let motion = execute_path(problem, result, rrt, &settings)?;
+    let tolerance = problem.tolerance();
+    let reached = motion.final_error.position <= tolerance.position
+        && motion.final_error.angle <= tolerance.angle;
+    let check = qd_plan::ClearanceCheck::new(scene);
+    let mut query = qd_geometry::ContactQuery::new();
+    let mut clearance: Option<f64> = None;
+    for interval in &motion.intervals {
+        if interval.kind == IntervalKind::Transition {
+            for q in &motion.states[interval.start..=interval.end] {
+                let c = check.at(scene, &mut query, q)?.min();
+                clearance = Some(clearance.map_or(c, |m| m.min(c)));
+            }
+        }
+    }
+    Ok(Plan {
+        format: PLAN_FORMAT,
+        qd_version: env!("CARGO_PKG_VERSION").to_string(),
+        scene: source.clone(),
+        planner: "rrt".to_string(),
+        seed: rrt.seed,
+        settings: serde_json::json!({ "rrt": rrt, "execution": settings }),
+        h: motion.h,
+        forward_mode: motion.forward_mode,
+        goal: Some(PlanGoal {
+            object: scene.objects[problem.object().index].name.clone(),
+            q: problem.goal().to_vec(),
+            tolerance,
+        }),
+        max_input_change: Plan::input_change(&motion.u_before, &motion.inputs),
+        u_before: motion.u_before,
+        inputs: motion.inputs,
+        states: motion.states,
+        intervals: motion.intervals,
+        final_error: Some(motion.final_error),
+        reached,
+        min_transition_clearance: clearance,
+        details: serde_json::json!({ "rounds": motion.rounds }),
+    })
+}
+
+/// Grows the RRT on `scene`'s task and reports or saves the tree, the path and its plan.
+pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Result<ExitCode> {
     let problem =
         RrtProblem::from_task(scene)?.with_query(args.start.as_deref(), args.goal.as_deref())?;
     let mut settings = RrtSettings::from_task(scene, args.seed)?;
@@ -131,75 +134,99 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
         result.stats.dynamics_evaluations,
         result.seconds,
     ))?;
-    let refined = match args.refine {
-        Some(factor) if result.success => {
-            let refined = refine_path(&problem, &result, factor, args.iterations)?;
-            let worst = refined.iter().fold((0.0f64, 0.0f64), |worst, segment| {
-                (
-                    worst.0.max(segment.final_error.position),
-                    worst.1.max(segment.final_error.angle),
-                )
-            });
-            super::stdout::line(format_args!(
-                "refined {} segments at h = {}: {} steps; worst object error at a segment's end {:.4} m / {:.4} rad",
-                refined.len(),
-                problem.system().scene().parameters.h / factor as f64,
-                refined.iter().map(|s| s.u.len()).sum::<usize>(),
-                worst.0,
-                worst.1
-            ))?;
-            refined
-        }
-        Some(_) => {
-            super::stdout::line(format_args!("no path to refine"))?;
-            Vec::new()
-        }
-        None => Vec::new(),
+    let plan = if result.success {
+        let plan = executable(args, source, &problem, &result, &settings)?;
+        let transitions = plan
+            .intervals
+            .iter()
+            .filter(|i| i.kind == IntervalKind::Transition)
+            .count();
+        let error = plan.final_error.unwrap_or_default();
+        super::stdout::line(format_args!(
+            "executable plan: {} steps at h = {} s, {} regrasp transitions, largest command \
+             change {:.3} per step; final object error {:.4} m / {:.4} rad ({})",
+            plan.inputs.len(),
+            plan.h,
+            transitions,
+            plan.max_input_change,
+            error.position,
+            error.angle,
+            if plan.reached {
+                "within the goal tolerance"
+            } else {
+                "OUTSIDE the goal tolerance"
+            }
+        ))?;
+        Some(plan)
+    } else {
+        None
     };
     if let Some(path) = &args.output {
-        let record = TreeOut {
-            scene: &scene.name,
-            planner: "rrt",
-            settings: &settings,
-            goal: problem.goal(),
-            object_q: [problem.object().q_start, problem.object().nq],
-            segments: result.segments(),
-            refined,
-            result: &result,
-        };
-        let tree_q: Vec<Vec<f64>> = result.nodes.iter().map(|n| n.q.clone()).collect();
-        let parents: Vec<i64> = result
-            .nodes
-            .iter()
-            .map(|n| n.parent.map_or(-1, |p| p as i64))
-            .collect();
-        let edges: Vec<i64> = result
-            .nodes
-            .iter()
-            .map(|n| match n.edge {
-                Edge::Root => 0,
-                Edge::Extend => 1,
-                Edge::Regrasp => 2,
-            })
-            .collect();
-        let path_nodes: Vec<i64> = result.path.iter().map(|&i| i as i64).collect();
-        let path_q: Vec<Vec<f64>> = result.path.iter().map(|&i| tree_q[i].clone()).collect();
-        let mut refined_q = Vec::new();
-        let mut refined_starts = Vec::new();
-        for segment in &record.refined {
-            refined_starts.push(refined_q.len() as i64);
-            refined_q.extend(segment.q.iter().cloned());
-        }
-        let arrays = NpzArrays::new()
-            .matrix("refined_q", &refined_q)
-            .integers("refined_starts", &refined_starts)
-            .matrix("tree_q", &tree_q)
-            .integers("parent", &parents)
-            .integers("edge", &edges)
-            .integers("path", &path_nodes)
-            .matrix("path_q", &path_q);
-        save(path, &record, arrays)?;
+        save_tree(path, scene, &problem, &settings, &result, plan.as_ref())?;
         super::stdout::line(format_args!("saved {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn save_tree(
+    path: &std::path::Path,
+    scene: &Scene,
+    problem: &RrtProblem,
+    settings: &RrtSettings,
+    result: &RrtResult,
+    plan: Option<&Plan>,
+) -> anyhow::Result<()> {
+    let record = TreeOut {
+        scene: &scene.name,
+        planner: "rrt",
+        settings,
+        goal: problem.goal(),
+        object_q: [problem.object().q_start, problem.object().nq],
+        segments: result.segments(),
+        plan,
+        result,
+    };
+    let tree_q: Vec<Vec<f64>> = result.nodes.iter().map(|n| n.q.clone()).collect();
+    let parents: Vec<i64> = result
+        .nodes
+        .iter()
+        .map(|n| n.parent.map_or(-1, |p| p as i64))
+        .collect();
+    let edges: Vec<i64> = result
+        .nodes
+        .iter()
+        .map(|n| match n.edge {
+            Edge::Root => 0,
+            Edge::Extend => 1,
+            Edge::Regrasp => 2,
+        })
+        .collect();
+    let path_nodes: Vec<i64> = result.path.iter().map(|&i| i as i64).collect();
+    let path_q: Vec<Vec<f64>> = result.path.iter().map(|&i| tree_q[i].clone()).collect();
+    let mut arrays = NpzArrays::new();
+    if let Some(plan) = plan {
+        let column = |f: fn(&qd_plan::Interval) -> i64| -> Vec<i64> {
+            plan.intervals.iter().map(f).collect()
+        };
+        arrays = arrays
+            .matrix("q", &plan.states)
+            .matrix("u", &plan.inputs)
+            .vector("h", &[plan.h])
+            .integers("interval_start", &column(|i| i.start as i64))
+            .integers("interval_end", &column(|i| i.end as i64))
+            .integers(
+                "interval_kind",
+                &column(|i| match i.kind {
+                    IntervalKind::Segment => 0,
+                    IntervalKind::Transition => 1,
+                }),
+            );
+    }
+    let arrays = arrays
+        .matrix("tree_q", &tree_q)
+        .integers("parent", &parents)
+        .integers("edge", &edges)
+        .integers("path", &path_nodes)
+        .matrix("path_q", &path_q);
+    save(path, &record, arrays)
 }

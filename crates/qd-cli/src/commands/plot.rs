@@ -7,8 +7,8 @@
 //!   extensions in grey, regrasps in orange, the path in red and the goal as a cross.
 //!
 //! With `--animate`, an animated SVG of the plan's motion instead (see `animation`): the
-//! trajectory's configurations, or the RRT's path (its refined segments when saved with
-//! `--refine`).
+//! trajectory's configurations, or the RRT's executable plan (its path when the tree did not
+//! reach the goal), with the robots in purple during regrasp transitions.
 
 use super::animation::{View, animate};
 use anyhow::{Context, bail};
@@ -42,8 +42,8 @@ pub struct PlotArgs {
     frame_seconds: Option<f64>,
 }
 
-/// The configurations an animation shows: a trajectory's states, or an RRT's refined segments
-/// (when saved) or path.
+/// The configurations an animation shows: a trajectory's states, or an RRT's executable plan
+/// (when the tree reached the goal) or path.
 fn motion(plan: &serde_json::Value) -> anyhow::Result<Vec<Vec<f64>>> {
     let rows = |value: &serde_json::Value| -> Vec<Vec<f64>> {
         value
@@ -54,8 +54,8 @@ fn motion(plan: &serde_json::Value) -> anyhow::Result<Vec<Vec<f64>>> {
     if plan["planner"] != "rrt" {
         return Ok(rows(&plan["q"]));
     }
-    if let Some(segments) = plan["refined"].as_array() {
-        return Ok(segments.iter().flat_map(|s| rows(&s["q"])).collect());
+    if plan["plan"]["states"].is_array() {
+        return Ok(rows(&plan["plan"]["states"]));
     }
     let nodes = plan["nodes"].as_array().context("the plan has no nodes")?;
     let path: Vec<Vec<f64>> = numbers(&plan["path"])
@@ -81,11 +81,27 @@ fn write_animation(args: &PlotArgs, plan: &serde_json::Value) -> anyhow::Result<
         Some(view) => View::parse(view)?,
         None => View::for_scene(&scene),
     };
-    let seconds = args.frame_seconds.or(plan["h"].as_f64()).unwrap_or(0.1);
+    let seconds = args
+        .frame_seconds
+        .or(plan["h"].as_f64())
+        .or(plan["plan"]["h"].as_f64())
+        .unwrap_or(0.1);
     if !(seconds.is_finite() && seconds > 0.0) {
         bail!("seconds per frame must be finite and > 0, got {seconds}");
     }
-    let svg = animate(&scene, &motion(plan)?, view, seconds)?;
+    let states = motion(plan)?;
+    // Frames of regrasp transitions: the robots are drawn in another colour.
+    let mut regrasping = vec![false; states.len()];
+    for interval in plan["plan"]["intervals"].as_array().into_iter().flatten() {
+        if interval["kind"] == "transition" {
+            let start = interval["start"].as_u64().unwrap_or(0) as usize;
+            let end = interval["end"].as_u64().unwrap_or(0) as usize;
+            for flag in regrasping.iter_mut().take(end + 1).skip(start + 1) {
+                *flag = true;
+            }
+        }
+    }
+    let svg = animate(&scene, &states, &regrasping, view, seconds)?;
     std::fs::write(&args.output, svg)
         .with_context(|| format!("cannot write {}", args.output.display()))
 }

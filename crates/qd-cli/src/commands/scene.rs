@@ -33,6 +33,18 @@ pub fn load_scene(name_or_path: &str) -> anyhow::Result<Scene> {
     }
 }
 
+/// [`load_scene`] with the scene's text (and the model files it reads) kept, for plans that
+/// carry their scene.
+pub fn load_scene_source(name_or_path: &str) -> anyhow::Result<(qd_plan::SceneSource, Scene)> {
+    let path = Path::new(name_or_path);
+    if path.is_file() {
+        Ok(qd_plan::SceneSource::file(path)?)
+    } else {
+        load_scene(name_or_path)?;
+        Ok(qd_plan::SceneSource::builtin(name_or_path)?)
+    }
+}
+
 pub fn run(command: &SceneCommand) -> anyhow::Result<ExitCode> {
     match command {
         SceneCommand::List => {

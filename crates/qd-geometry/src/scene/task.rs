@@ -85,6 +85,10 @@ pub struct RrtSpec {
     /// extended (0: never retire).
     #[serde(default)]
     pub retire_after: Option<usize>,
+    /// Fine steps per tree step when the path is made executable (`qd-plan`): the plan's
+    /// time step is h / `refine_factor`. Default 1.
+    #[serde(default)]
+    pub refine_factor: Option<usize>,
     /// Node budget.
     pub max_nodes: usize,
 }

@@ -1,0 +1,96 @@
+//! Where a plan's scene came from, carried in the plan so that a replay on another machine
+//! (or by a later build whose built-in scenes changed) rebuilds exactly the same model.
+
+use crate::error::PlanError;
+use qd_geometry::scene::Scene;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A scene's text and every model file it read, as a plan stores them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneSource {
+    /// The scene's name.
+    pub name: String,
+    /// `builtin:NAME` or `file:PATH` (as given when the plan was made; informative only).
+    pub origin: String,
+    /// The scene file's TOML text.
+    pub text: String,
+    /// Model files the scene read (URDFs), by the relative path the scene names them with.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+}
+
+impl SceneSource {
+    /// A built-in scene of `qd-scenes`.
+    ///
+    /// # Errors
+    /// An unknown name.
+    pub fn builtin(name: &str) -> Result<(SceneSource, Scene), PlanError> {
+        let text = qd_scenes::source(name).ok_or_else(|| PlanError::Malformed {
+            what: "scene".to_string(),
+            reason: format!(
+                "'{name}' is not a built-in scene (built-in: {})",
+                qd_scenes::names().collect::<Vec<_>>().join(", ")
+            ),
+        })?;
+        let scene = qd_scenes::load(name)?;
+        let source = SceneSource {
+            name: scene.name.clone(),
+            origin: format!("builtin:{name}"),
+            text: text.to_string(),
+            files: BTreeMap::new(),
+        };
+        Ok((source, scene))
+    }
+
+    /// A scene file; the model files it reads (relative to its folder) are recorded.
+    ///
+    /// # Errors
+    /// An unreadable file, and every error of [`Scene::from_toml_str`].
+    pub fn file(path: &Path) -> Result<(SceneSource, Scene), PlanError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PlanError::File {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let read = RefCell::new(BTreeMap::new());
+        let files = |relative: &str| -> Result<Vec<u8>, String> {
+            let bytes = std::fs::read(folder.join(relative)).map_err(|e| e.to_string())?;
+            let text =
+                String::from_utf8(bytes.clone()).map_err(|_| format!("{relative} is not UTF-8"))?;
+            read.borrow_mut().insert(relative.to_string(), text);
+            Ok(bytes)
+        };
+        let scene = Scene::from_toml_str(&text, &files).map_err(|e| PlanError::File {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let source = SceneSource {
+            name: scene.name.clone(),
+            origin: format!("file:{}", path.display()),
+            text,
+            files: read.into_inner(),
+        };
+        Ok((source, scene))
+    }
+
+    /// Rebuilds the scene from the stored text and files.
+    ///
+    /// # Errors
+    /// Every error of [`Scene::from_toml_str`] (a corrupted text), a missing model file.
+    pub fn load(&self) -> Result<Scene, PlanError> {
+        let files = |relative: &str| {
+            self.files
+                .get(relative)
+                .map(|text| text.as_bytes().to_vec())
+                .ok_or_else(|| format!("the plan does not carry the file '{relative}'"))
+        };
+        Scene::from_toml_str(&self.text, &files).map_err(|e| PlanError::Malformed {
+            what: "scene".to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
