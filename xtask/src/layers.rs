@@ -1,6 +1,7 @@
 //! The layer rule of the architecture: crates depend strictly downward.
 //!
-//! `qd-geometry` ← `qd-dynamics` ← `qd-smoothing` ← `qd-trajopt`, `qd-rrt` ← `qd-cli`;
+//! `qd-geometry` ← `qd-dynamics` ← `qd-smoothing` ← `qd-trajopt`, `qd-rrt` ← `qd-plan` ←
+//! `qd-cli`;
 //! `qd-scenes` stands beside them, depending only on `qd-geometry`, and the layers above use
 //! it only as a dev-dependency (from integration tests). A workspace crate missing from the
 //! table is an error, so adding a crate means deciding its layer here.
@@ -16,7 +17,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("qd-smoothing", 2),
     ("qd-trajopt", 3),
     ("qd-rrt", 3),
-    ("qd-cli", 4),
+    ("qd-plan", 4),
+    ("qd-cli", 5),
 ];
 
 /// Crates that only tests and tools may use (dev-dependencies), whatever their layer.

@@ -5,8 +5,7 @@
 //! `cargo run --release -p qd-plan --example execute -- SCENE FIRST_SEED SEEDS [factor=F]
 //! [iterations=I] [max_input_change=D]`
 
-use qd_geometry::ContactQuery;
-use qd_plan::{ClearanceCheck, ExecutionSettings, IntervalKind, execute_path};
+use qd_plan::{ExecutionSettings, IntervalKind, execute_path};
 use qd_rrt::{RrtProblem, RrtSettings, plan};
 use std::time::Instant;
 
@@ -23,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "factor" => settings.factor = value.parse()?,
             "iterations" => settings.iterations = value.parse()?,
             "max_input_change" => settings.max_input_change = value.parse()?,
+            "off_track" => settings.off_track = value.parse()?,
             "replans" => settings.replans = value.parse()?,
             "input_rate" => settings.input_rate = value.parse()?,
             "open_clearance" => settings.transition.open_clearance = value.parse()?,
@@ -31,8 +31,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let problem = RrtProblem::from_task(&scene)?;
     let tolerance = problem.tolerance();
-    let check = ClearanceCheck::new(&scene);
-    let mut query = ContactQuery::new();
     for seed in first..first + count {
         let rrt = RrtSettings::from_task(&scene, seed)?;
         let result = plan(&problem, &rrt)?;
@@ -44,19 +42,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match execute_path(&problem, &result, &rrt, &settings) {
             Ok(motion) => {
                 let change = qd_plan::Plan::input_change(&motion.u_before, &motion.inputs);
-                let mut clearance = f64::INFINITY;
-                for interval in &motion.intervals {
-                    if interval.kind == IntervalKind::Transition {
-                        for q in &motion.states[interval.start..=interval.end] {
-                            clearance = clearance.min(check.at(&scene, &mut query, q)?.min());
-                        }
-                    }
-                }
+                let clearance = motion.min_transition_clearance.unwrap_or(f64::INFINITY);
                 let e = motion.final_error;
                 let ok = e.position <= tolerance.position && e.angle <= tolerance.angle;
                 println!(
-                    "seed {seed}: {} rounds, {} steps, {} segments, {} transitions ({} detours), final {:.4} m {:.4} rad {}, max Δu {:.4}, transition clearance {:.2e} m, {:.2} s",
+                    "seed {seed}: {} rounds ({} off track), {} steps, {} segments, {} transitions ({} detours), final {:.4} m {:.4} rad {}, max Δu {:.4}, transition clearance {:.2e} m, {:.2} s",
                     motion.rounds,
+                    motion.off_track,
                     motion.inputs.len(),
                     motion
                         .intervals

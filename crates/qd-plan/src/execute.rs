@@ -4,11 +4,13 @@
 //! same exact dynamics, so the object's drift during a regrasp is carried into the next
 //! segment.
 
+use crate::clearance::ClearanceCheck;
 use crate::error::PlanError;
 use crate::joint_path::max_norm;
 use crate::plan::{Interval, IntervalKind};
 use crate::transition::{TransitionPath, TransitionPlanner, TransitionSettings};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
+use qd_geometry::ContactQuery;
 use qd_geometry::scene::{ForwardMode, PoseError};
 use qd_rrt::{Edge, RrtProblem, RrtResult, RrtSettings};
 use qd_trajopt::{CostWeights, TrajoptProblem, TrajoptSettings, optimize};
@@ -33,6 +35,10 @@ pub struct ExecutionSettings {
     pub transition: TransitionSettings,
     /// Seed of the transitions' fallback search.
     pub seed: u64,
+    /// A segment that leaves the object farther than this from its tree node, in units of the
+    /// goal tolerance (`√((Δp / tol_p)² + (Δθ / tol_θ)²)`), ends the path there and the RRT
+    /// plans again from where the object is (∞: never).
+    pub off_track: f64,
     /// How many times the RRT may plan again from where the rollout ended when it ends
     /// outside the goal tolerance (attempts that find no path count too).
     pub replans: usize,
@@ -47,24 +53,32 @@ impl Default for ExecutionSettings {
             input_rate: 0.1,
             transition: TransitionSettings::default(),
             seed: 0,
-            replans: 5,
+            replans: 10,
+            off_track: 1.0,
         }
     }
 }
 
 impl ExecutionSettings {
-    /// The defaults with the scene's `task.rrt.refine_factor` (1 when absent).
+    /// The defaults with the scene's `task.rrt.refine_factor`; without one, the smallest
+    /// factor that lets a tree step of `task.rrt.step` (‖δu‖₂, so no joint moves farther) fit
+    /// the rate limit, ⌈step / max_input_change⌉ (1 without a task).
     pub fn from_task(scene: &qd_geometry::scene::Scene) -> Self {
-        let factor = scene
-            .task
-            .as_ref()
-            .and_then(|task| task.rrt.as_ref())
-            .and_then(|rrt| rrt.refine_factor)
-            .unwrap_or(1);
-        ExecutionSettings {
-            factor,
-            ..ExecutionSettings::default()
-        }
+        let defaults = ExecutionSettings::default();
+        let rrt = scene.task.as_ref().and_then(|task| task.rrt.as_ref());
+        let factor = match rrt {
+            Some(spec) => spec.refine_factor.unwrap_or_else(|| {
+                // A hair below the ratio: 0.2 / 0.1 is 2.000…04 in floating point.
+                let ratio = (spec.step / defaults.max_input_change - 1e-9).ceil();
+                if ratio.is_finite() && ratio >= 1.0 {
+                    ratio as usize
+                } else {
+                    1
+                }
+            }),
+            None => 1,
+        };
+        ExecutionSettings { factor, ..defaults }
     }
 
     /// Checks the ranges.
@@ -106,13 +120,23 @@ pub struct Motion {
     pub transitions: Vec<TransitionPath>,
     /// Trees followed: 1 + the re-planning rounds used.
     pub rounds: usize,
+    /// Paths left before their end because a segment ended off its tree node by more than
+    /// the goal tolerance (each followed by a re-planning).
+    pub off_track: usize,
+    /// Paths left at a regrasp whose transition found no free motion (each followed by a
+    /// re-planning).
+    pub blocked: usize,
     /// The object's distance from the goal at the end.
     pub final_error: PoseError,
+    /// The smallest robot–object or robot–robot clearance (m; negative in penetration) over
+    /// the states the transitions step to (a transition's first state is where the segment
+    /// before it left the robots, pressed into the object); `None` without transitions.
+    pub min_transition_clearance: Option<f64>,
 }
 
 /// Commands from `from` to `to` (`to` included, `from` not) with no joint changing by more
 /// than `max_change` per step; none when they are equal.
-fn ramp(from: &[f64], to: &[f64], max_change: f64) -> Vec<Vec<f64>> {
+pub(crate) fn ramp(from: &[f64], to: &[f64], max_change: f64) -> Vec<Vec<f64>> {
     let pieces = (max_norm(from, to) / max_change).ceil() as usize;
     (1..=pieces)
         .map(|k| {
@@ -123,30 +147,34 @@ fn ramp(from: &[f64], to: &[f64], max_change: f64) -> Vec<Vec<f64>> {
 }
 
 /// The motion being assembled: commands, states, intervals, and what plans its transitions.
-struct Assembly<'a> {
-    system: &'a QuasiDynamicSystem,
-    settings: &'a ExecutionSettings,
-    workspace: StepWorkspace,
-    u_before: Vec<f64>,
-    inputs: Vec<Vec<f64>>,
-    states: Vec<Vec<f64>>,
-    intervals: Vec<Interval>,
-    transitions: Vec<TransitionPath>,
-    planner: TransitionPlanner<'a>,
-    rng: ChaCha8Rng,
+pub(crate) struct Assembly<'a> {
+    pub(crate) system: &'a QuasiDynamicSystem,
+    pub(crate) settings: &'a ExecutionSettings,
+    pub(crate) workspace: StepWorkspace,
+    pub(crate) u_before: Vec<f64>,
+    pub(crate) inputs: Vec<Vec<f64>>,
+    pub(crate) states: Vec<Vec<f64>>,
+    pub(crate) intervals: Vec<Interval>,
+    pub(crate) transitions: Vec<TransitionPath>,
+    pub(crate) planner: TransitionPlanner<'a>,
+    pub(crate) rng: ChaCha8Rng,
 }
 
 impl Assembly<'_> {
-    fn state(&self) -> &[f64] {
+    pub(crate) fn state(&self) -> &[f64] {
         self.states.last().map_or(&[], Vec::as_slice)
     }
 
-    fn command(&self) -> Vec<f64> {
+    pub(crate) fn command(&self) -> Vec<f64> {
         self.inputs.last().unwrap_or(&self.u_before).clone()
     }
 
     /// Steps the exact dynamics under `commands` and records them as one interval.
-    fn run(&mut self, commands: Vec<Vec<f64>>, mut interval: Interval) -> Result<(), PlanError> {
+    pub(crate) fn run(
+        &mut self,
+        commands: Vec<Vec<f64>>,
+        mut interval: Interval,
+    ) -> Result<(), PlanError> {
         interval.start = self.inputs.len();
         for u in commands {
             let step = self.inputs.len();
@@ -164,13 +192,15 @@ impl Assembly<'_> {
         Ok(())
     }
 
-    /// Executes the path of `result` (tree number `round`) from the current state.
+    /// Executes the path of `result` (tree number `round`) from the current state, from its
+    /// segment `from` on; stops early off track only when `watch` is set.
     fn follow(
         &mut self,
         problem: &RrtProblem,
         result: &RrtResult,
-        round: usize,
-    ) -> Result<(), PlanError> {
+        (from, round): (usize, usize),
+        watch: bool,
+    ) -> Result<Followed, PlanError> {
         let scene = problem.system().scene();
         let segments = result.segments();
         let interval = |kind, nodes, detour| Interval {
@@ -181,14 +211,21 @@ impl Assembly<'_> {
             nodes,
             detour,
         };
-        for (k, segment) in segments.iter().enumerate() {
+        for (k, segment) in segments.iter().enumerate().skip(from) {
             let first = &result.nodes[segment[0]];
             let last_segment = k + 1 == segments.len();
             if first.edge == Edge::Regrasp && (segment.len() > 1 || last_segment) {
                 let _phase = tracing::debug_span!("transition", node = segment[0]).entered();
                 let grasp = scene.actuated_positions(&first.q);
                 let state = self.state().to_vec();
-                let path = self.planner.plan(&state, &grasp, &mut self.rng)?;
+                let path = match self.planner.plan(&state, &grasp, &mut self.rng) {
+                    Ok(path) => path,
+                    Err(PlanError::Transition(reason)) => {
+                        tracing::debug!(%reason, "no transition to the next grasp");
+                        return Ok(Followed::Blocked(k));
+                    }
+                    Err(other) => return Err(other),
+                };
                 // Release the last command to where the robots are, then follow the waypoints.
                 let mut commands = Vec::new();
                 let mut from = self.command();
@@ -224,9 +261,45 @@ impl Assembly<'_> {
                 commands,
                 interval(IntervalKind::Segment, segment.clone(), false),
             )?;
+            // Off the tree by more than the goal tolerance: the rest of this path starts from
+            // a pose the object is not at; plan again from here.
+            let node = &result.nodes[segment[segment.len() - 1]].q;
+            let target = problem.object().block(node);
+            if watch
+                && !last_segment
+                && problem.progress_distance(target, self.state()) > self.settings.off_track
+            {
+                return Ok(Followed::OffTrack(k + 1));
+            }
         }
-        Ok(())
+        Ok(Followed::Whole)
     }
+}
+
+/// `inputs` with every change from the previous command (from `before` for the first)
+/// clipped to `limit`: the QP meets its rate constraint to its tolerance only.
+fn rate_limited(before: &[f64], mut inputs: Vec<Vec<f64>>, limit: f64) -> Vec<Vec<f64>> {
+    let mut previous = before.to_vec();
+    for u in &mut inputs {
+        for (c, p) in u.iter_mut().zip(&previous) {
+            *c = p + (*c - p).clamp(-limit, limit);
+        }
+        previous.clone_from(u);
+    }
+    inputs
+}
+
+/// How far a path was followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Followed {
+    /// To its end.
+    Whole,
+    /// Until a segment left the object farther from its tree node than the goal tolerance;
+    /// the path goes on at the given segment.
+    OffTrack(usize),
+    /// At the regrasp of the given segment, whose transition found no free motion (the sampled
+    /// grasp may overlap another robot, which the RRT's contact sampler does not check).
+    Blocked(usize),
 }
 
 /// Makes the path of a successful RRT `result` on `problem` executable (see the module
@@ -234,9 +307,10 @@ impl Assembly<'_> {
 /// they are, and every command is stepped with the problem's exact dynamics at h / factor.
 /// The last segment aims the object at the goal itself rather than at its last tree node.
 ///
-/// When the rollout ends outside the goal tolerance (the fine steps do not do exactly what
-/// the tree's coarse steps did, and the errors add up over the segments), the RRT plans again
-/// from where the rollout ended, to ¾ of the goal tolerance, with `rrt_settings` and a seed
+/// When a segment leaves the object off its tree node by more than the goal tolerance, or the
+/// rollout ends outside the goal tolerance (the fine steps do not do exactly what the tree's
+/// coarse steps did), the RRT plans again from where the rollout is, to half the goal tolerance
+/// (relaxed when it finds no path), with `rrt_settings` and a seed
 /// derived from theirs, and that path is executed in turn: up to `settings.replans` attempts.
 ///
 /// # Errors
@@ -270,36 +344,73 @@ pub fn execute_path(
         planner: TransitionPlanner::new(scene, settings.transition),
         rng: ChaCha8Rng::seed_from_u64(settings.seed),
     };
-    assembly.follow(problem, result, 0)?;
-    let mut rounds = 1;
     let tolerance = problem.tolerance();
-    let tighter = PoseError {
-        position: REPLAN_TOLERANCE_SCALE * tolerance.position,
-        angle: REPLAN_TOLERANCE_SCALE * tolerance.angle,
-    };
-    for attempt in 1..=settings.replans {
+    let mut scale = REPLAN_TOLERANCE_SCALE;
+    let (mut off_track, mut blocked, mut rounds, mut attempts) = (0, 0, 1, 0);
+    // The path being followed (the planner's, then the latest re-planned one) and where.
+    let mut path = (problem.clone(), result.clone());
+    let mut from = 0;
+    loop {
+        let watch = attempts < settings.replans;
+        let outcome = assembly.follow(&path.0, &path.1, (from, rounds - 1), watch)?;
+        match outcome {
+            Followed::OffTrack(next) => {
+                off_track += 1;
+                from = next;
+            }
+            Followed::Blocked(at) => {
+                blocked += 1;
+                from = at;
+            }
+            Followed::Whole => from = usize::MAX,
+        }
         if problem.reached(assembly.state()) {
             break;
         }
-        let _phase = tracing::debug_span!("replan", attempt).entered();
+        if attempts == settings.replans {
+            if matches!(outcome, Followed::OffTrack(_)) {
+                continue; // no re-planning left: finish the path as it is
+            }
+            break;
+        }
+        attempts += 1;
+        let _phase = tracing::debug_span!("replan", attempt = attempts).entered();
         let again = problem
             .clone()
             .with_start_state(assembly.state())?
-            .with_tolerance(tighter)?;
+            .with_tolerance(PoseError {
+                position: scale * tolerance.position,
+                angle: scale * tolerance.angle,
+            })?;
         let mut rrt = *rrt_settings;
         rrt.seed = rrt_settings
             .seed
-            .wrapping_add(REPLAN_SEED_STRIDE.wrapping_mul(attempt as u64));
-        let result = qd_rrt::plan(&again, &rrt)?;
-        if result.success {
-            assembly.follow(&again, &result, rounds)?;
+            .wrapping_add(REPLAN_SEED_STRIDE.wrapping_mul(attempts as u64));
+        let replanned = qd_rrt::plan(&again, &rrt)?;
+        if replanned.success {
+            path = (again, replanned);
+            from = 0;
             rounds += 1;
         } else {
-            tracing::debug!(closest = ?result.closest_error, "re-planning found no path");
+            tracing::debug!(closest = ?replanned.closest_error, "re-planning found no path");
+            // The tree could not get that close: ask for less next time. The old path goes on
+            // where it left off, if anything is left of it.
+            scale = (scale * 1.5).min(1.0);
         }
     }
     let object = problem.object();
     let final_error = object.error(problem.goal(), object.block(assembly.state()));
+    let check = ClearanceCheck::new(scene);
+    let mut query = ContactQuery::new();
+    let mut min_transition_clearance: Option<f64> = None;
+    for interval in &assembly.intervals {
+        if interval.kind == IntervalKind::Transition {
+            for q in &assembly.states[interval.start + 1..=interval.end] {
+                let c = check.at(scene, &mut query, q)?.min();
+                min_transition_clearance = Some(min_transition_clearance.map_or(c, |m| m.min(c)));
+            }
+        }
+    }
     Ok(Motion {
         h: fine.scene().parameters.h,
         forward_mode: fine.scene().parameters.forward_mode,
@@ -309,7 +420,10 @@ pub fn execute_path(
         intervals: assembly.intervals,
         transitions: assembly.transitions,
         rounds,
+        off_track,
+        blocked,
         final_error,
+        min_transition_clearance,
     })
 }
 
@@ -317,8 +431,9 @@ pub fn execute_path(
 const REPLAN_SEED_STRIDE: u64 = 1_000_003;
 
 /// Re-planning trees aim within this fraction of the goal tolerance, leaving the execution of
-/// their path room for its own error.
-const REPLAN_TOLERANCE_SCALE: f64 = 0.75;
+/// their path room for its own error; each re-planning that finds no path relaxes it by 1.5×,
+/// up to the tolerance itself.
+const REPLAN_TOLERANCE_SCALE: f64 = 0.5;
 
 /// The commands of one segment, optimised at the fine step from `x` (after the command
 /// `u_previous`) toward the segment's last node (its object at the goal for the last
@@ -365,9 +480,15 @@ fn refine_segment(
     for &u in &coarse {
         for j in 1..=factor {
             let s = j as f64 / factor as f64;
-            for ((c, a), b) in command.iter_mut().zip(&previous).zip(u) {
+            for (((c, a), b), &(low, high)) in command
+                .iter_mut()
+                .zip(&previous)
+                .zip(u)
+                .zip(trajopt.input_limits())
+            {
                 let target = a + s * (b - a);
-                *c += (target - *c).clamp(-limit, limit);
+                // Within the joint limits exactly (the interpolation can round past them).
+                *c = (*c + (target - *c).clamp(-limit, limit)).clamp(low, high);
             }
             initial.push(command.clone());
         }
@@ -378,14 +499,6 @@ fn refine_segment(
         max_input_change: Some(limit),
         ..TrajoptSettings::default()
     };
-    let mut inputs = optimize(&trajopt, &trajopt_settings, Some(&initial))?.inputs;
-    // The QP meets the rate constraint to its tolerance only: hold it exactly.
-    let mut previous = u_previous.to_vec();
-    for u in &mut inputs {
-        for (c, p) in u.iter_mut().zip(&previous) {
-            *c = p + (*c - p).clamp(-limit, limit);
-        }
-        previous.clone_from(u);
-    }
-    Ok(inputs)
+    let inputs = optimize(&trajopt, &trajopt_settings, Some(&initial))?.inputs;
+    Ok(rate_limited(u_previous, inputs, limit))
 }

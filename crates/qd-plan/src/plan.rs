@@ -95,8 +95,8 @@ pub struct Plan {
     /// The largest change of any joint between consecutive commands (rad or m), `u_before`
     /// included.
     pub max_input_change: f64,
-    /// The deepest penetration (m, as a negative signed distance) of a robot into an object
-    /// or another robot over the rollout's transition states; `None` without transitions.
+    /// The smallest robot–object or robot–robot clearance (m; negative in penetration) over
+    /// the states the transitions step to; `None` without transitions.
     pub min_transition_clearance: Option<f64>,
     /// Whatever else the planner reports (the RRT's tree, the optimiser's iterations).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
@@ -133,6 +133,49 @@ fn check_rows(what: &str, rows: &[Vec<f64>], count: usize, width: usize) -> Resu
 }
 
 impl Plan {
+    /// The saved form of an executed RRT path (`motion`, from [`crate::execute_path`] on
+    /// `problem` with `rrt` and `execution`), with the scene it was made on.
+    pub fn from_rrt(
+        scene: SceneSource,
+        problem: &qd_rrt::RrtProblem,
+        rrt: &qd_rrt::RrtSettings,
+        execution: &crate::ExecutionSettings,
+        motion: crate::Motion,
+    ) -> Plan {
+        let model = problem.system().scene();
+        let tolerance = problem.tolerance();
+        let reached = motion.final_error.position <= tolerance.position
+            && motion.final_error.angle <= tolerance.angle;
+        Plan {
+            format: PLAN_FORMAT,
+            qd_version: env!("CARGO_PKG_VERSION").to_string(),
+            scene,
+            planner: "rrt".to_string(),
+            seed: rrt.seed,
+            settings: serde_json::json!({ "rrt": rrt, "execution": execution }),
+            h: motion.h,
+            forward_mode: motion.forward_mode,
+            goal: Some(PlanGoal {
+                object: model.objects[problem.object().index].name.clone(),
+                q: problem.goal().to_vec(),
+                tolerance,
+            }),
+            max_input_change: Plan::input_change(&motion.u_before, &motion.inputs),
+            u_before: motion.u_before,
+            inputs: motion.inputs,
+            states: motion.states,
+            intervals: motion.intervals,
+            final_error: Some(motion.final_error),
+            reached,
+            min_transition_clearance: motion.min_transition_clearance,
+            details: serde_json::json!({
+                "rounds": motion.rounds,
+                "off_track": motion.off_track,
+                "blocked": motion.blocked,
+            }),
+        }
+    }
+
     /// The largest change of any joint between consecutive commands, from `u_before` on.
     pub fn input_change(u_before: &[f64], inputs: &[Vec<f64>]) -> f64 {
         let mut previous = u_before;

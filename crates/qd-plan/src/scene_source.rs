@@ -24,22 +24,18 @@ pub struct SceneSource {
 }
 
 impl SceneSource {
-    /// A built-in scene of `qd-scenes`.
+    /// A scene from its TOML text alone (no model files), such as a built-in scene's;
+    /// `origin` says where it came from (`builtin:NAME`).
     ///
     /// # Errors
-    /// An unknown name.
-    pub fn builtin(name: &str) -> Result<(SceneSource, Scene), PlanError> {
-        let text = qd_scenes::source(name).ok_or_else(|| PlanError::Malformed {
-            what: "scene".to_string(),
-            reason: format!(
-                "'{name}' is not a built-in scene (built-in: {})",
-                qd_scenes::names().collect::<Vec<_>>().join(", ")
-            ),
+    /// Every error of [`Scene::from_toml_str`].
+    pub fn text(origin: &str, text: &str) -> Result<(SceneSource, Scene), PlanError> {
+        let scene = Scene::from_toml_str(text, &|path: &str| {
+            Err(format!("a scene given as text reads no file ('{path}')"))
         })?;
-        let scene = qd_scenes::load(name)?;
         let source = SceneSource {
             name: scene.name.clone(),
-            origin: format!("builtin:{name}"),
+            origin: origin.to_string(),
             text: text.to_string(),
             files: BTreeMap::new(),
         };

@@ -120,6 +120,30 @@ fn a_transition_through_the_object_detours_around_it() {
     }
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// From anywhere on a circle around the ball to about the opposite side: the path ends at
+    /// the grasp and never goes deeper into the ball than the bound.
+    #[test]
+    fn transitions_around_the_ball_stay_out_of_it(
+        angle in 0.0f64..std::f64::consts::TAU,
+        across in -0.5f64..0.5,
+        seed in 0u64..1000,
+    ) {
+        let scene = scene();
+        let settings = TransitionSettings::default();
+        let at = |a: f64| [0.3 * a.cos(), 0.3 * a.sin()];
+        let start = at(angle);
+        let grasp = at(angle + std::f64::consts::PI + across);
+        let q = [start[0], start[1], 0.0, 0.0, 0.0];
+        let path = plan_transition(&scene, &q, &grasp, settings, seed).expect("transition");
+        proptest::prop_assert_eq!(path.waypoints.last().map(Vec::as_slice), Some(&grasp[..]));
+        let smallest = smallest_gap(&path.waypoints);
+        proptest::prop_assert!(smallest >= -settings.penetration_bound - 1e-4, "{}", smallest);
+    }
+}
+
 #[test]
 fn a_grasp_of_the_wrong_length_is_refused() {
     let scene = scene();

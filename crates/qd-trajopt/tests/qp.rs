@@ -149,6 +149,64 @@ proptest! {
             prop_assert!(best <= cost + 1e-6 * (1.0 + cost.abs()), "{best} > {cost}");
         }
     }
+
+    #[test]
+    fn rate_limited_minimiser_keeps_every_command_change_within_the_limit(
+        values in prop::collection::vec(-1.0f64..1.0, 60),
+        probes in prop::collection::vec(-1.0f64..1.0, 10 * T * NA),
+        limit in 0.05f64..0.5,
+    ) {
+        let mut data = data(&values);
+        // Nominal inputs that change by at most the limit (the executed plans' first guesses
+        // are rate-limited this way), so that δu = 0 is feasible.
+        let mut previous = data.u_before.clone();
+        for u in &mut data.nominal_inputs {
+            for (c, p) in u.iter_mut().zip(&previous) {
+                *c = p + (*c - p).clamp(-limit, limit);
+            }
+            previous.clone_from(u);
+        }
+        let limits = vec![(f64::NEG_INFINITY, f64::INFINITY); NA];
+        let mut qp = problem(&data, 1.0, &limits);
+        qp.max_input_change = Some(limit);
+        let solution = qp.solve().expect("solvable");
+        let commands = |du: &[Vec<f64>]| -> Vec<Vec<f64>> {
+            data.nominal_inputs
+                .iter()
+                .zip(du)
+                .map(|(u, d)| u.iter().zip(d).map(|(a, b)| a + b).collect())
+                .collect()
+        };
+        let largest_change = |du: &[Vec<f64>]| {
+            let mut previous = data.u_before.clone();
+            let mut largest = 0.0f64;
+            for u in commands(du) {
+                for (a, b) in u.iter().zip(&previous) {
+                    largest = largest.max((a - b).abs());
+                }
+                previous = u;
+            }
+            largest
+        };
+        prop_assert!(largest_change(&solution.du) <= limit + 1e-6, "{}", largest_change(&solution.du));
+        // Nothing rate-feasible in the trust region does better: probes are commands whose
+        // every change is a random fraction of the limit.
+        let best = solution.model_cost;
+        for probe in probes.chunks(T * NA) {
+            let mut previous = data.u_before.clone();
+            let mut du = Vec::new();
+            for (t, changes) in probe.chunks(NA).enumerate() {
+                let u: Vec<f64> = previous.iter().zip(changes).map(|(p, c)| p + limit * c).collect();
+                du.push(u.iter().zip(&data.nominal_inputs[t]).map(|(a, b)| a - b).collect::<Vec<f64>>());
+                previous = u;
+            }
+            if du.iter().flatten().any(|d: &f64| d.abs() > 1.0) {
+                continue; // outside the trust region
+            }
+            let cost = qp.model_cost(&du);
+            prop_assert!(best <= cost + 1e-6 * (1.0 + cost.abs()), "{best} > {cost}");
+        }
+    }
 }
 
 #[test]

@@ -19,9 +19,7 @@ use super::plan::PlanArgs;
 use super::plan_output::{NpzArrays, save};
 use super::progress::Progress;
 use qd_geometry::scene::Scene;
-use qd_plan::{
-    ExecutionSettings, IntervalKind, PLAN_FORMAT, Plan, PlanGoal, SceneSource, execute_path,
-};
+use qd_plan::{ExecutionSettings, IntervalKind, Plan, SceneSource, execute_path};
 use qd_rrt::{Edge, RrtProblem, RrtResult, RrtSettings, plan_observed};
 use serde::Serialize;
 use std::process::ExitCode;
@@ -55,44 +53,13 @@ fn executable(
         settings.factor = factor;
     }
     let motion = execute_path(problem, result, rrt, &settings)?;
-    let tolerance = problem.tolerance();
-    let reached = motion.final_error.position <= tolerance.position
-        && motion.final_error.angle <= tolerance.angle;
-    let check = qd_plan::ClearanceCheck::new(scene);
-    let mut query = qd_geometry::ContactQuery::new();
-    let mut clearance: Option<f64> = None;
-    for interval in &motion.intervals {
-        if interval.kind == IntervalKind::Transition {
-            for q in &motion.states[interval.start..=interval.end] {
-                let c = check.at(scene, &mut query, q)?.min();
-                clearance = Some(clearance.map_or(c, |m| m.min(c)));
-            }
-        }
-    }
-    Ok(Plan {
-        format: PLAN_FORMAT,
-        qd_version: env!("CARGO_PKG_VERSION").to_string(),
-        scene: source.clone(),
-        planner: "rrt".to_string(),
-        seed: rrt.seed,
-        settings: serde_json::json!({ "rrt": rrt, "execution": settings }),
-        h: motion.h,
-        forward_mode: motion.forward_mode,
-        goal: Some(PlanGoal {
-            object: scene.objects[problem.object().index].name.clone(),
-            q: problem.goal().to_vec(),
-            tolerance,
-        }),
-        max_input_change: Plan::input_change(&motion.u_before, &motion.inputs),
-        u_before: motion.u_before,
-        inputs: motion.inputs,
-        states: motion.states,
-        intervals: motion.intervals,
-        final_error: Some(motion.final_error),
-        reached,
-        min_transition_clearance: clearance,
-        details: serde_json::json!({ "rounds": motion.rounds }),
-    })
+    Ok(Plan::from_rrt(
+        source.clone(),
+        problem,
+        rrt,
+        &settings,
+        motion,
+    ))
 }
 
 /// Grows the RRT on `scene`'s task and reports or saves the tree, the path and its plan.

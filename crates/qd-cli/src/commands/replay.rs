@@ -4,7 +4,6 @@
 //! is outside the goal tolerance.
 
 use anyhow::bail;
-use qd_geometry::scene::ForwardMode;
 use qd_plan::{Plan, ReplayOptions, check_scene, replay};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,8 +13,8 @@ pub struct ReplayArgs {
     /// A plan saved by `qd plan --planner rrt --output FILE.json` (or a file holding just the
     /// plan).
     plan: PathBuf,
-    /// Forward mode of the replay: socp, qp, barrier-cone or barrier-pyramid (default: the
-    /// plan's).
+    /// Forward mode of the replay: socp, qp, log_barrier_cone or log_barrier_pyramid
+    /// (default: the plan's).
     #[arg(long)]
     mode: Option<String>,
     /// Steps per plan step: replay at h / SUBSTEPS, each command reached by linear
@@ -28,18 +27,12 @@ pub struct ReplayArgs {
     scene: Option<String>,
 }
 
-fn forward_mode(name: &str) -> anyhow::Result<ForwardMode> {
-    Ok(match name {
-        "socp" => ForwardMode::Socp,
-        "qp" => ForwardMode::Qp,
-        "barrier-cone" => ForwardMode::LogBarrierCone,
-        "barrier-pyramid" => ForwardMode::LogBarrierPyramid,
-        other => bail!("unknown mode '{other}' (socp, qp, barrier-cone, barrier-pyramid)"),
-    })
-}
-
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    let mode = args.mode.as_deref().map(forward_mode).transpose()?;
+    let mode = args
+        .mode
+        .as_deref()
+        .map(super::sim::parse_mode)
+        .transpose()?;
     if args.substeps == 0 {
         bail!("--substeps must be at least 1");
     }

@@ -41,7 +41,11 @@ pub fn load_scene_source(name_or_path: &str) -> anyhow::Result<(qd_plan::SceneSo
         Ok(qd_plan::SceneSource::file(path)?)
     } else {
         load_scene(name_or_path)?;
-        Ok(qd_plan::SceneSource::builtin(name_or_path)?)
+        let text = qd_scenes::source(name_or_path).unwrap_or_default();
+        Ok(qd_plan::SceneSource::text(
+            &format!("builtin:{name_or_path}"),
+            text,
+        )?)
     }
 }
 

@@ -63,7 +63,7 @@ struct Trajectory {
     steps: Vec<StepOut>,
 }
 
-fn parse_mode(mode: &str) -> anyhow::Result<ForwardMode> {
+pub fn parse_mode(mode: &str) -> anyhow::Result<ForwardMode> {
     Ok(match mode {
         "socp" => ForwardMode::Socp,
         "qp" => ForwardMode::Qp,

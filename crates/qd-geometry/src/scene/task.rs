@@ -86,7 +86,7 @@ pub struct RrtSpec {
     #[serde(default)]
     pub retire_after: Option<usize>,
     /// Fine steps per tree step when the path is made executable (`qd-plan`): the plan's
-    /// time step is h / `refine_factor`. Default 1.
+    /// time step is h / `refine_factor`. Default ⌈step / 0.1⌉ (the plan's command-rate limit).
     #[serde(default)]
     pub refine_factor: Option<usize>,
     /// Node budget.
