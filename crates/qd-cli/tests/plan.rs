@@ -74,7 +74,7 @@ fn plan_saves_json_and_npz_that_agree() {
 
 #[test]
 fn plan_errors_are_one_readable_line() {
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &["plan", "planar-hand", "--method", "magic"],
             "unknown method",
@@ -115,6 +115,10 @@ fn plan_errors_are_one_readable_line() {
         (
             &["plan", "planar-hand", "--goal", "0,0.35,1"],
             "--planner rrt",
+        ),
+        (
+            &["plan", "planar-hand", "--planner", "rrt", "--refine", "0"],
+            "refinement factor",
         ),
     ];
     for (args, expected) in cases {

@@ -39,27 +39,14 @@ struct TreeOut<'a> {
     result: &'a RrtResult,
 }
 
-/// The executable plan of a successful tree.
-fn executable(
-    args: &PlanArgs,
-    source: &SceneSource,
-    problem: &RrtProblem,
-    result: &RrtResult,
-    rrt: &RrtSettings,
-) -> anyhow::Result<Plan> {
-    let scene = problem.system().scene();
+/// The execution settings of the task, with `--refine`; checked before the tree grows.
+fn execution_settings(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExecutionSettings> {
     let mut settings = ExecutionSettings::from_task(scene);
     if let Some(factor) = args.refine {
         settings.factor = factor;
     }
-    let motion = execute_path(problem, result, rrt, &settings)?;
-    Ok(Plan::from_rrt(
-        source.clone(),
-        problem,
-        rrt,
-        &settings,
-        motion,
-    ))
+    settings.check()?;
+    Ok(settings)
 }
 
 /// Grows the RRT on `scene`'s task and reports or saves the tree, the path and its plan.
@@ -70,6 +57,7 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
     if let Some(nodes) = args.max_nodes {
         settings.max_nodes = nodes;
     }
+    let execution = execution_settings(args, scene)?;
     let progress = Progress::new(args.quiet, settings.max_nodes as u64, "nodes");
     let result = plan_observed(&problem, &settings, |nodes, closest| {
         let message = format!(
@@ -102,7 +90,15 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
         result.seconds,
     ))?;
     let plan = if result.success {
-        let plan = executable(args, source, &problem, &result, &settings)?;
+        if !args.quiet {
+            eprintln!(
+                "making the path executable at h = {} s (segments re-planned, regrasps planned \
+                 as motions, re-planning where the rollout strays)…",
+                scene.parameters.h / execution.factor as f64
+            );
+        }
+        let motion = execute_path(&problem, &result, &settings, &execution)?;
+        let plan = Plan::from_rrt(source.clone(), &problem, &settings, &execution, motion);
         let transitions = plan
             .intervals
             .iter()
