@@ -5,7 +5,9 @@
 //! `cargo run --release -p qd-plan --example execute -- SCENE FIRST_SEED SEEDS [factor=F]
 //! [iterations=I] [max_input_change=D]`
 
-use qd_plan::{ExecutionSettings, IntervalKind, execute_path};
+use qd_plan::{
+    ExecutionSettings, IntervalKind, Plan, ReplayOptions, SceneSource, execute_path, replay,
+};
 use qd_rrt::{RrtProblem, RrtSettings, plan};
 use std::time::Instant;
 
@@ -14,7 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scene_name = args.first().map_or("planar-hand", String::as_str);
     let first: u64 = args.get(1).map_or(Ok(0), |s| s.parse())?;
     let count: u64 = args.get(2).map_or(Ok(10), |s| s.parse())?;
-    let scene = qd_scenes::load(scene_name)?;
+    let text = qd_scenes::source(scene_name).ok_or("not a built-in scene")?;
+    let (source, scene) = SceneSource::text(&format!("builtin:{scene_name}"), text)?;
     let mut settings = ExecutionSettings::from_task(&scene);
     for arg in args.iter().skip(3) {
         let (key, value) = arg.split_once('=').ok_or("overrides are KEY=VALUE")?;
@@ -22,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "factor" => settings.factor = value.parse()?,
             "iterations" => settings.iterations = value.parse()?,
             "max_input_change" => settings.max_input_change = value.parse()?,
+            "transition_input_change" => settings.transition_input_change = value.parse()?,
             "off_track" => settings.off_track = value.parse()?,
             "replans" => settings.replans = value.parse()?,
             "input_rate" => settings.input_rate = value.parse()?,
@@ -41,12 +45,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let clock = Instant::now();
         match execute_path(&problem, &result, &rrt, &settings) {
             Ok(motion) => {
+                // The saved form, replayed from its start with the exact dynamics.
+                let saved =
+                    Plan::from_rrt(source.clone(), &problem, &rrt, &settings, motion.clone());
+                let options = ReplayOptions {
+                    forward_mode: None,
+                    substeps: 1,
+                };
+                let replayed = replay(&saved, &scene, options)?;
+                let replay_ok = replayed.reached == Some(true);
                 let change = qd_plan::Plan::input_change(&motion.u_before, &motion.inputs);
                 let clearance = motion.min_transition_clearance.unwrap_or(f64::INFINITY);
+                // How far the object moved during the worst regrasp transition.
+                let object = problem.object();
+                let mut drift = (0.0f64, 0.0f64);
+                for interval in &motion.intervals {
+                    if interval.kind == IntervalKind::Transition {
+                        let before = object.block(&motion.states[interval.start]);
+                        let after = object.block(&motion.states[interval.end]);
+                        let moved = object.error(before, after);
+                        drift = (drift.0.max(moved.position), drift.1.max(moved.angle));
+                    }
+                }
                 let e = motion.final_error;
                 let ok = e.position <= tolerance.position && e.angle <= tolerance.angle;
                 println!(
-                    "seed {seed}: {} rounds ({} off track), {} steps, {} segments, {} transitions ({} detours), final {:.4} m {:.4} rad {}, max Δu {:.4}, transition clearance {:.2e} m, {:.2} s",
+                    "seed {seed}: {} rounds ({} off track), {} steps, {} segments, {} transitions ({} detours), final {:.4} m {:.4} rad {}, max Δu {:.4}, transition clearance {:.2e} m, transition drift {:.4} m {:.4} rad, replay deviation {:.1e} {}, {:.2} s",
                     motion.rounds,
                     motion.off_track,
                     motion.inputs.len(),
@@ -62,6 +86,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     if ok { "ok" } else { "MISSED" },
                     change,
                     clearance,
+                    drift.0,
+                    drift.1,
+                    replayed.max_deviation,
+                    if replay_ok {
+                        "within tolerance"
+                    } else {
+                        "OUTSIDE"
+                    },
                     clock.elapsed().as_secs_f64()
                 );
             }

@@ -64,12 +64,38 @@ impl ClearanceCheck {
         query: &mut ContactQuery,
         q: &[f64],
     ) -> Result<Clearance, PlanError> {
-        query.update_poses(scene, q)?;
-        let robot_of_link = |link: usize| scene.robots.iter().position(|r| r.links.contains(&link));
+        let mut distances = Vec::new();
+        self.distances(scene, query, q, &mut distances)?;
         let mut clearance = Clearance {
             robot_object: f64::INFINITY,
             robot_robot: f64::INFINITY,
         };
+        for (&(a, b), &d) in self.pairs.iter().zip(&distances) {
+            let robot = |g: usize| is_robot_link(scene, scene.geometries[g].link);
+            let slot = if robot(a) && robot(b) {
+                &mut clearance.robot_robot
+            } else {
+                &mut clearance.robot_object
+            };
+            *slot = slot.min(d);
+        }
+        Ok(clearance)
+    }
+
+    /// The signed distance (m) of every checked pair at configuration `q`, in a fixed order,
+    /// into `out`.
+    ///
+    /// # Errors
+    /// Wrong length or non-finite q, failed distance queries.
+    pub fn distances(
+        &self,
+        scene: &Scene,
+        query: &mut ContactQuery,
+        q: &[f64],
+        out: &mut Vec<f64>,
+    ) -> Result<(), PlanError> {
+        query.update_poses(scene, q)?;
+        out.clear();
         for &(a, b) in &self.pairs {
             let (ga, gb) = (&scene.geometries[a], &scene.geometries[b]);
             let d = signed_distance(
@@ -79,14 +105,12 @@ impl ClearanceCheck {
                 &query.world_from_geometry[b],
             )?
             .distance;
-            let both_robots = robot_of_link(ga.link).is_some() && robot_of_link(gb.link).is_some();
-            let slot = if both_robots {
-                &mut clearance.robot_robot
-            } else {
-                &mut clearance.robot_object
-            };
-            *slot = slot.min(d);
+            out.push(d);
         }
-        Ok(clearance)
+        Ok(())
     }
+}
+
+fn is_robot_link(scene: &Scene, link: usize) -> bool {
+    scene.robots.iter().any(|r| r.links.contains(&link))
 }

@@ -29,6 +29,11 @@ pub struct ExecutionSettings {
     /// The largest change of any joint between consecutive commands of a transition (rad or
     /// m per fine step).
     pub max_input_change: f64,
+    /// The largest change of any joint between consecutive commands of a regrasp transition
+    /// (rad or m per fine step; at most `max_input_change`). Small, because the step's contact
+    /// constraints are linearised: a link that moves more per step than its clearance can
+    /// touch the object in the linearisation while its true path stays clear.
+    pub transition_input_change: f64,
     /// Weight of `u_t − u_{t−1}` in the segments' cost (rad⁻² or m⁻²).
     pub input_rate: f64,
     /// How transitions are planned and checked.
@@ -50,6 +55,7 @@ impl Default for ExecutionSettings {
             factor: 5,
             iterations: 10,
             max_input_change: 0.1,
+            transition_input_change: 0.02,
             input_rate: 0.1,
             transition: TransitionSettings::default(),
             seed: 0,
@@ -95,6 +101,14 @@ impl ExecutionSettings {
             return Err(PlanError::InvalidParameter(format!(
                 "max_input_change must be finite and > 0, got {}",
                 self.max_input_change
+            )));
+        }
+        if !(self.transition_input_change > 0.0
+            && self.transition_input_change <= self.max_input_change)
+        {
+            return Err(PlanError::InvalidParameter(format!(
+                "transition_input_change must be > 0 and at most max_input_change ({}), got {}",
+                self.max_input_change, self.transition_input_change
             )));
         }
         self.transition.check()
@@ -230,7 +244,7 @@ impl Assembly<'_> {
                 let mut commands = Vec::new();
                 let mut from = self.command();
                 for waypoint in &path.waypoints {
-                    commands.extend(ramp(&from, waypoint, self.settings.max_input_change));
+                    commands.extend(ramp(&from, waypoint, self.settings.transition_input_change));
                     from.clone_from(waypoint);
                 }
                 self.run(

@@ -19,9 +19,10 @@ pub struct TransitionSettings {
     pub open_clearance: f64,
     /// The largest joint change between two collision checks along a path (rad or m).
     pub check_resolution: f64,
-    /// The deepest robot–object or robot–robot penetration a checked path may have (m). The
-    /// opening starts from where the last segment left the robots, in contact, and the
-    /// closing ends at the next grasp, 1 mm from the object.
+    /// The deepest robot–object or robot–robot penetration the opening and closing may have
+    /// (m). The opening starts from where the last segment left the robots, in contact, and
+    /// the closing ends at the next grasp, 1 mm from the object. (The travel between the
+    /// opened poses keeps every pair half `open_clearance` apart, or as far as its ends.)
     pub penetration_bound: f64,
     /// Random samples of the fallback search when the straight line collides.
     pub fallback_samples: usize,
@@ -92,20 +93,44 @@ pub(crate) struct TransitionPlanner<'a> {
     bounds: Vec<(f64, f64)>,
 }
 
-/// Segment checks at a fixed object pose: the actuated coordinates vary, the rest of `q`
-/// stays.
+/// Travel checks at a fixed object pose: the actuated coordinates vary, the rest of `q`
+/// stays, and every pair keeps at least its floor.
 struct FixedObjects<'p, 'a> {
     planner: &'p mut TransitionPlanner<'a>,
     q: Vec<f64>,
+    /// Per checked pair, the smallest signed distance the travel may bring it to (m).
+    floors: Vec<f64>,
+    distances: Vec<f64>,
 }
 
 impl SegmentCheck for FixedObjects<'_, '_> {
     fn free(&mut self, from: &[f64], to: &[f64]) -> Result<bool, PlanError> {
-        let allowed = self.planner.settings.penetration_bound;
-        Ok(self
-            .planner
-            .segment_clearance(&mut self.q, from, to, allowed)?
-            .is_some())
+        let planner = &mut *self.planner;
+        let pieces = (max_norm(from, to) / planner.settings.check_resolution).ceil() as usize;
+        let pieces = pieces.max(1);
+        let mut point = from.to_vec();
+        for k in 0..=pieces {
+            let s = k as f64 / pieces as f64;
+            for ((p, a), b) in point.iter_mut().zip(from).zip(to) {
+                *p = a + s * (b - a);
+            }
+            planner.set_actuated(&mut self.q, &point);
+            planner.check.distances(
+                planner.scene,
+                &mut planner.query,
+                &self.q,
+                &mut self.distances,
+            )?;
+            if self
+                .distances
+                .iter()
+                .zip(&self.floors)
+                .any(|(d, floor)| d < floor)
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -164,6 +189,34 @@ impl<'a> TransitionPlanner<'a> {
             smallest = smallest.min(c);
         }
         Ok(Some(smallest))
+    }
+
+    /// The floor of each checked pair during the travel between the opened poses: half the
+    /// opening clearance, or less where a pair is closer at either end already (a sphere on
+    /// the palm, a pair the joint limits kept from opening). Keeping the travel that far from
+    /// the objects matters beyond penetration: the step linearises its contact constraints,
+    /// so a link that comes within one step's motion of the object can push it even when its
+    /// true path stays clear.
+    fn travel_floors(
+        &mut self,
+        q: &[f64],
+        opened_start: &[f64],
+        opened_grasp: &[f64],
+    ) -> Result<Vec<f64>, PlanError> {
+        let margin = 0.5 * self.settings.open_clearance;
+        let mut work = q.to_vec();
+        let (mut at_start, mut at_grasp) = (Vec::new(), Vec::new());
+        self.set_actuated(&mut work, opened_start);
+        self.check
+            .distances(self.scene, &mut self.query, &work, &mut at_start)?;
+        self.set_actuated(&mut work, opened_grasp);
+        self.check
+            .distances(self.scene, &mut self.query, &work, &mut at_grasp)?;
+        Ok(at_start
+            .iter()
+            .zip(&at_grasp)
+            .map(|(a, b)| margin.min(*a).min(*b) - 1e-9)
+            .collect())
     }
 
     /// Moves the actuated coordinates of `q` away from the objects along the contact normals
@@ -281,9 +334,12 @@ impl<'a> TransitionPlanner<'a> {
         };
         let bounds = self.bounds.clone();
         let samples = self.settings.fallback_samples;
+        let floors = self.travel_floors(q, &opened_start, &opened_grasp)?;
         let mut check = FixedObjects {
             planner: self,
             q: q.to_vec(),
+            floors,
+            distances: Vec::new(),
         };
         let travel = free_path(
             &opened_start,
