@@ -112,3 +112,23 @@ fn a_replay_that_misses_the_goal_exits_non_zero() {
     assert!(stdout.contains("final object error"), "{stdout}");
     std::fs::remove_dir_all(path.parent().expect("dir")).ok();
 }
+
+#[test]
+fn a_trajectory_optimisation_plan_replays_too() {
+    let dir = std::env::temp_dir().join(format!("qd-replay-trajopt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let json = dir.join("plan.json");
+    let path = json.to_str().expect("utf-8");
+    let (code, _, stderr) = run_qd(&["plan", "planar-hand", "--quiet", "--output", path], "");
+    assert_eq!(code, 0, "{stderr}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    // The plan's states and commands are the optimiser's (20 iterations reach the goal).
+    assert_eq!(saved["plan"]["states"], saved["q"]);
+    assert_eq!(saved["plan"]["inputs"], saved["u"]);
+    let (code, stdout, stderr) = run_qd(&["replay", path], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("trajopt plan"), "{stdout}");
+    assert!(number_after(&stdout, "saved states") <= 1e-9, "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}

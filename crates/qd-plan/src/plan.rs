@@ -176,6 +176,69 @@ impl Plan {
         }
     }
 
+    /// The saved form of a trajectory-optimisation result on `problem` (`states` x₀..x_T, the
+    /// rollout of `inputs`), with the scene it was made on: one segment, the task's goal
+    /// object at its `x_goal` coordinates with the task's tolerances.
+    ///
+    /// # Errors
+    /// A scene without a task; states and inputs whose lengths do not fit.
+    pub fn from_trajopt(
+        scene: SceneSource,
+        problem: &qd_trajopt::TrajoptProblem,
+        (planner, seed, settings): (&str, u64, serde_json::Value),
+        states: Vec<Vec<f64>>,
+        inputs: Vec<Vec<f64>>,
+    ) -> Result<Plan, PlanError> {
+        let model = problem.system().scene();
+        let view = model
+            .task_view()
+            .ok_or_else(|| malformed("goal", format!("scene '{}' has no task", model.name)))?;
+        let object = qd_geometry::scene::ObjectCoordinates::new(model, view.object);
+        let goal_q = object.block(problem.x_goal()).to_vec();
+        let tolerance = PoseError {
+            position: view.task.goal.position_tolerance,
+            angle: view.task.goal.angle_tolerance,
+        };
+        let last = states
+            .last()
+            .filter(|_| states.len() == inputs.len() + 1)
+            .ok_or_else(|| malformed("states", "one more state than inputs expected"))?;
+        let final_error = object.error(&goal_q, object.block(last));
+        let steps = inputs.len();
+        Ok(Plan {
+            format: PLAN_FORMAT,
+            qd_version: env!("CARGO_PKG_VERSION").to_string(),
+            scene,
+            planner: planner.to_string(),
+            seed,
+            settings,
+            h: model.parameters.h,
+            forward_mode: model.parameters.forward_mode,
+            goal: Some(PlanGoal {
+                object: model.objects[view.object].name.clone(),
+                q: goal_q,
+                tolerance,
+            }),
+            max_input_change: Plan::input_change(problem.u_before(), &inputs),
+            u_before: problem.u_before().to_vec(),
+            inputs,
+            states,
+            intervals: vec![Interval {
+                kind: IntervalKind::Segment,
+                start: 0,
+                end: steps,
+                round: 0,
+                nodes: Vec::new(),
+                detour: false,
+            }],
+            reached: final_error.position <= tolerance.position
+                && final_error.angle <= tolerance.angle,
+            final_error: Some(final_error),
+            min_transition_clearance: None,
+            details: serde_json::Value::Null,
+        })
+    }
+
     /// The largest change of any joint between consecutive commands, from `u_before` on.
     pub fn input_change(u_before: &[f64], inputs: &[Vec<f64>]) -> f64 {
         let mut previous = u_before;

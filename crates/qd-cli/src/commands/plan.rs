@@ -88,7 +88,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         "trajopt" if args.goal.is_some() || args.start.is_some() => {
             bail!("--goal and --start apply to --planner rrt (trajopt plans the task's goal_q)")
         }
-        "trajopt" => super::plan_trajopt::run(args, &scene),
+        "trajopt" => super::plan_trajopt::run(args, &source, &scene),
         "rrt" => super::plan_rrt::run(args, &source, &scene),
         other => bail!("unknown planner '{other}' (trajopt, rrt)"),
     }

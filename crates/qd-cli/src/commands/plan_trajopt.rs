@@ -3,7 +3,7 @@
 //!
 //! Each iteration is reported on standard error as it finishes (`--quiet` silences it); the
 //! summary goes to standard output. `--output FILE.json` writes the whole run (settings,
-//! states, inputs, every iteration's report); `--output FILE.npz` writes arrays for NumPy
+//! states, inputs, every iteration's report) and, under `plan`, the plan `qd replay` reads; `--output FILE.npz` writes arrays for NumPy
 //! (`q` (T+1) × n_q, `u` T × n_a, `x_goal`, `cost` per iteration, `final_error` =
 //! [position m, angle rad], `h`).
 
@@ -42,6 +42,8 @@ struct PlanOut<'a> {
     /// Closed loop: iterations of each replanning.
     #[serde(skip_serializing_if = "Option::is_none")]
     iterations_per_step: Option<&'a [usize]>,
+    /// The executable plan (`qd replay` reads it).
+    plan: &'a qd_plan::Plan,
 }
 
 fn schedule(
@@ -99,7 +101,11 @@ fn report_line(report: &IterationReport) -> String {
 }
 
 /// Runs trajectory optimisation on `scene`'s task and reports or saves the plan.
-pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &PlanArgs,
+    source: &qd_plan::SceneSource,
+    scene: &Scene,
+) -> anyhow::Result<ExitCode> {
     let weights = CostWeights::default();
     let mut problem = TrajoptProblem::from_task(scene, weights)?;
     if let Some(horizon) = args.horizon {
@@ -180,6 +186,17 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             Some(reports) => reports.iter().map(|r| r.cost.total).collect(),
             None => vec![cost.total],
         };
+        let plan = qd_plan::Plan::from_trajopt(
+            source.clone(),
+            &problem,
+            (
+                planner,
+                args.seed,
+                serde_json::json!({ "trajopt": settings, "weights": weights }),
+            ),
+            states.clone(),
+            inputs.clone(),
+        )?;
         let out = PlanOut {
             scene: &scene.name,
             planner,
@@ -195,6 +212,7 @@ pub fn run(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExitCode> {
             seconds,
             iterations: iterations.as_deref(),
             iterations_per_step: per_step.as_deref(),
+            plan: &plan,
         };
         let arrays = NpzArrays::new()
             .matrix("q", out.q)

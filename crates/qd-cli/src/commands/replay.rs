@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// A plan saved by `qd plan --planner rrt --output FILE.json` (or a file holding just the
-    /// plan).
+    /// A plan saved by `qd plan --output FILE.json` (either planner; or a file holding just
+    /// the plan).
     plan: PathBuf,
     /// Forward mode of the replay: socp, qp, log_barrier_cone or log_barrier_pyramid
     /// (default: the plan's).
