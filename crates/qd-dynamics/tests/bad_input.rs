@@ -50,6 +50,7 @@ name = "ball"
 name = "ball"
 joint = { type = "free" }
 mass = 1.0
+inertia = [0.004, 0.004, 0.004]
 [[objects.collisions]]
 shape = { sphere = { radius = 0.1 } }
 "#;

@@ -47,6 +47,7 @@
 //! name = "ball"
 //! joint = { type = "free" }
 //! mass = 1.0
+//! inertia = [0.004, 0.004, 0.004]
 //! default_q = [0.0, 0.0, 0.1, 1.0, 0.0, 0.0, 0.0]
 //! [[objects.collisions]]
 //! shape = { sphere = { radius = 0.1 } }

@@ -79,6 +79,36 @@ fn isometry(pose: &urdf_rs::Pose) -> Isometry3<f64> {
     )
 }
 
+/// `pose` as an isometry, refusing non-finite values (naming `what`).
+fn finite_isometry(pose: &urdf_rs::Pose, what: &str) -> Result<Isometry3<f64>, GeometryError> {
+    if pose.xyz.0.iter().chain(&pose.rpy.0).any(|v| !v.is_finite()) {
+        return Err(GeometryError::Model(format!(
+            "{what}: origin xyz {:?} rpy {:?} has a non-finite value",
+            pose.xyz.0, pose.rpy.0
+        )));
+    }
+    Ok(isometry(pose))
+}
+
+/// A link's inertial, checked: finite mass ≥ 0, finite inertia entries and origin.
+fn checked_inertia(inertial: &urdf_rs::Inertial, link: &str) -> Result<Inertia, GeometryError> {
+    let i = &inertial.inertia;
+    let mass = inertial.mass.value;
+    if !(mass.is_finite() && mass >= 0.0) {
+        return Err(GeometryError::Model(format!(
+            "link '{link}': mass must be finite and ≥ 0, got {mass}"
+        )));
+    }
+    let entries = [i.ixx, i.ixy, i.ixz, i.iyy, i.iyz, i.izz];
+    if entries.iter().any(|v| !v.is_finite()) {
+        return Err(GeometryError::Model(format!(
+            "link '{link}': inertia (ixx, ixy, ixz, iyy, iyz, izz) = {entries:?} has a non-finite entry"
+        )));
+    }
+    finite_isometry(&inertial.origin, &format!("link '{link}' inertial"))?;
+    Ok(inertia(inertial))
+}
+
 fn inertia(inertial: &urdf_rs::Inertial) -> Inertia {
     let i = &inertial.inertia;
     let in_frame = Matrix3::new(
@@ -94,6 +124,12 @@ fn inertia(inertial: &urdf_rs::Inertial) -> Inertia {
 }
 
 fn unit_axis(joint: &urdf_rs::Joint) -> Result<Unit<Vector3<f64>>, GeometryError> {
+    if joint.axis.xyz.0.iter().any(|v| !v.is_finite()) {
+        return Err(GeometryError::Model(format!(
+            "joint '{}': axis {:?} has a non-finite value",
+            joint.name, joint.axis.xyz.0
+        )));
+    }
     Unit::try_new(Vector3::from(joint.axis.xyz.0), 1e-9)
         .ok_or_else(|| GeometryError::Model(format!("joint '{}': zero axis", joint.name)))
 }
@@ -170,19 +206,29 @@ impl UrdfModel {
                 geometries.push(LinkGeometry {
                     name,
                     shape,
-                    link_from_geometry: isometry(&collision.origin),
+                    link_from_geometry: finite_isometry(
+                        &collision.origin,
+                        &format!("link '{}' collision", link.name),
+                    )?,
                 });
             }
             links.push(UrdfLink {
                 name: link.name.clone(),
-                inertia: inertia(&link.inertial),
+                inertia: checked_inertia(&link.inertial, &link.name)?,
                 geometries,
             });
         }
 
         let mut joints = Vec::with_capacity(robot.joints.len());
         for joint in &robot.joints {
-            let limits = Some((joint.limit.lower, joint.limit.upper));
+            let (lower, upper) = (joint.limit.lower, joint.limit.upper);
+            if lower.is_nan() || upper.is_nan() || lower > upper {
+                return Err(GeometryError::Model(format!(
+                    "joint '{}': limits [{lower}, {upper}] are not an interval",
+                    joint.name
+                )));
+            }
+            let limits = Some((lower, upper));
             let (kind, limits) = match joint.joint_type {
                 urdf_rs::JointType::Fixed => (JointKind::Fixed, None),
                 urdf_rs::JointType::Revolute => (
@@ -225,7 +271,7 @@ impl UrdfModel {
                 kind,
                 parent: joint.parent.link.clone(),
                 child: joint.child.link.clone(),
-                origin: isometry(&joint.origin),
+                origin: finite_isometry(&joint.origin, &format!("joint '{}'", joint.name))?,
                 limits,
             });
         }

@@ -78,7 +78,7 @@ fn unactuated_robot_joint_is_an_error() {
 #[test]
 fn object_default_q_of_wrong_length_is_an_error() {
     let text = format!(
-        "{PUSHER}\n[[objects]]\nname = \"ball\"\njoint = {{ type = \"free\" }}\nmass = 1.0\ndefault_q = [0.0, 0.0]\n"
+        "{PUSHER}\n[[objects]]\nname = \"ball\"\njoint = {{ type = \"free\" }}\nmass = 1.0\ninertia = [0.004, 0.004, 0.004]\ndefault_q = [0.0, 0.0]\n"
     );
     let err = load(&text).unwrap_err();
     assert!(err.contains("default_q"), "{err}");
@@ -88,4 +88,71 @@ fn object_default_q_of_wrong_length_is_an_error() {
 fn bad_parameters_are_errors() {
     assert!(load(&format!("{PUSHER}\n[parameters]\nh = -0.1\n")).is_err());
     assert!(load(&format!("{PUSHER}\n[parameters]\nmass_scale = -1.0\n")).is_err());
+    // Each named with its value, on one line.
+    for (line, name) in [
+        ("d_detect = -0.1", "d_detect"),
+        ("d_detect = inf", "d_detect"),
+        ("default_friction = -0.5", "default_friction"),
+        ("kappa = 1e-300", "kappa"),
+        ("kappa = 1e300", "kappa"),
+        ("gravity = [0.0, 0.0, nan]", "gravity"),
+        ("nd = 1", "nd"),
+    ] {
+        let err = load(&format!("{PUSHER}\n[parameters]\n{line}\n")).unwrap_err();
+        assert!(err.contains(&format!("parameters.{name}")), "{line}: {err}");
+        assert!(!err.contains('\n'), "{line}: {err}");
+    }
+}
+
+/// A free ball with the given mass-property lines.
+fn ball(mass_lines: &str) -> String {
+    format!(
+        "{PUSHER}\n[[objects]]\nname = \"ball\"\njoint = {{ type = \"free\" }}\n{mass_lines}\n\
+         default_q = [0.5, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]\n[[objects.collisions]]\n\
+         shape = {{ sphere = {{ radius = 0.1 }} }}\n"
+    )
+}
+
+#[test]
+fn objects_need_mass_properties_a_rigid_body_can_have() {
+    assert!(load(&ball("mass = 1.0\ninertia = [0.004, 0.004, 0.004]")).is_ok());
+    for (lines, expected) in [
+        (
+            "mass = inf\ninertia = [0.004, 0.004, 0.004]",
+            "mass must be finite",
+        ),
+        (
+            "mass = 0.0\ninertia = [0.004, 0.004, 0.004]",
+            "mass must be > 0",
+        ),
+        ("mass = 1.0\ninertia = [inf, 0.004, 0.004]", "entry 0"),
+        ("mass = 1.0", "not a rigid body"),
+        (
+            "mass = 1.0\ninertia = [0.004, 0.004, 0.1]",
+            "not a rigid body",
+        ),
+        (
+            "mass = 1.0\ninertia = [0.004, 0.004, 0.004]\ncom = [0.0, nan, 0.0]",
+            "centre of mass",
+        ),
+    ] {
+        let err = load(&ball(lines)).unwrap_err();
+        assert!(
+            err.contains("object 'ball'") && err.contains(expected),
+            "{lines}: {err}"
+        );
+    }
+    // A prismatic object cannot turn: its moments are not needed.
+    let slider = format!(
+        "{PUSHER}\n[[objects]]\nname = \"box\"\njoint = {{ type = \"prismatic\", axis = [1.0, 0.0, 0.0] }}\n\
+         mass = 1.0\ndefault_q = [0.5]\n[[objects.collisions]]\nshape = {{ box = {{ size = [0.1, 0.1, 0.1] }} }}\n"
+    );
+    assert!(load(&slider).is_ok());
+}
+
+#[test]
+fn robot_links_with_non_finite_mass_are_errors() {
+    let err =
+        load(&PUSHER.replace("name = \"tip\"\n", "name = \"tip\"\nmass = inf\n")).unwrap_err();
+    assert!(err.contains("link 'tip'") && err.contains("mass"), "{err}");
 }

@@ -136,3 +136,39 @@ stiffness = [800.0, 600.0, 600.0, 600.0, 400.0, 200.0, 200.0]
         Some((-2.96705972839, 2.96705972839))
     );
 }
+
+/// A two-link URDF with one revolute joint; `{origin}` and `{mass}` are filled in.
+const TWO_LINKS: &str = r#"<robot name="arm">
+  <link name="base"/>
+  <link name="upper">
+    <inertial><mass value="{mass}"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial>
+  </link>
+  <joint name="shoulder" type="revolute">
+    <parent link="base"/><child link="upper"/>
+    <origin xyz="{origin}" rpy="0 0 0"/>
+    <axis xyz="0 0 1"/>
+    <limit lower="-1" upper="1" effort="1" velocity="1"/>
+  </joint>
+</robot>"#;
+
+#[test]
+fn non_finite_urdf_values_are_errors_naming_the_joint_or_link() {
+    let urdf = |origin: &str, mass: &str| {
+        TWO_LINKS
+            .replace("{origin}", origin)
+            .replace("{mass}", mass)
+    };
+    assert!(qd_geometry::urdf::UrdfModel::from_urdf_str(&urdf("0 0 0.1", "1.0")).is_ok());
+    for (origin, mass, expected) in [
+        ("0 NaN 0.1", "1.0", "joint 'shoulder'"),
+        ("0 0 inf", "1.0", "joint 'shoulder'"),
+        ("0 0 0.1", "NaN", "link 'upper'"),
+        ("0 0 0.1", "-1.0", "link 'upper'"),
+    ] {
+        let error = qd_geometry::urdf::UrdfModel::from_urdf_str(&urdf(origin, mass))
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains(expected), "{origin} / {mass}: {error}");
+        assert!(!error.contains('\n'), "one line: {error}");
+    }
+}

@@ -25,14 +25,37 @@ fn is_non_negative(x: f64) -> bool {
     x >= 0.0
 }
 
+/// The barrier weights κ a scene may set: below, the barrier's step floats objects by metres;
+/// above, its Newton iterations lose their precision in round-off.
+pub const KAPPA_RANGE: (f64, f64) = (1e-6, 1e12);
+
 fn model_error(msg: impl Into<String>) -> GeometryError {
     GeometryError::Model(msg.into())
 }
 
-fn inertia(spec: &InertiaSpec) -> Result<Inertia, GeometryError> {
-    if !is_non_negative(spec.mass) || spec.inertia.iter().any(|i| !is_non_negative(*i)) {
+/// Mass properties of a link or object named `what`: mass, centre of mass and principal
+/// moments finite, mass and moments ≥ 0.
+fn inertia(spec: &InertiaSpec, what: &str) -> Result<Inertia, GeometryError> {
+    let [ixx, iyy, izz] = spec.inertia;
+    if !(is_non_negative(spec.mass) && spec.mass.is_finite()) {
         return Err(model_error(format!(
-            "mass and inertia must be non-negative, got {spec:?}"
+            "{what}: mass must be finite and ≥ 0, got {}",
+            spec.mass
+        )));
+    }
+    if let Some(i) = spec
+        .inertia
+        .iter()
+        .position(|i| !(is_non_negative(*i) && i.is_finite()))
+    {
+        return Err(model_error(format!(
+            "{what}: inertia [{ixx}, {iyy}, {izz}]: entry {i} must be finite and ≥ 0"
+        )));
+    }
+    if let Some(c) = spec.com.iter().find(|c| !c.is_finite()) {
+        return Err(model_error(format!(
+            "{what}: centre of mass {:?} has a non-finite entry {c}",
+            spec.com
         )));
     }
     Ok(Inertia {
@@ -40,6 +63,36 @@ fn inertia(spec: &InertiaSpec) -> Result<Inertia, GeometryError> {
         com: Point3::from(spec.com),
         rotational: Matrix3::from_diagonal(&Vector3::from(spec.inertia)),
     })
+}
+
+/// An object's mass properties: a positive mass and, when it can turn, principal moments that
+/// a rigid body can have (each > 0 and at most the sum of the other two), since its
+/// quasi-dynamic step divides by them.
+fn object_inertia(spec: &InertiaSpec, turns: bool, what: &str) -> Result<Inertia, GeometryError> {
+    let inertia = inertia(spec, what)?;
+    let [ixx, iyy, izz] = spec.inertia;
+    if !is_positive(spec.mass) {
+        return Err(model_error(format!(
+            "{what}: mass must be > 0, got {}",
+            spec.mass
+        )));
+    }
+    if !turns {
+        return Ok(inertia);
+    }
+    // A hair of slack: thin rods and plates sit on the triangle inequality's boundary.
+    let slack = 1e-9 * (ixx + iyy + izz);
+    if !(is_positive(ixx) && is_positive(iyy) && is_positive(izz))
+        || ixx > iyy + izz + slack
+        || iyy > ixx + izz + slack
+        || izz > ixx + iyy + slack
+    {
+        return Err(model_error(format!(
+            "{what}: inertia [{ixx}, {iyy}, {izz}] is not a rigid body's (each moment > 0 and \
+             at most the sum of the other two)"
+        )));
+    }
+    Ok(inertia)
 }
 
 fn unit(v: [f64; 3], what: &str) -> Result<Unit<Vector3<f64>>, GeometryError> {
@@ -117,14 +170,44 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
             p.h
         )));
     }
-    if !p.d_detect.is_finite()
-        || p.gravity.iter().any(|g| !g.is_finite())
-        || !is_positive(p.kappa)
-        || p.nd < 2
-    {
-        return Err(model_error(
-            "parameters: d_detect and gravity must be finite, kappa > 0, nd ≥ 2",
-        ));
+    let checks = [
+        (
+            "d_detect",
+            p.d_detect,
+            is_non_negative(p.d_detect) && p.d_detect.is_finite(),
+            "finite and ≥ 0 (m)",
+        ),
+        (
+            "default_friction",
+            p.default_friction,
+            is_non_negative(p.default_friction) && p.default_friction.is_finite(),
+            "finite and ≥ 0",
+        ),
+        (
+            "kappa",
+            p.kappa,
+            (KAPPA_RANGE.0..=KAPPA_RANGE.1).contains(&p.kappa),
+            "within [1e-6, 1e12]",
+        ),
+    ];
+    for (name, value, ok, rule) in checks {
+        if !ok {
+            return Err(model_error(format!(
+                "parameters.{name} must be {rule}, got {value}"
+            )));
+        }
+    }
+    if let Some(g) = p.gravity.iter().find(|g| !g.is_finite()) {
+        return Err(model_error(format!(
+            "parameters.gravity must be finite, got {g} in {:?}",
+            p.gravity
+        )));
+    }
+    if p.nd < 2 {
+        return Err(model_error(format!(
+            "parameters.nd (rays of the friction pyramid) must be ≥ 2, got {}",
+            p.nd
+        )));
     }
     if let Some(s) = p.mass_scale
         && !(is_non_negative(s) && s.is_finite())
@@ -337,7 +420,7 @@ fn inline_model(spec: &RobotSpec) -> Result<UrdfModel, GeometryError> {
         }
         links.push(UrdfLink {
             name: link.name.clone(),
-            inertia: inertia(&link.inertia)?,
+            inertia: inertia(&link.inertia, &format!("link '{}'", link.name))?,
             geometries,
         });
     }
@@ -547,14 +630,15 @@ fn add_object(
             axis: unit(*axis, &what)?,
         },
     };
-    if !is_positive(spec.inertia.mass) {
-        return Err(model_error(format!("{what}: mass must be positive")));
-    }
     let link = builder.tree.add_link(
         crate::kinematics::Link {
             name: spec.name.clone(),
             parent_joint: None,
-            inertia: inertia(&spec.inertia)?,
+            inertia: object_inertia(
+                &spec.inertia,
+                !matches!(spec.joint, ObjectJointSpec::Prismatic { .. }),
+                &what,
+            )?,
         },
         &format!("{}/joint", spec.name),
         kind,
