@@ -158,6 +158,29 @@ fn sim_rejects_inputs_of_the_wrong_length() {
 }
 
 #[test]
+fn sim_refuses_a_barrier_weight_outside_its_range() {
+    let (dir, inputs) = inputs_file("kappa", "u.json", "[[0.05]]");
+    for kappa in ["1e-300", "1e300"] {
+        let (code, stdout, stderr) = run_qd(
+            &[
+                "sim",
+                "pusher-box-1d",
+                "--inputs",
+                inputs.to_str().expect("utf-8"),
+                "--mode",
+                "log_barrier_cone",
+                &format!("--kappa={kappa}"),
+            ],
+            "",
+        );
+        assert_eq!(code, 1, "{kappa}: {stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("--kappa must lie within"), "{stderr}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn every_built_in_scene_shows_and_simulates() {
     let dir = std::env::temp_dir().join(format!("qd-all-scenes-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -112,6 +112,10 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
         system.parameters_mut().forward_mode = parse_mode(mode)?;
     }
     if let Some(kappa) = args.kappa {
+        let (low, high) = qd_geometry::scene::KAPPA_RANGE;
+        if !(low..=high).contains(&kappa) {
+            bail!("--kappa must lie within [{low:e}, {high:e}], got {kappa:e}");
+        }
         system.parameters_mut().kappa = kappa;
     }
     if let Some(output) = &args.output

@@ -7,7 +7,7 @@ mod object_pose;
 mod spec;
 mod task;
 
-pub use build::{FileSource, build_scene};
+pub use build::{FileSource, KAPPA_RANGE, build_scene};
 pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene, TaskView};
 pub use object_pose::{MAX_OBJECT_NV, ObjectCoordinates, PoseError};
 pub use spec::{
