@@ -8,8 +8,11 @@ use thiserror::Error;
 /// readable line.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum GeometryError {
-    /// A shape parameter is not a positive finite number (radius, length, edge length).
-    #[error("invalid {shape}: {field} must be a positive finite number, got {value}")]
+    /// A shape parameter is not a length qd accepts (radius, length, edge length: finite,
+    /// within [`crate::LENGTH_RANGE`]).
+    #[error(
+        "invalid {shape}: {field} = {value:?} is not a length qd accepts (finite, 1e-6 to 1e6 m)"
+    )]
     InvalidDimension {
         /// Shape kind, e.g. `"sphere"`.
         shape: &'static str,

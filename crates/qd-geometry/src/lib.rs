@@ -75,6 +75,14 @@ mod shape_spec;
 pub mod urdf;
 
 pub use contact_query::{Contact, ContactQuery, tangent_basis, tangent_basis_jacobian};
+
+/// The lengths a shape may have (m): radii, lengths and box edges outside this range are
+/// refused. Beyond it signed distances lose their precision in round-off (and parry's
+/// queries fail); below it they are round-off themselves.
+pub const LENGTH_RANGE: (f64, f64) = (1e-6, 1e6);
+
+/// How far from the origin a pose may be placed (m), per coordinate.
+pub const WORLD_EXTENT: f64 = 1e6;
 pub use distance::{
     DistanceMethod, DistanceRates, PairRate, RATE_DIFFERENCE_STEP, SignedDistance, Twist,
     distance_method, signed_distance, signed_distance_general,

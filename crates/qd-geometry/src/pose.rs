@@ -43,6 +43,12 @@ impl PoseSpec {
                 self.position, self.quaternion_wxyz
             )));
         }
+        if let Some(v) = self.position.iter().find(|v| v.abs() > crate::WORLD_EXTENT) {
+            return Err(GeometryError::InvalidPose(format!(
+                "position coordinate {v:?} lies beyond the world's extent (±{:e} m)",
+                crate::WORLD_EXTENT
+            )));
+        }
         let [w, x, y, z] = self.quaternion_wxyz;
         let quaternion = Quaternion::new(w, x, y, z);
         let norm = quaternion.norm();
@@ -81,17 +87,28 @@ pub fn local_z_axis(pose: &Pose) -> nalgebra::Vector3<f64> {
     )
 }
 
-/// Returns an error if any entry of the pose is NaN or infinite.
+/// Returns an error if any entry of the pose is NaN or infinite, or its position lies farther
+/// than [`crate::WORLD_EXTENT`] from the origin (where distances lose their precision).
 pub fn check_pose_finite(pose: &Pose) -> Result<(), GeometryError> {
     let finite = pose.translation.vector.iter().all(|v| v.is_finite())
         && pose.rotation.coords.iter().all(|v| v.is_finite());
-    if finite {
-        Ok(())
-    } else {
-        Err(GeometryError::InvalidPose(format!(
+    if !finite {
+        return Err(GeometryError::InvalidPose(format!(
             "non-finite pose {pose}"
-        )))
+        )));
     }
+    if let Some(v) = pose
+        .translation
+        .vector
+        .iter()
+        .find(|v| v.abs() > crate::WORLD_EXTENT)
+    {
+        return Err(GeometryError::InvalidPose(format!(
+            "position coordinate {v:?} lies beyond the world's extent (±{:e} m)",
+            crate::WORLD_EXTENT
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ fn check_positive(
     field: &'static str,
     value: f64,
 ) -> Result<(), GeometryError> {
-    if value.is_finite() && value > 0.0 {
+    if (crate::LENGTH_RANGE.0..=crate::LENGTH_RANGE.1).contains(&value) {
         Ok(())
     } else {
         Err(GeometryError::InvalidDimension {
@@ -146,10 +146,14 @@ impl Shape {
         }
         if let Some(bad) = points
             .iter()
-            .find(|p| !p.coords.iter().all(|c| c.is_finite()))
+            .find(|p| !p.coords.iter().all(|c| c.abs() <= crate::LENGTH_RANGE.1))
         {
             return Err(GeometryError::InvalidHull(format!(
-                "non-finite point {bad:?}"
+                "point ({}, {}, {}) is not finite or lies beyond {:e} m",
+                bad.x,
+                bad.y,
+                bad.z,
+                crate::LENGTH_RANGE.1
             )));
         }
         let glam_points: Vec<_> = points

@@ -147,3 +147,37 @@ fn pose_spec_normalises_small_errors_and_rejects_large_ones() {
     };
     assert!(zero.to_pose().is_err());
 }
+
+/// Shapes and positions far outside any robot's world were handed to parry, which panicked
+/// (index out of bounds at ≥ 1e200) or answered with witness points that break
+/// p_B − p_A = φ n (sizes ≥ 1e9). They are refused with the documented range instead.
+#[test]
+fn sizes_and_positions_beyond_the_documented_range_are_refused() {
+    use qd_geometry::{LENGTH_RANGE, WORLD_EXTENT};
+    for size in [
+        1e200,
+        1e9,
+        2.0 * LENGTH_RANGE.1,
+        0.5 * LENGTH_RANGE.0,
+        -1.0,
+        f64::NAN,
+    ] {
+        let error = Shape::sphere(size).expect_err("refused").to_string();
+        assert!(error.contains("1e-6 to 1e6 m"), "{size}: {error}");
+        assert!(Shape::cuboid([0.1, size, 0.1]).is_err(), "{size}");
+        assert!(Shape::capsule(0.1, size).is_err(), "{size}");
+        assert!(Shape::cylinder(size, 0.1).is_err(), "{size}");
+    }
+    assert!(Shape::sphere(LENGTH_RANGE.1).is_ok() && Shape::sphere(LENGTH_RANGE.0).is_ok());
+    let ball = Shape::sphere(0.1).expect("sphere");
+    let here = Isometry3::identity();
+    for far in [1e200, 2.0 * WORLD_EXTENT] {
+        let there = Isometry3::translation(far, 0.0, 0.0);
+        let error = signed_distance(&ball, &here, &ball, &there)
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("extent"), "{far}: {error}");
+    }
+    let edge = Isometry3::translation(WORLD_EXTENT, 0.0, 0.0);
+    assert!(signed_distance(&ball, &here, &ball, &edge).is_ok());
+}
