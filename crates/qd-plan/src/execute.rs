@@ -150,7 +150,7 @@ pub struct Motion {
 
 /// Commands from `from` to `to` (`to` included, `from` not) with no joint changing by more
 /// than `max_change` per step; none when they are equal.
-pub(crate) fn ramp(from: &[f64], to: &[f64], max_change: f64) -> Vec<Vec<f64>> {
+fn ramp(from: &[f64], to: &[f64], max_change: f64) -> Vec<Vec<f64>> {
     let pieces = (max_norm(from, to) / max_change).ceil() as usize;
     (1..=pieces)
         .map(|k| {
@@ -161,34 +161,30 @@ pub(crate) fn ramp(from: &[f64], to: &[f64], max_change: f64) -> Vec<Vec<f64>> {
 }
 
 /// The motion being assembled: commands, states, intervals, and what plans its transitions.
-pub(crate) struct Assembly<'a> {
-    pub(crate) system: &'a QuasiDynamicSystem,
-    pub(crate) settings: &'a ExecutionSettings,
-    pub(crate) workspace: StepWorkspace,
-    pub(crate) u_before: Vec<f64>,
-    pub(crate) inputs: Vec<Vec<f64>>,
-    pub(crate) states: Vec<Vec<f64>>,
-    pub(crate) intervals: Vec<Interval>,
-    pub(crate) transitions: Vec<TransitionPath>,
-    pub(crate) planner: TransitionPlanner<'a>,
-    pub(crate) rng: ChaCha8Rng,
+struct Assembly<'a> {
+    system: &'a QuasiDynamicSystem,
+    settings: &'a ExecutionSettings,
+    workspace: StepWorkspace,
+    u_before: Vec<f64>,
+    inputs: Vec<Vec<f64>>,
+    states: Vec<Vec<f64>>,
+    intervals: Vec<Interval>,
+    transitions: Vec<TransitionPath>,
+    planner: TransitionPlanner<'a>,
+    rng: ChaCha8Rng,
 }
 
 impl Assembly<'_> {
-    pub(crate) fn state(&self) -> &[f64] {
+    fn state(&self) -> &[f64] {
         self.states.last().map_or(&[], Vec::as_slice)
     }
 
-    pub(crate) fn command(&self) -> Vec<f64> {
+    fn command(&self) -> Vec<f64> {
         self.inputs.last().unwrap_or(&self.u_before).clone()
     }
 
     /// Steps the exact dynamics under `commands` and records them as one interval.
-    pub(crate) fn run(
-        &mut self,
-        commands: Vec<Vec<f64>>,
-        mut interval: Interval,
-    ) -> Result<(), PlanError> {
+    fn run(&mut self, commands: Vec<Vec<f64>>, mut interval: Interval) -> Result<(), PlanError> {
         interval.start = self.inputs.len();
         for u in commands {
             let step = self.inputs.len();
@@ -257,20 +253,12 @@ impl Assembly<'_> {
                 continue;
             }
             let _phase = tracing::debug_span!("segment", index = k).entered();
-            let commands = refine_segment(
-                problem,
-                result,
-                segment,
-                last_segment,
-                self.system,
-                self.state(),
-                &self.command(),
-                self.settings,
-            )
-            .map_err(|source| PlanError::Refine {
-                segment: self.intervals.len(),
-                source,
-            })?;
+            let commands = self
+                .refine_segment(problem, result, segment, last_segment)
+                .map_err(|source| PlanError::Refine {
+                    segment: self.intervals.len(),
+                    source,
+                })?;
             self.run(
                 commands,
                 interval(IntervalKind::Segment, segment.clone(), false),
@@ -449,70 +437,71 @@ const REPLAN_SEED_STRIDE: u64 = 1_000_003;
 /// up to the tolerance itself.
 const REPLAN_TOLERANCE_SCALE: f64 = 0.5;
 
-/// The commands of one segment, optimised at the fine step from `x` (after the command
-/// `u_previous`) toward the segment's last node (its object at the goal for the last
-/// segment), starting from the tree's commands ramped in over `factor` fine steps each.
-#[allow(clippy::too_many_arguments)]
-fn refine_segment(
-    problem: &RrtProblem,
-    result: &RrtResult,
-    segment: &[usize],
-    last_segment: bool,
-    fine: &QuasiDynamicSystem,
-    x: &[f64],
-    u_previous: &[f64],
-    settings: &ExecutionSettings,
-) -> Result<Vec<Vec<f64>>, qd_trajopt::TrajoptError> {
-    let last = &result.nodes[segment[segment.len() - 1]];
-    let mut x_goal = last.q.clone();
-    if last_segment {
-        let object = problem.object();
-        x_goal[object.q_start..object.q_start + object.nq].copy_from_slice(problem.goal());
-    }
-    let coarse: Vec<&Vec<f64>> = segment[1..]
-        .iter()
-        .filter_map(|&i| result.nodes[i].input.as_ref())
-        .collect();
-    let factor = settings.factor;
-    let trajopt = TrajoptProblem::new(
-        fine,
-        x,
-        &x_goal,
-        factor * coarse.len(),
-        CostWeights {
-            input_rate: settings.input_rate,
-            ..CostWeights::default()
-        },
-    )?
-    .with_start(x, u_previous)?;
-    // The first guess: each tree command ramped in over its `factor` fine steps, followed
-    // at the rate limit (so that it lags where the tree's command changes faster).
-    let limit = settings.max_input_change;
-    let mut initial = Vec::with_capacity(trajopt.horizon());
-    let mut previous = u_previous.to_vec();
-    let mut command = u_previous.to_vec();
-    for &u in &coarse {
-        for j in 1..=factor {
-            let s = j as f64 / factor as f64;
-            for (((c, a), b), &(low, high)) in command
-                .iter_mut()
-                .zip(&previous)
-                .zip(u)
-                .zip(trajopt.input_limits())
-            {
-                let target = a + s * (b - a);
-                // Within the joint limits exactly (the interpolation can round past them).
-                *c = (*c + (target - *c).clamp(-limit, limit)).clamp(low, high);
-            }
-            initial.push(command.clone());
+impl Assembly<'_> {
+    /// The commands of one segment, optimised at the fine step from the current state (after
+    /// the command in force) toward the segment's last node (its object at the goal for the
+    /// last segment), starting from the tree's commands ramped in over `factor` fine steps
+    /// each.
+    fn refine_segment(
+        &self,
+        problem: &RrtProblem,
+        result: &RrtResult,
+        segment: &[usize],
+        last_segment: bool,
+    ) -> Result<Vec<Vec<f64>>, qd_trajopt::TrajoptError> {
+        let (fine, x, settings) = (self.system, self.state(), self.settings);
+        let u_previous = &self.command();
+        let last = &result.nodes[segment[segment.len() - 1]];
+        let mut x_goal = last.q.clone();
+        if last_segment {
+            let object = problem.object();
+            x_goal[object.q_start..object.q_start + object.nq].copy_from_slice(problem.goal());
         }
-        previous.clone_from(u);
+        let coarse: Vec<&Vec<f64>> = segment[1..]
+            .iter()
+            .filter_map(|&i| result.nodes[i].input.as_ref())
+            .collect();
+        let factor = settings.factor;
+        let trajopt = TrajoptProblem::new(
+            fine,
+            x,
+            &x_goal,
+            factor * coarse.len(),
+            CostWeights {
+                input_rate: settings.input_rate,
+                ..CostWeights::default()
+            },
+        )?
+        .with_start(x, u_previous)?;
+        // The first guess: each tree command ramped in over its `factor` fine steps, followed
+        // at the rate limit (so that it lags where the tree's command changes faster).
+        let limit = settings.max_input_change;
+        let mut initial = Vec::with_capacity(trajopt.horizon());
+        let mut previous = u_previous.to_vec();
+        let mut command = u_previous.to_vec();
+        for &u in &coarse {
+            for j in 1..=factor {
+                let s = j as f64 / factor as f64;
+                for (((c, a), b), &(low, high)) in command
+                    .iter_mut()
+                    .zip(&previous)
+                    .zip(u)
+                    .zip(trajopt.input_limits())
+                {
+                    let target = a + s * (b - a);
+                    // Within the joint limits exactly (the interpolation can round past them).
+                    *c = (*c + (target - *c).clamp(-limit, limit)).clamp(low, high);
+                }
+                initial.push(command.clone());
+            }
+            previous.clone_from(u);
+        }
+        let trajopt_settings = TrajoptSettings {
+            iterations: settings.iterations,
+            max_input_change: Some(limit),
+            ..TrajoptSettings::default()
+        };
+        let inputs = optimize(&trajopt, &trajopt_settings, Some(&initial))?.inputs;
+        Ok(rate_limited(u_previous, inputs, limit))
     }
-    let trajopt_settings = TrajoptSettings {
-        iterations: settings.iterations,
-        max_input_change: Some(limit),
-        ..TrajoptSettings::default()
-    };
-    let inputs = optimize(&trajopt, &trajopt_settings, Some(&initial))?.inputs;
-    Ok(rate_limited(u_previous, inputs, limit))
 }
