@@ -14,6 +14,8 @@ use qd_geometry::{ContactQuery, signed_distance};
 pub struct ClearanceCheck {
     /// `(a, b)` geometry indices into [`Scene::geometries`].
     pairs: Vec<(usize, usize)>,
+    /// Per pair, whether both geometries belong to robots (else robot–object).
+    robot_robot: Vec<bool>,
 }
 
 /// The smallest signed distance over the checked pairs at one configuration.
@@ -51,7 +53,14 @@ impl ClearanceCheck {
                 }
             }
         }
-        ClearanceCheck { pairs }
+        let robot_robot = pairs
+            .iter()
+            .map(|&(a, b)| {
+                robot_of_link(scene.geometries[a].link).is_some()
+                    && robot_of_link(scene.geometries[b].link).is_some()
+            })
+            .collect();
+        ClearanceCheck { pairs, robot_robot }
     }
 
     /// The clearances at configuration `q`.
@@ -70,9 +79,8 @@ impl ClearanceCheck {
             robot_object: f64::INFINITY,
             robot_robot: f64::INFINITY,
         };
-        for (&(a, b), &d) in self.pairs.iter().zip(&distances) {
-            let robot = |g: usize| is_robot_link(scene, scene.geometries[g].link);
-            let slot = if robot(a) && robot(b) {
+        for (&both_robots, &d) in self.robot_robot.iter().zip(&distances) {
+            let slot = if both_robots {
                 &mut clearance.robot_robot
             } else {
                 &mut clearance.robot_object
@@ -109,8 +117,4 @@ impl ClearanceCheck {
         }
         Ok(())
     }
-}
-
-fn is_robot_link(scene: &Scene, link: usize) -> bool {
-    scene.robots.iter().any(|r| r.links.contains(&link))
 }
