@@ -1,7 +1,8 @@
 //! The layer rule of the architecture: crates depend strictly downward.
 //!
 //! `qd-geometry` ← `qd-dynamics` ← `qd-smoothing` ← `qd-trajopt`, `qd-rrt` ← `qd-plan` ←
-//! `qd-cli`;
+//! `qd-cli`, with `qd-task` (the scene's task and grasp data, over `qd-geometry` only) beside
+//! `qd-dynamics`;
 //! `qd-scenes` stands beside them, depending only on `qd-geometry`, and the layers above use
 //! it only as a dev-dependency (from integration tests). A workspace crate missing from the
 //! table is an error, so adding a crate means deciding its layer here.
@@ -14,6 +15,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("qd-geometry", 0),
     ("qd-scenes", 1),
     ("qd-dynamics", 1),
+    ("qd-task", 1),
     ("qd-smoothing", 2),
     ("qd-trajopt", 3),
     ("qd-rrt", 3),

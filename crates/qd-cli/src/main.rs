@@ -32,8 +32,35 @@ enum Command {
     Scene(commands::scene::SceneCommand),
 }
 
+/// A command-line mistake in one line (clap's message spans several: the error, the
+/// possible values, a tip and a pointer to `--help`), with clap's exit status 2.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    let text = error.to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect();
+    let line = parts.join(" ");
+    eprintln!("qd: {}", line.strip_prefix("error: ").unwrap_or(&line));
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error)
+            if matches!(
+                error.kind(),
+                clap::error::ErrorKind::DisplayHelp
+                    | clap::error::ErrorKind::DisplayVersion
+                    | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
+            error.exit()
+        }
+        Err(error) => return usage_error(&error),
+    };
     let result = match cli.command {
         Command::Distance(args) => commands::distance::run(&args),
         Command::Plan(args) => commands::plan::run(&args),

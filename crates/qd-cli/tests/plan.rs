@@ -74,20 +74,32 @@ fn plan_saves_json_and_npz_that_agree() {
 
 #[test]
 fn plan_errors_are_one_readable_line() {
-    let cases: [(&[&str], &str); 10] = [
+    // Choices the command line offers are usage errors (exit 2), one line naming the choices.
+    for (args, expected) in [
         (
             &["plan", "planar-hand", "--method", "magic"],
-            "unknown method",
+            "[possible values: analytic, randomized, zero-order, exact]",
         ),
+        (
+            &["plan", "planar-hand", "--planner", "prm"],
+            "[possible values: trajopt, rrt]",
+        ),
+        (
+            &["sim", "planar-hand", "--mode", "sopc"],
+            "a similar value exists: 'socp'",
+        ),
+    ] {
+        let (code, _, stderr) = run_qd(args, "");
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    let cases: [(&[&str], &str); 8] = [
         (&["plan", "bimanual-planar"], "[task.trajopt]"),
         (&["plan", "planar-hand", "--iterations", "0"], "iteration"),
         (
             &["plan", "planar-hand", "--output", "plan.txt"],
             ".json or .npz",
-        ),
-        (
-            &["plan", "planar-hand", "--planner", "prm"],
-            "unknown planner",
         ),
         (&["plan", "pusher-box-1d", "--planner", "rrt"], "no [task]"),
         (

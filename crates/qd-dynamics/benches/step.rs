@@ -4,8 +4,8 @@
 //! the plain step.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use qd_dynamics::{ForwardMode, GradientMode};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, GradientMode};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -20,7 +20,8 @@ fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::W
 /// A built-in scene at its default configuration, with each actuated joint commanded 0.1
 /// (rad or m) past where it is, toward the object (the scenes' defaults sit just off contact).
 fn scene_pushing(name: &str) -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
-    let system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"));
+    let system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"))
+        .expect("step settings");
     let q = system.scene().default_q.clone();
     let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     (system, q, u)
@@ -40,7 +41,7 @@ fn bench_steps(c: &mut Criterion) {
     for name in qd_scenes::names() {
         let (mut system, q, u) = scene_pushing(name);
         for (label, mode) in FORWARD_MODES {
-            system.parameters_mut().forward_mode = mode;
+            system.settings_mut().forward_mode = mode;
             let mut workspace = StepWorkspace::default();
             system
                 .step(&mut workspace, &q, &u)
@@ -64,8 +65,8 @@ fn bench_step_gradients(c: &mut Criterion) {
         let (mut system, q, u) = scene_pushing(name);
         for (label, mode) in FORWARD_MODES {
             for (gradient_label, gradient) in [("b", GradientMode::B), ("ab", GradientMode::Ab)] {
-                system.parameters_mut().forward_mode = mode;
-                system.parameters_mut().gradient_mode = gradient;
+                system.settings_mut().forward_mode = mode;
+                system.settings_mut().gradient_mode = gradient;
                 let mut workspace = StepWorkspace::default();
                 system
                     .step(&mut workspace, &q, &u)

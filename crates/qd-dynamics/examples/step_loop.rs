@@ -6,8 +6,8 @@
 //! `cargo run --release -p qd-dynamics --example step_loop -- SCENE MODE GRADIENT [N]` with
 //! MODE one of socp, qp, log_barrier_cone, log_barrier_pyramid and GRADIENT none, b or ab.
 
+use qd_dynamics::{ForwardMode, GradientMode};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, GradientMode};
 use std::hint::black_box;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,15 +18,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(usage.into());
     };
     let steps: usize = args.get(3).map_or(Ok(100), |s| s.parse())?;
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load(&name)?);
-    system.parameters_mut().forward_mode = match mode.as_str() {
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load(&name)?).expect("step settings");
+    system.settings_mut().forward_mode = match mode.as_str() {
         "socp" => ForwardMode::Socp,
         "qp" => ForwardMode::Qp,
         "log_barrier_cone" => ForwardMode::LogBarrierCone,
         "log_barrier_pyramid" => ForwardMode::LogBarrierPyramid,
         other => return Err(format!("unknown mode '{other}'; {usage}").into()),
     };
-    system.parameters_mut().gradient_mode = match gradient.as_str() {
+    system.settings_mut().gradient_mode = match gradient.as_str() {
         "none" => GradientMode::None,
         "b" => GradientMode::B,
         "ab" => GradientMode::Ab,

@@ -9,6 +9,7 @@ use std::time::Instant;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = std::env::var("QD_TIME_SPLIT_SCENE").unwrap_or_else(|_| "planar-hand".into());
     let scene = qd_scenes::load(&name)?;
+    let settings = qd_dynamics::StepSettings::from_scene(&scene)?;
     let q = scene.default_q.clone();
     let u: Vec<f64> = scene
         .split
@@ -24,20 +25,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(20_000);
     let start = Instant::now();
     for _ in 0..n {
-        assemble(&scene, &mut query, &q, &u, &mut problem)?;
+        assemble(&scene, &settings, &mut query, &q, &u, &mut problem)?;
     }
     let assembly = start.elapsed().as_secs_f64() / n as f64;
     let start = Instant::now();
     let mut iterations = 0;
     for _ in 0..n {
-        iterations = solve(
-            &problem,
-            BarrierForm::Cone,
-            scene.parameters.kappa,
-            false,
-            None,
-        )?
-        .iterations;
+        iterations = solve(&problem, BarrierForm::Cone, settings.kappa, false, None)?.iterations;
     }
     let solving = start.elapsed().as_secs_f64() / n as f64;
     println!(
@@ -46,10 +40,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         solving * 1e6
     );
     // The whole step with A and B (gradient mode AB), for profiles of the derivatives.
-    let mut scene = scene;
-    scene.parameters.gradient_mode = qd_geometry::scene::GradientMode::Ab;
-    scene.parameters.forward_mode = qd_geometry::scene::ForwardMode::LogBarrierCone;
-    let system = qd_dynamics::QuasiDynamicSystem::new(scene);
+    let settings = settings
+        .with_gradient_mode(qd_dynamics::GradientMode::Ab)
+        .with_forward_mode(qd_dynamics::ForwardMode::LogBarrierCone);
+    let system = qd_dynamics::QuasiDynamicSystem::with_settings(scene, settings)?;
     let mut workspace = qd_dynamics::StepWorkspace::default();
     let start = Instant::now();
     for _ in 0..n {

@@ -15,7 +15,7 @@
 //! ```
 //! use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
 //!
-//! let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?);
+//! let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?)?;
 //! let mut workspace = StepWorkspace::default();
 //! let q = system.scene().default_q.clone();
 //! // Command the fingers to hold their current joint angles.
@@ -28,11 +28,13 @@
 pub mod derivatives;
 mod error;
 pub mod problem;
+mod settings;
 pub mod solver;
 mod system;
 
 pub use derivatives::{SensitivityReport, StepGradients};
 pub use error::DynamicsError;
+pub use settings::{ForwardMode, GradientMode, KAPPA_RANGE, StepSettings};
 pub use solver::SolveStatus;
 pub use system::{
     ContactImpulse, QUATERNION_TOLERANCE, QuasiDynamicSystem, Rollout, RolloutError, StepReport,

@@ -11,6 +11,7 @@
 //! can change them.
 
 use crate::error::DynamicsError;
+use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Vector3};
 use qd_geometry::ContactQuery;
 use qd_geometry::scene::Scene;
@@ -70,7 +71,7 @@ pub fn object_mass_scale(
 }
 
 /// ε for `scene` given the objects' mass matrix on v.
-pub fn scene_mass_scale(scene: &Scene, mass: &DMatrix<f64>) -> f64 {
+pub fn scene_mass_scale(scene: &Scene, settings: &StepSettings, mass: &DMatrix<f64>) -> f64 {
     let mass_diag_max = scene
         .split
         .unactuated_v
@@ -78,8 +79,8 @@ pub fn scene_mass_scale(scene: &Scene, mass: &DMatrix<f64>) -> f64 {
         .map(|&i| mass[(i, i)])
         .fold(0.0, f64::max);
     object_mass_scale(
-        scene.parameters.mass_scale,
-        scene.parameters.h,
+        settings.mass_scale,
+        settings.h,
         &scene.split.stiffness,
         mass_diag_max.max(f64::MIN_POSITIVE),
     )
@@ -131,8 +132,14 @@ pub fn object_mass_and_gravity(
 
 /// Rewrites the entries of b that depend on u, `b_i = −h K_i (u_i − q_a,i)`, in a problem
 /// assembled at the same q by [`assemble`] (everything else depends on q alone).
-pub fn update_inputs(scene: &Scene, q: &[f64], u: &[f64], problem: &mut StepProblem) {
-    let h = scene.parameters.h;
+pub fn update_inputs(
+    scene: &Scene,
+    settings: &StepSettings,
+    q: &[f64],
+    u: &[f64],
+    problem: &mut StepProblem,
+) {
+    let h = settings.h;
     for (i, (&q_index, &k)) in scene
         .split
         .actuated
@@ -148,12 +155,13 @@ pub fn update_inputs(scene: &Scene, q: &[f64], u: &[f64], problem: &mut StepProb
 /// evaluated here) and its kinematics.
 pub fn assemble(
     scene: &Scene,
+    settings: &StepSettings,
     query: &mut ContactQuery,
     q: &[f64],
     u: &[f64],
     problem: &mut StepProblem,
 ) -> Result<(), DynamicsError> {
-    let p = &scene.parameters;
+    let p = settings;
     let h = p.h;
     let tree = &scene.tree;
     query.contacts(scene, q, None)?;
@@ -183,7 +191,7 @@ pub fn assemble(
     }
     let n = problem.var_to_v.len();
 
-    let epsilon = scene_mass_scale(scene, &mass);
+    let epsilon = scene_mass_scale(scene, settings, &mass);
 
     // Reuse the previous step's storage: sizes only change with the scene.
     if problem.q_matrix.shape() == (n, n) {
@@ -199,7 +207,7 @@ pub fn assemble(
     for (i, &k) in scene.split.stiffness.iter().enumerate() {
         problem.q_matrix[(i, i)] = h * k;
     }
-    update_inputs(scene, q, u, problem);
+    update_inputs(scene, settings, q, u, problem);
     if !frozen {
         for (r, &vr) in problem.var_to_v.iter().enumerate().skip(na) {
             for (c, &vc) in problem.var_to_v.iter().enumerate().skip(na) {

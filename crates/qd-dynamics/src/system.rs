@@ -3,14 +3,15 @@
 use crate::derivatives::{self, StepGradients, problem_rates::ProblemRates};
 use crate::error::DynamicsError;
 use crate::problem::{StepProblem, assemble, update_inputs};
+use crate::settings::{ForwardMode, GradientMode, StepSettings};
 use crate::solver::barrier::{self, BarrierForm};
 use crate::solver::conic::{self, ConicForm};
 use crate::solver::{Solution, SolveStatus};
 use nalgebra::DVector;
 use qd_geometry::ContactQuery;
 use qd_geometry::kinematics::JointKind;
-use qd_geometry::scene::{ForwardMode, GradientMode, ParametersSpec, Scene};
-use std::sync::atomic::{AtomicU64, Ordering};
+use qd_geometry::scene::Scene;
+use std::sync::{Arc, Weak};
 
 /// Tolerance on a free body's quaternion norm in q before the step refuses it.
 pub const QUATERNION_TOLERANCE: f64 = 1e-6;
@@ -108,47 +109,63 @@ impl StepWorkspace {
     }
 }
 
-/// The system, parameters and configuration a step problem was assembled at. Everything in
+/// The scene, settings and configuration a step problem was assembled at. Everything in
 /// the problem except the actuated entries of b depends on these alone, so a step at the
 /// same key with another u only rewrites those entries (randomized smoothing over u steps one
 /// q with many u).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct AssemblyKey {
-    system: u64,
-    parameters: ParametersSpec,
+    /// The scene, held weakly: its allocation outlives the key, so no other scene can take
+    /// its address while the key exists.
+    scene: Weak<Scene>,
+    settings: StepSettings,
     q: Vec<f64>,
 }
 
-/// Identities of systems, for [`AssemblyKey`]: each new or cloned system gets its own.
-static NEXT_SYSTEM_ID: AtomicU64 = AtomicU64::new(0);
-
-fn next_system_id() -> u64 {
-    NEXT_SYSTEM_ID.fetch_add(1, Ordering::Relaxed)
-}
-
-/// A scene ready to step.
-#[derive(Debug)]
+/// A scene ready to step, with the settings its steps use unless told otherwise. Clones share
+/// the scene.
+#[derive(Debug, Clone)]
 pub struct QuasiDynamicSystem {
-    scene: Scene,
-    id: u64,
-}
-
-impl Clone for QuasiDynamicSystem {
-    fn clone(&self) -> Self {
-        QuasiDynamicSystem {
-            scene: self.scene.clone(),
-            id: next_system_id(),
-        }
-    }
+    scene: Arc<Scene>,
+    settings: StepSettings,
 }
 
 impl QuasiDynamicSystem {
-    /// Wraps a loaded scene.
-    pub fn new(scene: Scene) -> Self {
-        QuasiDynamicSystem {
-            scene,
-            id: next_system_id(),
-        }
+    /// Wraps a loaded scene, with the step settings of its `[parameters]`
+    /// ([`StepSettings::from_scene`]).
+    ///
+    /// # Errors
+    /// The scene's step settings do not parse or are out of range.
+    pub fn new(scene: Scene) -> Result<Self, DynamicsError> {
+        let settings = StepSettings::from_scene(&scene)?;
+        Ok(QuasiDynamicSystem {
+            scene: Arc::new(scene),
+            settings,
+        })
+    }
+
+    /// Wraps a scene with the given step settings (the scene's `[parameters]` are not read).
+    ///
+    /// # Errors
+    /// Settings [`StepSettings::check`] refuses.
+    pub fn with_settings(scene: Scene, settings: StepSettings) -> Result<Self, DynamicsError> {
+        settings.check()?;
+        Ok(QuasiDynamicSystem {
+            scene: Arc::new(scene),
+            settings,
+        })
+    }
+
+    /// The same scene (shared, not copied) with other step settings.
+    ///
+    /// # Errors
+    /// Settings [`StepSettings::check`] refuses.
+    pub fn with_step_settings(&self, settings: StepSettings) -> Result<Self, DynamicsError> {
+        settings.check()?;
+        Ok(QuasiDynamicSystem {
+            scene: Arc::clone(&self.scene),
+            settings,
+        })
     }
 
     /// The scene.
@@ -156,10 +173,15 @@ impl QuasiDynamicSystem {
         &self.scene
     }
 
-    /// Mutable parameters (h, κ, forward mode, ...), e.g. to compare modes on one scene.
-    /// `plane_normal` is read when the scene is built; change `Scene::plane_normal` for that.
-    pub fn parameters_mut(&mut self) -> &mut qd_geometry::scene::ParametersSpec {
-        &mut self.scene.parameters
+    /// The settings [`QuasiDynamicSystem::step`] uses.
+    pub fn settings(&self) -> &StepSettings {
+        &self.settings
+    }
+
+    /// Mutable step settings (h, κ, forward mode, ...), e.g. to compare modes on one scene;
+    /// each step checks them.
+    pub fn settings_mut(&mut self) -> &mut StepSettings {
+        &mut self.settings
     }
 
     /// n_a, the length of u.
@@ -209,7 +231,7 @@ impl QuasiDynamicSystem {
         q: &[f64],
         u: &[f64],
     ) -> Result<StepResult, DynamicsError> {
-        self.step_from(workspace, q, u, None)
+        self.step_with(&self.settings, workspace, q, u, None)
     }
 
     /// [`QuasiDynamicSystem::step`] with a guess of the displacement δv (n_v) — typically the
@@ -226,19 +248,39 @@ impl QuasiDynamicSystem {
         u: &[f64],
         guess: Option<&[f64]>,
     ) -> Result<StepResult, DynamicsError> {
-        let _span =
-            tracing::debug_span!("step", mode = ?self.scene.parameters.forward_mode).entered();
+        self.step_with(&self.settings, workspace, q, u, guess)
+    }
+
+    /// [`QuasiDynamicSystem::step_from`] with the given settings instead of the system's own
+    /// (a smoother steps one scene in several modes, a planner rolls out exactly).
+    ///
+    /// # Errors
+    /// As [`QuasiDynamicSystem::step_from`]; settings [`StepSettings::check`] refuses.
+    pub fn step_with(
+        &self,
+        settings: &StepSettings,
+        workspace: &mut StepWorkspace,
+        q: &[f64],
+        u: &[f64],
+        guess: Option<&[f64]>,
+    ) -> Result<StepResult, DynamicsError> {
+        let _span = tracing::debug_span!("step", mode = settings.forward_mode.name()).entered();
+        settings.check()?;
         self.check_inputs(q, u)?;
+        let scene_ptr = Arc::as_ptr(&self.scene);
         let key_matches = workspace.reuse_assembly
             && workspace.assembled_for.as_ref().is_some_and(|key| {
-                key.system == self.id && key.q == q && key.parameters == self.scene.parameters
+                std::ptr::eq(key.scene.as_ptr(), scene_ptr)
+                    && key.q == q
+                    && key.settings == *settings
             });
         if key_matches {
-            update_inputs(&self.scene, q, u, &mut workspace.problem);
+            update_inputs(&self.scene, settings, q, u, &mut workspace.problem);
         } else {
             workspace.assembled_for = None;
             assemble(
                 &self.scene,
+                settings,
                 &mut workspace.query,
                 q,
                 u,
@@ -246,13 +288,13 @@ impl QuasiDynamicSystem {
             )?;
             if workspace.reuse_assembly {
                 workspace.assembled_for = Some(AssemblyKey {
-                    system: self.id,
-                    parameters: self.scene.parameters.clone(),
+                    scene: Arc::downgrade(&self.scene),
+                    settings: settings.clone(),
                     q: q.to_vec(),
                 });
             }
         }
-        let p = &self.scene.parameters;
+        let p = settings;
         let problem = &workspace.problem;
         let with_gradients = p.gradient_mode != GradientMode::None;
         let start = match guess {
@@ -313,6 +355,7 @@ impl QuasiDynamicSystem {
         let gradients = if with_gradients {
             Some(derivatives::compute(
                 &self.scene,
+                settings,
                 &mut workspace.query,
                 problem,
                 &mut workspace.rates,

@@ -2,8 +2,9 @@
 //! approaches the SOCP as nd grows, the barrier step approaches the SOCP as κ grows with a gap
 //! O(1/κ), and our Newton method at κ = 10⁸ matches Clarabel's SOCP.
 
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, Scene};
+use qd_geometry::scene::Scene;
 
 fn norm_diff(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
@@ -14,7 +15,8 @@ fn norm_diff(a: &[f64], b: &[f64]) -> f64 {
 }
 
 fn planar_hand_squeeze() -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
-    let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"));
+    let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
+        .expect("step settings");
     let q = system.scene().default_q.clone();
     // Close the left finger and lift the right one: the ball is pushed and rolled.
     let u = vec![q[0] - 0.2, q[1] - 0.1, q[2] + 0.15, q[3] + 0.2];
@@ -28,8 +30,8 @@ fn step_with(
     q: &[f64],
     u: &[f64],
 ) -> Vec<f64> {
-    system.parameters_mut().forward_mode = mode;
-    system.parameters_mut().kappa = kappa;
+    system.settings_mut().forward_mode = mode;
+    system.settings_mut().kappa = kappa;
     system
         .step(&mut StepWorkspace::default(), q, u)
         .expect("step")
@@ -99,7 +101,7 @@ shape = {{ box = {{ size = [0.2, 0.2, 0.1] }} }}
 fn pyramid_qp_approaches_socp_as_nd_grows() {
     let scene =
         Scene::from_toml_str(&pushed_box(), &|p: &str| Err(format!("no file {p}"))).expect("scene");
-    let mut system = QuasiDynamicSystem::new(scene);
+    let mut system = QuasiDynamicSystem::new(scene).expect("step settings");
     let q = system.scene().default_q.clone();
     // Push diagonally (x and y) into the box's −x face.
     let u = vec![-0.02, 0.12, 0.05];
@@ -111,7 +113,7 @@ fn pyramid_qp_approaches_socp_as_nd_grows() {
     let mut previous = f64::INFINITY;
     let mut first = None;
     for nd in [4, 8, 16, 32, 64] {
-        system.parameters_mut().nd = nd;
+        system.settings_mut().nd = nd;
         let pyramid = step_with(&mut system, ForwardMode::Qp, 1.0, &q, &u);
         let gap = norm_diff(&pyramid, &exact);
         assert!(

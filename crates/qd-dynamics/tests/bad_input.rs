@@ -1,10 +1,11 @@
 //! Bad input gets a typed error, never a panic or a NaN state (issue 4 acceptance).
 
-use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, Scene};
+use qd_dynamics::ForwardMode;
+use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepSettings, StepWorkspace};
+use qd_geometry::scene::Scene;
 
 fn planar_hand() -> QuasiDynamicSystem {
-    QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
+    QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene")).expect("step settings")
 }
 
 #[test]
@@ -56,7 +57,8 @@ shape = { sphere = { radius = 0.1 } }
 "#;
     let system = QuasiDynamicSystem::new(
         Scene::from_toml_str(text, &|p: &str| Err(p.to_string())).expect("scene"),
-    );
+    )
+    .expect("step settings");
     let q = [0.0, 0.0, 1.0, 0.9, 0.0, 0.0, 0.0];
     let err = system
         .step(&mut StepWorkspace::default(), &q, &[])
@@ -71,8 +73,8 @@ shape = { sphere = { radius = 0.1 } }
 #[test]
 fn invalid_kappa_is_an_error_in_barrier_modes() {
     let mut system = planar_hand();
-    system.parameters_mut().forward_mode = ForwardMode::LogBarrierCone;
-    system.parameters_mut().kappa = -1.0;
+    system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
+    system.settings_mut().kappa = -1.0;
     let q = system.scene().default_q.clone();
     let err = system
         .step(&mut StepWorkspace::default(), &q, &[q[0], q[1], q[2], q[3]])
@@ -84,7 +86,7 @@ fn invalid_kappa_is_an_error_in_barrier_modes() {
 fn deep_penetration_gets_a_feasible_barrier_start() {
     // Push the ball 5 cm into the left fingertip: the barrier needs a phase-1 start.
     let mut system = planar_hand();
-    system.parameters_mut().forward_mode = ForwardMode::LogBarrierCone;
+    system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
     let mut q = system.scene().default_q.clone();
     q[4] -= 0.05;
     let u = [q[0], q[1], q[2], q[3]];
@@ -131,7 +133,8 @@ axis = [1.0, 0.0, 0.0]
 "#;
     let mut system = QuasiDynamicSystem::new(
         Scene::from_toml_str(text, &|p: &str| Err(p.to_string())).expect("scene"),
-    );
+    )
+    .expect("step settings");
     let mut ws = StepWorkspace::default();
     for mode in [
         ForwardMode::Socp,
@@ -139,7 +142,7 @@ axis = [1.0, 0.0, 0.0]
         ForwardMode::LogBarrierCone,
         ForwardMode::LogBarrierPyramid,
     ] {
-        system.parameters_mut().forward_mode = mode;
+        system.settings_mut().forward_mode = mode;
         let err = system
             .step(&mut ws, &[0.0], &[0.0])
             .expect_err("no displacement satisfies both walls");
@@ -151,4 +154,54 @@ axis = [1.0, 0.0, 0.0]
             "{mode:?}: {err}"
         );
     }
+}
+
+/// A pusher on a rail and nothing else, with `parameters` as its `[parameters]` lines.
+fn pusher_with(parameters: &str) -> Scene {
+    let text = format!(
+        "name = \"t\"\n[parameters]\n{parameters}\n[[robots]]\nname = \"pusher\"\nstiffness = 100.0\n\
+         [[robots.links]]\nname = \"base\"\n[[robots.links]]\nname = \"tip\"\n\
+         [[robots.joints]]\nname = \"slide\"\ntype = \"prismatic\"\nparent = \"base\"\nchild = \"tip\"\n"
+    );
+    Scene::from_toml_str(&text, &|p: &str| Err(format!("no file {p}"))).expect("valid model")
+}
+
+#[test]
+fn bad_step_parameters_are_errors_naming_the_key() {
+    for (line, name) in [
+        ("h = -0.1", "h"),
+        ("h = inf", "h"),
+        ("mass_scale = -1.0", "mass_scale"),
+        ("kappa = 1e-300", "kappa"),
+        ("kappa = 1e300", "kappa"),
+        ("gravity = [0.0, 0.0, nan]", "gravity"),
+        ("nd = 1", "nd"),
+        ("kapa = 10.0", "kapa"),
+        ("forward_mode = \"sopc\"", "sopc"),
+    ] {
+        let scene = pusher_with(line);
+        let error = QuasiDynamicSystem::new(scene.clone()).expect_err(line);
+        let message = error.to_string();
+        assert!(message.contains(name), "{line}: {message}");
+        assert!(!message.contains('\n'), "{line}: {message}");
+    }
+    // Settings given in code are checked at every step too.
+    let system = QuasiDynamicSystem::with_settings(pusher_with(""), StepSettings::default())
+        .expect("default settings");
+    let q = system.scene().default_q.clone();
+    let u = system.scene().actuated_positions(&q);
+    let settings = StepSettings {
+        kappa: 1e300,
+        ..StepSettings::default()
+    };
+    let refused = system.step_with(&settings, &mut StepWorkspace::default(), &q, &u, None);
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("kappa")),
+        "κ = 1e300 in code"
+    );
+    // The model's keys are read by the model, not refused by the step.
+    let scene = pusher_with("d_detect = 0.01\ndefault_friction = 0.3\nh = 0.05");
+    let system = QuasiDynamicSystem::new(scene).expect("valid");
+    assert_eq!(system.settings().h, 0.05);
+    assert_eq!(system.scene().d_detect, 0.01);
 }

@@ -6,7 +6,8 @@ mod common;
 
 use common::*;
 use qd_dynamics::QuasiDynamicSystem;
-use qd_geometry::scene::{ForwardMode, GradientMode, Scene};
+use qd_dynamics::{ForwardMode, GradientMode};
+use qd_geometry::scene::Scene;
 
 #[test]
 fn barrier_b_converges_to_the_exact_b_as_kappa_grows() {
@@ -99,12 +100,12 @@ shape = {{ sphere = {{ radius = 0.1 }} }}
 "#
     );
     let scene = Scene::from_toml_str(&text, &|p: &str| Err(format!("no file {p}"))).expect("scene");
-    let mut system = QuasiDynamicSystem::new(scene);
+    let mut system = QuasiDynamicSystem::new(scene).expect("step settings");
     let q = system.scene().default_q.clone();
     let u = vec![q[0], q[1], q[2]];
     for mode in [ForwardMode::Socp, ForwardMode::LogBarrierCone] {
-        system.parameters_mut().forward_mode = mode;
-        system.parameters_mut().gradient_mode = GradientMode::Ab;
+        system.settings_mut().forward_mode = mode;
+        system.settings_mut().gradient_mode = GradientMode::Ab;
         let Ok(result) = system.step(&mut qd_dynamics::StepWorkspace::default(), &q, &u) else {
             // Refusing the step outright is also an acceptable answer.
             continue;

@@ -13,7 +13,7 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use qd_dynamics::QuasiDynamicSystem;
-use qd_geometry::scene::{ForwardMode, GradientMode};
+use qd_dynamics::{ForwardMode, GradientMode};
 use std::cell::Cell;
 
 const BARRIER_TOLERANCE: f64 = 1e-5;
@@ -74,8 +74,8 @@ fn check_case(
     u: &[f64],
     tally: &Tally,
 ) -> Result<(), TestCaseError> {
-    system.parameters_mut().forward_mode = mode;
-    system.parameters_mut().gradient_mode = GradientMode::Ab;
+    system.settings_mut().forward_mode = mode;
+    system.settings_mut().gradient_mode = GradientMode::Ab;
     let result = match system.step(&mut qd_dynamics::StepWorkspace::default(), q, u) {
         Ok(result) => result,
         Err(error) => {
@@ -284,7 +284,7 @@ fn assert_coverage_with(
 }
 
 fn scene(name: &str) -> QuasiDynamicSystem {
-    QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"))
+    QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene")).expect("step settings")
 }
 
 #[test]

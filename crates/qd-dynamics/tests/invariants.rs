@@ -1,7 +1,8 @@
 //! Physical invariants of the step (issue 4 acceptance).
 
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, SolveStatus, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, Scene};
+use qd_geometry::scene::Scene;
 
 fn scene(text: &str) -> Scene {
     Scene::from_toml_str(text, &|p: &str| Err(format!("no file {p}"))).expect("test scene loads")
@@ -38,7 +39,8 @@ fn objects_resting_on_the_ground_stay_at_rest() {
         ("{ sphere = { radius = 0.1 } }", 0.1),
         ("{ box = { size = [0.2, 0.3, 0.1] } }", 0.05),
     ] {
-        let system = QuasiDynamicSystem::new(scene(&resting(shape, height)));
+        let system =
+            QuasiDynamicSystem::new(scene(&resting(shape, height))).expect("step settings");
         let q = system.scene().default_q.clone();
         let result = system
             .step(
@@ -68,7 +70,8 @@ fn objects_resting_on_the_ground_stay_at_rest() {
 #[test]
 fn without_contacts_the_robot_reaches_u_and_objects_fall_as_q_prescribes() {
     // The object hangs 1 m above the ground: no contact within d_detect.
-    let system = QuasiDynamicSystem::new(scene(&resting("{ sphere = { radius = 0.1 } }", 1.0)));
+    let system = QuasiDynamicSystem::new(scene(&resting("{ sphere = { radius = 0.1 } }", 1.0)))
+        .expect("step settings");
     let q = system.scene().default_q.clone();
     let u = vec![0.3, -0.2, 0.5];
     let result = system
@@ -92,7 +95,7 @@ fn without_contacts_the_robot_reaches_u_and_objects_fall_as_q_prescribes() {
 fn frozen_objects_do_not_move() {
     let mut text = resting("{ sphere = { radius = 0.1 } }", 1.0);
     text = text.replace("d_detect = 0.05", "d_detect = 0.05\nmass_scale = 0.0");
-    let system = QuasiDynamicSystem::new(scene(&text));
+    let system = QuasiDynamicSystem::new(scene(&text)).expect("step settings");
     let q = system.scene().default_q.clone();
     let result = system
         .step(
@@ -108,7 +111,8 @@ fn frozen_objects_do_not_move() {
 
 #[test]
 fn impulses_lie_in_their_friction_cones() {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"));
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
+        .expect("step settings");
     let q = system.scene().default_q.clone();
     let mut workspace = StepWorkspace::default();
     let mut loaded_with_friction = 0;
@@ -118,7 +122,7 @@ fn impulses_lie_in_their_friction_cones() {
         ForwardMode::LogBarrierCone,
         ForwardMode::LogBarrierPyramid,
     ] {
-        system.parameters_mut().forward_mode = mode;
+        system.settings_mut().forward_mode = mode;
         for squeeze in [0.05, 0.2, 0.4] {
             // Close both fingers and lift them: contacts with normal and tangential load.
             let u = vec![
@@ -157,7 +161,8 @@ fn impulses_lie_in_their_friction_cones() {
 
 #[test]
 fn penetration_does_not_grow_when_fingers_push_into_the_ball() {
-    let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"));
+    let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
+        .expect("step settings");
     let mut workspace = StepWorkspace::default();
     let mut q = system.scene().default_q.clone();
     // Squeeze hard for several steps.

@@ -18,6 +18,7 @@ mod common;
 
 use common::seeded_runner;
 use nalgebra::DVector;
+use qd_dynamics::StepSettings;
 use qd_dynamics::problem::{StepProblem, assemble};
 use qd_dynamics::solver::conic::{ConicForm, solve};
 use qd_dynamics::solver::pyramid_directions;
@@ -83,6 +84,7 @@ fn violations(
 fn check_scene(name: &str, cases: u32, robot_spread: f64, reach: f64, seed: u8) {
     check(
         qd_scenes::load(name).expect("built-in scene"),
+        None,
         name,
         cases,
         robot_spread,
@@ -91,8 +93,19 @@ fn check_scene(name: &str, cases: u32, robot_spread: f64, reach: f64, seed: u8) 
     );
 }
 
-fn check(scene: Scene, name: &str, cases: u32, robot_spread: f64, reach: f64, seed: u8) {
-    let h = scene.parameters.h;
+/// `settings`: the scene's own when `None`.
+fn check(
+    scene: Scene,
+    settings: Option<StepSettings>,
+    name: &str,
+    cases: u32,
+    robot_spread: f64,
+    reach: f64,
+    seed: u8,
+) {
+    let settings =
+        settings.unwrap_or_else(|| StepSettings::from_scene(&scene).expect("step settings"));
+    let h = settings.h;
     let mut runner = seeded_runner(cases, seed);
     let polished = std::cell::Cell::new(0usize);
     let loaded = std::cell::Cell::new(0usize);
@@ -114,8 +127,15 @@ fn check(scene: Scene, name: &str, cases: u32, robot_spread: f64, reach: f64, se
                 .map(|(j, &i)| q[i] + reach * shifts[(j + 20) % 40])
                 .collect();
             let mut problem = StepProblem::default();
-            assemble(&scene, &mut ContactQuery::default(), &q, &u, &mut problem)
-                .expect("assembles");
+            assemble(
+                &scene,
+                &settings,
+                &mut ContactQuery::default(),
+                &q,
+                &u,
+                &mut problem,
+            )
+            .expect("assembles");
             for form in [ConicForm::Socp, ConicForm::Qp { nd: 4 }] {
                 let solution = solve(&problem, form, h).expect("solves");
                 total.set(total.get() + 1);
@@ -171,9 +191,20 @@ fn refined_planar_steps_are_optimal_to_round_off() {
 /// (an SVD of the whole system) instead of the Schur complement.
 #[test]
 fn refined_quasi_static_steps_are_optimal_to_round_off() {
-    let mut scene = qd_scenes::load("planar-hand").expect("built-in scene");
-    scene.parameters.quasi_dynamic = false;
-    check(scene, "planar-hand (quasi-static)", 40, 0.05, 0.3, 14);
+    let scene = qd_scenes::load("planar-hand").expect("built-in scene");
+    let settings = StepSettings {
+        quasi_dynamic: false,
+        ..StepSettings::from_scene(&scene).expect("step settings")
+    };
+    check(
+        scene,
+        Some(settings),
+        "planar-hand (quasi-static)",
+        40,
+        0.05,
+        0.3,
+        14,
+    );
 }
 
 #[test]

@@ -10,8 +10,8 @@
 //!   `λ w = (x + √(x² + 8w/κ))/2 = y_κeff(x)` with `κ_eff = κ / (2w)`:
 //!   `δo = k'/(k' + m') · y_κeff(x)`.
 
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::ForwardMode;
 
 fn y_kappa(x: f64, kappa: f64) -> f64 {
     (x + (x * x + 4.0 / kappa).sqrt()) / 2.0
@@ -19,7 +19,8 @@ fn y_kappa(x: f64, kappa: f64) -> f64 {
 
 #[test]
 fn exact_and_barrier_steps_match_their_closed_forms() {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load("pusher-box-1d").expect("scene"));
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load("pusher-box-1d").expect("scene"))
+        .expect("step settings");
     let q = system.scene().default_q.clone(); // pusher at 0, box at 0.25: φ = 0.1
     let (h, k, m) = (0.1, 100.0, 1.0);
     let (k_prime, m_prime) = (h * k, m / h);
@@ -30,7 +31,7 @@ fn exact_and_barrier_steps_match_their_closed_forms() {
         let x = delta - phi;
         let u = [q[0] + delta];
 
-        system.parameters_mut().forward_mode = ForwardMode::Socp;
+        system.settings_mut().forward_mode = ForwardMode::Socp;
         let exact = system.step(&mut workspace, &q, &u).expect("step").dv[1];
         let expected = k_prime / (k_prime + m_prime) * x.max(0.0);
         // Interior-point accuracy: at x = 0 (exactly touching) complementarity is degenerate
@@ -41,8 +42,8 @@ fn exact_and_barrier_steps_match_their_closed_forms() {
         );
 
         for kappa in [10.0, 1e3, 1e5] {
-            system.parameters_mut().forward_mode = ForwardMode::LogBarrierCone;
-            system.parameters_mut().kappa = kappa;
+            system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
+            system.settings_mut().kappa = kappa;
             let smoothed = system.step(&mut workspace, &q, &u).expect("step").dv[1];
             let expected = k_prime / (k_prime + m_prime) * y_kappa(x, kappa / (2.0 * w));
             assert!(

@@ -2,14 +2,15 @@
 //! sphere under gravity, bimanual-planar holds its cylinder, and moving one finger joint
 //! against the sphere moves it the way the finger pushes.
 
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
 use qd_geometry::ContactQuery;
-use qd_geometry::scene::ForwardMode;
 
 /// Position drift (m) of the first object over `steps` steps of holding u = q_a.
 fn drift_while_holding(name: &str, mode: ForwardMode, steps: usize) -> f64 {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("scene"));
-    system.parameters_mut().forward_mode = mode;
+    let mut system =
+        QuasiDynamicSystem::new(qd_scenes::load(name).expect("scene")).expect("step settings");
+    system.settings_mut().forward_mode = mode;
     let q0 = system.scene().default_q.clone();
     let u = system.scene().actuated_positions(&q0);
     let rollout = system
@@ -57,9 +58,18 @@ fn swinging_one_allegro_finger_against_the_sphere_moves_it_the_way_the_finger_mo
     // the horizontal parts of the sphere's displacement and of the contact point's velocity
     // (from the contact Jacobian) must point the same way. (Flexing instead presses the
     // sphere into the palm, whose friction, μ = 1, jams it.)
-    let system = QuasiDynamicSystem::new(qd_scenes::load("allegro-sphere").expect("scene"));
+    let system = QuasiDynamicSystem::new(qd_scenes::load("allegro-sphere").expect("scene"))
+        .expect("step settings");
     let scene = system.scene();
-    let open = scene.grasp.as_ref().expect("grasp data").open.clone();
+    // The open pose of the scene's grasp data (a section the task layer owns; read raw here).
+    let open: Vec<f64> = scene
+        .section("grasp")
+        .and_then(|grasp| grasp.get("open"))
+        .and_then(|open| open.as_array())
+        .expect("grasp data")
+        .iter()
+        .map(|v| v.as_float().expect("a number"))
+        .collect();
     let mut workspace = StepWorkspace::default();
     for (finger, joints) in [("index", 0..4), ("ring", 8..12)] {
         let mut q = scene.default_q.clone();

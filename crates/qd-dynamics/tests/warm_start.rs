@@ -3,12 +3,13 @@
 
 use proptest::prelude::*;
 use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, GradientMode};
+use qd_dynamics::{ForwardMode, GradientMode};
 
 fn planar_hand(mode: ForwardMode) -> QuasiDynamicSystem {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").unwrap());
-    system.parameters_mut().forward_mode = mode;
-    system.parameters_mut().gradient_mode = GradientMode::B;
+    let mut system =
+        QuasiDynamicSystem::new(qd_scenes::load("planar-hand").unwrap()).expect("step settings");
+    system.settings_mut().forward_mode = mode;
+    system.settings_mut().gradient_mode = GradientMode::B;
     system
 }
 
@@ -25,7 +26,7 @@ proptest! {
     ) {
         let mode = if pyramid { ForwardMode::LogBarrierPyramid } else { ForwardMode::LogBarrierCone };
         let mut system = planar_hand(mode);
-        system.parameters_mut().kappa = kappa;
+        system.settings_mut().kappa = kappa;
         let q = system.scene().default_q.clone();
         let hold = system.scene().actuated_positions(&q);
         let u: Vec<f64> = hold.iter().zip(&offsets).map(|(h, o)| h + o).collect();
@@ -88,9 +89,9 @@ fn reusing_the_assembly_changes_nothing() {
     let mut moved = q.clone();
     moved[4] += 0.01;
     let mut stiffer = hand.clone();
-    stiffer.parameters_mut().kappa = 1e3;
+    stiffer.settings_mut().kappa = 1e3;
     let mut with_a = hand.clone();
-    with_a.parameters_mut().gradient_mode = GradientMode::Ab;
+    with_a.settings_mut().gradient_mode = GradientMode::Ab;
     let socp = planar_hand(ForwardMode::Socp);
     let mut shared = StepWorkspace::reusing_assembly();
     let fresh = |system: &QuasiDynamicSystem, q: &[f64], u: &[f64]| {
@@ -117,6 +118,6 @@ fn reusing_the_assembly_changes_nothing() {
     check(&socp, &moved, 0.02);
     check(&hand, &moved, 0.03);
     // Parameters changed in place on the same system.
-    hand.parameters_mut().h = 0.05;
+    hand.settings_mut().h = 0.05;
     check(&hand, &moved, 0.03);
 }

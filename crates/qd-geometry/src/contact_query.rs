@@ -67,7 +67,7 @@ impl ContactQuery {
         d_detect: Option<f64>,
     ) -> Result<&[Contact], GeometryError> {
         self.update_poses(scene, q)?;
-        let d_detect = d_detect.unwrap_or(scene.parameters.d_detect);
+        let d_detect = d_detect.unwrap_or(scene.d_detect);
         let posed = SceneShapes {
             scene,
             poses: &self.world_from_geometry,

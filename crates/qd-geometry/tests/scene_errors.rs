@@ -85,23 +85,42 @@ fn object_default_q_of_wrong_length_is_an_error() {
 }
 
 #[test]
-fn bad_parameters_are_errors() {
-    assert!(load(&format!("{PUSHER}\n[parameters]\nh = -0.1\n")).is_err());
-    assert!(load(&format!("{PUSHER}\n[parameters]\nmass_scale = -1.0\n")).is_err());
-    // Each named with its value, on one line.
+fn bad_model_parameters_are_errors() {
+    // Each named with its value, on one line. (The step's parameters — h, κ, gravity, nd,
+    // mass_scale — are checked by the dynamics layer that owns them.)
     for (line, name) in [
         ("d_detect = -0.1", "d_detect"),
         ("d_detect = inf", "d_detect"),
         ("default_friction = -0.5", "default_friction"),
-        ("kappa = 1e-300", "kappa"),
-        ("kappa = 1e300", "kappa"),
-        ("gravity = [0.0, 0.0, nan]", "gravity"),
-        ("nd = 1", "nd"),
+        ("plane_normal = [0.0, 0.0, 0.0]", "plane_normal"),
+        ("d_detect = \"far\"", "d_detect"),
     ] {
         let err = load(&format!("{PUSHER}\n[parameters]\n{line}\n")).unwrap_err();
-        assert!(err.contains(&format!("parameters.{name}")), "{line}: {err}");
+        assert!(err.contains(name), "{line}: {err}");
         assert!(!err.contains('\n'), "{line}: {err}");
     }
+}
+
+#[test]
+fn the_step_parameters_and_the_task_are_kept_for_the_layers_above() {
+    let text = format!(
+        "{PUSHER}\n[parameters]\nd_detect = 0.02\nkappa = 5.0\nh = -1.0\n[task]\nfoo = 1\n[grasp]\nbar = 2\n"
+    );
+    // The model reads its own keys and does not judge the others.
+    let scene = load(&text).expect("the model is valid");
+    assert_eq!(scene.d_detect, 0.02);
+    let parameters = scene.section("parameters").expect("kept");
+    assert!(parameters.contains_key("kappa") && parameters.contains_key("h"));
+    assert!(!parameters.contains_key("d_detect"));
+    assert!(scene.section("task").is_some_and(|t| t.contains_key("foo")));
+    assert!(
+        scene
+            .section("grasp")
+            .is_some_and(|g| g.contains_key("bar"))
+    );
+    // Top-level sections nobody owns are still errors.
+    let err = load(&format!("{PUSHER}\n[taks]\nfoo = 1\n")).unwrap_err();
+    assert!(err.contains("taks"), "{err}");
 }
 
 /// A free ball with the given mass-property lines.

@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: u64 = args.get(2).map_or(Ok(10), |s| s.parse())?;
     let text = qd_scenes::source(scene_name).ok_or("not a built-in scene")?;
     let (source, scene) = SceneSource::text(&format!("builtin:{scene_name}"), text)?;
-    let mut settings = ExecutionSettings::from_task(&scene);
+    let mut settings = ExecutionSettings::from_task(&scene)?;
     for arg in args.iter().skip(3) {
         let (key, value) = arg.split_once('=').ok_or("overrides are KEY=VALUE")?;
         match key {

@@ -62,6 +62,9 @@ pub enum PlanError {
         /// The optimiser's error.
         source: TrajoptError,
     },
+    /// The scene's step settings or task were refused by the layer that owns them.
+    #[error("scene: {0}")]
+    Scene(String),
     /// The planner's problem was refused.
     #[error(transparent)]
     Rrt(#[from] RrtError),

@@ -9,10 +9,11 @@ use crate::error::PlanError;
 use crate::joint_path::max_norm;
 use crate::plan::{Interval, IntervalKind};
 use crate::transition::{TransitionPath, TransitionPlanner, TransitionSettings};
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
 use qd_geometry::ContactQuery;
-use qd_geometry::scene::{ForwardMode, PoseError};
 use qd_rrt::{Edge, RrtProblem, RrtResult, RrtSettings};
+use qd_task::PoseError;
 use qd_trajopt::{CostWeights, TrajoptProblem, TrajoptSettings, optimize};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -69,9 +70,18 @@ impl ExecutionSettings {
     /// The defaults with the scene's `task.rrt.refine_factor`; without one, the smallest
     /// factor that lets a tree step of `task.rrt.step` (‖δu‖₂, so no joint moves farther) fit
     /// the rate limit, ⌈step / max_input_change⌉ (1 without a task).
-    pub fn from_task(scene: &qd_geometry::scene::Scene) -> Self {
+    ///
+    /// # Errors
+    /// A `[task]` or `[task.rrt]` that does not parse.
+    pub fn from_task(scene: &qd_geometry::scene::Scene) -> Result<Self, PlanError> {
         let defaults = ExecutionSettings::default();
-        let rrt = scene.task.as_ref().and_then(|task| task.rrt.as_ref());
+        let task = qd_task::Task::from_scene(scene).map_err(|e| PlanError::Scene(e.to_string()))?;
+        let rrt = match &task {
+            Some(task) if task.planner_section(qd_rrt::TASK_SECTION).is_some() => {
+                Some(qd_rrt::RrtTask::from_task(task, &scene.name)?)
+            }
+            _ => None,
+        };
         let factor = match rrt {
             Some(spec) => spec.refine_factor.unwrap_or_else(|| {
                 // A hair below the ratio: 0.2 / 0.1 is 2.000…04 in floating point.
@@ -84,7 +94,7 @@ impl ExecutionSettings {
             }),
             None => 1,
         };
-        ExecutionSettings { factor, ..defaults }
+        Ok(ExecutionSettings { factor, ..defaults })
     }
 
     /// Checks the ranges.
@@ -332,8 +342,12 @@ pub fn execute_path(
     }
     let _span = tracing::info_span!("execute_path").entered();
     let scene = problem.system().scene();
-    let mut fine = problem.system().clone();
-    fine.parameters_mut().h = scene.parameters.h / settings.factor as f64;
+    let mut fine_settings = problem.system().settings().clone();
+    fine_settings.h /= settings.factor as f64;
+    let fine = problem
+        .system()
+        .with_step_settings(fine_settings)
+        .map_err(|e| PlanError::Scene(e.to_string()))?;
     let mut assembly = Assembly {
         system: &fine,
         settings,
@@ -414,8 +428,8 @@ pub fn execute_path(
         }
     }
     Ok(Motion {
-        h: fine.scene().parameters.h,
-        forward_mode: fine.scene().parameters.forward_mode,
+        h: fine.settings().h,
+        forward_mode: fine.settings().forward_mode,
         u_before: assembly.u_before,
         inputs: assembly.inputs,
         states: assembly.states,

@@ -3,7 +3,9 @@
 
 use crate::error::PlanError;
 use crate::scene_source::SceneSource;
-use qd_geometry::scene::{ForwardMode, PoseError, Scene};
+use qd_dynamics::ForwardMode;
+use qd_geometry::scene::Scene;
+use qd_task::PoseError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -190,14 +192,14 @@ impl Plan {
         inputs: Vec<Vec<f64>>,
     ) -> Result<Plan, PlanError> {
         let model = problem.system().scene();
-        let view = model
-            .task_view()
+        let task = qd_task::Task::from_scene(model)
+            .map_err(|e| PlanError::Scene(e.to_string()))?
             .ok_or_else(|| malformed("goal", format!("scene '{}' has no task", model.name)))?;
-        let object = qd_geometry::scene::ObjectCoordinates::new(model, view.object);
+        let object = task.object_coordinates(model);
         let goal_q = object.block(problem.x_goal()).to_vec();
         let tolerance = PoseError {
-            position: view.task.goal.position_tolerance,
-            angle: view.task.goal.angle_tolerance,
+            position: task.goal().position_tolerance,
+            angle: task.goal().angle_tolerance,
         };
         let last = states
             .last()
@@ -212,10 +214,10 @@ impl Plan {
             planner: planner.to_string(),
             seed,
             settings,
-            h: model.parameters.h,
-            forward_mode: model.parameters.forward_mode,
+            h: problem.system().settings().h,
+            forward_mode: problem.system().settings().forward_mode,
             goal: Some(PlanGoal {
-                object: model.objects[view.object].name.clone(),
+                object: task.goal().object.clone(),
                 q: goal_q,
                 tolerance,
             }),

@@ -3,8 +3,10 @@
 
 use crate::error::PlanError;
 use crate::plan::Plan;
+use qd_dynamics::{ForwardMode, GradientMode, StepSettings};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, GradientMode, ObjectCoordinates, PoseError, Scene};
+use qd_geometry::scene::Scene;
+use qd_task::{ObjectCoordinates, PoseError};
 
 /// How to replay.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -67,12 +69,14 @@ pub fn replay(plan: &Plan, scene: &Scene, options: ReplayOptions) -> Result<Repl
     }
     plan.check(scene)?;
     let _span = tracing::info_span!("replay", steps = plan.inputs.len()).entered();
-    let mut system = QuasiDynamicSystem::new(scene.clone());
-    let parameters = system.parameters_mut();
-    parameters.h = plan.h / options.substeps as f64;
-    parameters.forward_mode = options.forward_mode.unwrap_or(plan.forward_mode);
-    parameters.gradient_mode = GradientMode::None;
-    let (forward_mode, h) = (parameters.forward_mode, parameters.h);
+    let mut settings =
+        StepSettings::from_scene(scene).map_err(|e| PlanError::Scene(e.to_string()))?;
+    settings.h = plan.h / options.substeps as f64;
+    settings.forward_mode = options.forward_mode.unwrap_or(plan.forward_mode);
+    settings.gradient_mode = GradientMode::None;
+    let (forward_mode, h) = (settings.forward_mode, settings.h);
+    let system = QuasiDynamicSystem::with_settings(scene.clone(), settings)
+        .map_err(|e| PlanError::Scene(e.to_string()))?;
     let mut workspace = StepWorkspace::default();
     let mut q = plan.states[0].clone();
     let mut states = vec![q.clone()];

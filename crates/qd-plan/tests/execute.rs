@@ -17,15 +17,15 @@ fn an_executed_planar_hand_path_is_the_exact_rollout_of_its_commands() {
     let rrt = RrtSettings::from_task(&scene, 2).expect("settings");
     let result = plan(&problem, &rrt).expect("tree");
     assert!(result.success);
-    let settings = ExecutionSettings::from_task(&scene);
+    let settings = ExecutionSettings::from_task(&scene).expect("task");
     assert_eq!(settings.factor, 5, "planar-hand's refine_factor");
     let motion = execute_path(&problem, &result, &rrt, &settings).expect("executable");
     assert_eq!(motion.states[0], problem.x0());
-    assert_eq!(motion.h, scene.parameters.h / 5.0);
+    assert_eq!(motion.h, problem.system().settings().h / 5.0);
     // Every state is the exact step of the one before under its command.
-    let mut system = QuasiDynamicSystem::new(scene.clone());
-    system.parameters_mut().h = motion.h;
-    system.parameters_mut().forward_mode = motion.forward_mode;
+    let mut system = QuasiDynamicSystem::new(scene.clone()).expect("step settings");
+    system.settings_mut().h = motion.h;
+    system.settings_mut().forward_mode = motion.forward_mode;
     let mut workspace = StepWorkspace::default();
     for (t, u) in motion.inputs.iter().enumerate() {
         let next = system
@@ -81,9 +81,15 @@ fn an_executed_planar_hand_path_is_the_exact_rollout_of_its_commands() {
 fn the_default_factor_fits_the_tree_step_into_the_rate_limit() {
     // allegro-sphere has no refine_factor: ⌈0.2 / 0.1⌉ = 2, not 3 from rounding.
     let scene = qd_scenes::load("allegro-sphere").expect("scene");
-    assert_eq!(ExecutionSettings::from_task(&scene).factor, 2);
+    assert_eq!(
+        ExecutionSettings::from_task(&scene).expect("task").factor,
+        2
+    );
     let scene = qd_scenes::load("bimanual-planar").expect("scene");
-    assert_eq!(ExecutionSettings::from_task(&scene).factor, 3);
+    assert_eq!(
+        ExecutionSettings::from_task(&scene).expect("task").factor,
+        3
+    );
 }
 
 #[test]

@@ -32,6 +32,9 @@ pub enum RrtError {
     /// A geometry query failed (contact sampling, configuration differences).
     #[error(transparent)]
     Geometry(#[from] GeometryError),
+    /// The scene's step settings (`[parameters]`) are refused by the dynamics layer.
+    #[error("step settings: {0}")]
+    StepSettings(DynamicsError),
     /// The root's step or check failed: the tree cannot start.
     #[error("the start configuration: {0}")]
     Start(DynamicsError),

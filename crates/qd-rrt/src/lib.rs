@@ -26,6 +26,7 @@ mod metric;
 mod planner;
 mod problem;
 mod sampler;
+mod task;
 
 pub use error::RrtError;
 pub use metric::{Metric, NodeModel};
@@ -34,5 +35,6 @@ pub use problem::{
     DEFAULT_NODE_KAPPA, DEFAULT_NODE_SAMPLES, DEFAULT_P_GOAL, DEFAULT_REGRASP_NOISE,
     DEFAULT_RETIRE_AFTER, RrtProblem, RrtSettings,
 };
-pub use qd_geometry::scene::{ObjectCoordinates, PoseError};
+pub use qd_task::{ObjectCoordinates, PoseError};
 pub use sampler::{REGRASP_GAP, REGRASP_PENETRATION};
+pub use task::{RrtTask, SAMPLING_SECTION, SamplingRegion, TASK_SECTION};

@@ -2,8 +2,8 @@
 //! node and the input change that moves the object toward a subgoal (SPEC §6).
 
 use nalgebra::{DMatrix, DVector};
-use qd_geometry::scene::{MAX_OBJECT_NV, ObjectCoordinates};
 use qd_smoothing::Linearization;
+use qd_task::{MAX_OBJECT_NV, ObjectCoordinates};
 use serde::{Deserialize, Serialize};
 
 /// How the nearest node to a subgoal is chosen.

@@ -6,8 +6,8 @@ use crate::problem::{RrtProblem, RrtSettings};
 use crate::sampler::{regrasp, sample_object_pose, uniform};
 use qd_dynamics::StepWorkspace;
 use qd_geometry::ContactQuery;
-use qd_geometry::scene::PoseError;
 use qd_smoothing::{Derivatives, Smoother, Smoothing};
+use qd_task::PoseError;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -125,7 +125,7 @@ struct NodeBookkeeping {
 fn nearest_node(
     metric: Metric,
     models: &[NodeModel],
-    object: &qd_geometry::scene::ObjectCoordinates,
+    object: &qd_task::ObjectCoordinates,
     subgoal: &[f64],
     eligible: impl Fn(usize) -> bool,
 ) -> Option<usize> {

@@ -2,12 +2,13 @@
 
 use crate::error::RrtError;
 use crate::metric::Metric;
+use crate::task::{RrtTask, SamplingRegion};
 use nalgebra::{Quaternion, UnitQuaternion, Vector3};
 use qd_dynamics::QuasiDynamicSystem;
 use qd_geometry::kinematics::JointKind;
-use qd_geometry::scene::{GradientMode, GraspSpec, SamplingSpec, Scene};
-use qd_geometry::scene::{ObjectCoordinates, PoseError};
+use qd_geometry::scene::Scene;
 use qd_smoothing::Smoothing;
+use qd_task::{Grasp, ObjectCoordinates, PoseError, Task};
 use serde::{Deserialize, Serialize};
 
 /// Samples per node of randomized smoothing when the task gives σ_u (our choice: the metric
@@ -76,16 +77,17 @@ impl RrtSettings {
     /// [`DEFAULT_RETIRE_AFTER`] extensions without progress.
     ///
     /// # Errors
-    /// No task or no `[task.rrt]`.
+    /// No task or no `[task.rrt]`, or one that does not parse.
     pub fn from_task(scene: &Scene, seed: u64) -> Result<Self, RrtError> {
-        let spec = scene
-            .task
-            .as_ref()
-            .and_then(|t| t.rrt.as_ref())
-            .ok_or_else(|| RrtError::Task {
-                scene: scene.name.clone(),
-                reason: "it has no [task.rrt] table".to_string(),
-            })?;
+        let task = scene_task(scene)?;
+        Ok(Self::from_rrt_task(
+            &RrtTask::from_task(&task, &scene.name)?,
+            seed,
+        ))
+    }
+
+    /// [`RrtSettings::from_task`] from an already parsed `[task.rrt]`.
+    pub fn from_rrt_task(spec: &RrtTask, seed: u64) -> Self {
         let smoothing = match spec.sigma_u {
             Some(sigma_u) => Smoothing::RandomizedFirstOrder {
                 sigma_u,
@@ -97,7 +99,7 @@ impl RrtSettings {
                 kappa: spec.kappa.unwrap_or(DEFAULT_NODE_KAPPA),
             },
         };
-        Ok(RrtSettings {
+        RrtSettings {
             step: spec.step,
             gamma: spec.gamma,
             gamma_rotation: spec.gamma_rotation.unwrap_or(spec.gamma),
@@ -111,7 +113,7 @@ impl RrtSettings {
             retire_after: spec.retire_after.unwrap_or(DEFAULT_RETIRE_AFTER),
             metric: Metric::Mahalanobis,
             warm_start: false,
-        })
+        }
     }
 
     /// Checks the settings.
@@ -165,8 +167,8 @@ pub struct RrtProblem {
     pub(crate) object: ObjectCoordinates,
     pub(crate) goal: Vec<f64>,
     pub(crate) tolerance: PoseError,
-    pub(crate) sampling: SamplingSpec,
-    pub(crate) grasp: Option<GraspSpec>,
+    pub(crate) sampling: SamplingRegion,
+    pub(crate) grasp: Option<Grasp>,
     pub(crate) input_limits: Vec<(f64, f64)>,
 }
 
@@ -177,41 +179,35 @@ impl RrtProblem {
     /// scenes).
     ///
     /// # Errors
-    /// No task, no `[task.sampling]`; a start the step refuses.
+    /// Step settings the dynamics layer refuses; no task, no `[task.sampling]`, grasp data
+    /// that do not fit the scene; a start the step refuses.
     pub fn from_task(scene: &Scene) -> Result<Self, RrtError> {
-        let task_error = |reason: &str| RrtError::Task {
+        let task = scene_task(scene)?;
+        let object = task.object_coordinates(scene);
+        let sampling = SamplingRegion::from_task(&task, &object, &scene.name)?;
+        let grasp = Grasp::from_scene(scene).map_err(|e| RrtError::Task {
             scene: scene.name.clone(),
-            reason: reason.to_string(),
-        };
-        let view = scene
-            .task_view()
-            .ok_or_else(|| task_error("it has no [task]"))?;
-        let task = view.task;
-        let sampling = task
-            .sampling
-            .clone()
-            .ok_or_else(|| task_error("its task has no [task.sampling] region"))?;
-        let index = view.object;
-        let mut system = QuasiDynamicSystem::new(scene.clone());
-        let parameters = system.parameters_mut();
-        parameters.forward_mode = parameters.forward_mode.exact();
-        parameters.gradient_mode = GradientMode::None;
-        let x0 = view.start_q;
+            reason: e.reason,
+        })?;
+        let loaded = QuasiDynamicSystem::new(scene.clone()).map_err(RrtError::StepSettings)?;
+        let system = loaded
+            .with_step_settings(loaded.settings().clone().exact_rollout())
+            .map_err(RrtError::StepSettings)?;
+        let x0 = task.start_q().to_vec();
         system
             .check_inputs(&x0, &scene.actuated_positions(&x0))
             .map_err(RrtError::Start)?;
         let input_limits = scene.actuated_limits();
-        let object = ObjectCoordinates::new(scene, index);
         Ok(RrtProblem {
             reference: object.block(&x0).to_vec(),
             object,
-            goal: task.goal.q.clone(),
+            goal: task.goal().q.clone(),
             tolerance: PoseError {
-                position: task.goal.position_tolerance,
-                angle: task.goal.angle_tolerance,
+                position: task.goal().position_tolerance,
+                angle: task.goal().angle_tolerance,
             },
             sampling,
-            grasp: scene.grasp.clone(),
+            grasp,
             input_limits,
             x0,
             system,
@@ -431,4 +427,15 @@ impl RrtProblem {
         let error = self.object.error(&self.goal, self.object.block(q));
         error.position <= self.tolerance.position && error.angle <= self.tolerance.angle
     }
+}
+
+/// The scene's task, or an error saying it has none.
+fn scene_task(scene: &Scene) -> Result<Task, RrtError> {
+    let error = |reason: String| RrtError::Task {
+        scene: scene.name.clone(),
+        reason,
+    };
+    Task::from_scene(scene)
+        .map_err(|e| error(e.reason))?
+        .ok_or_else(|| error("it has no [task]".to_string()))
 }

@@ -8,11 +8,35 @@ fn scenes_without_an_rrt_task_are_refused() {
     let error = RrtProblem::from_task(&scene).expect_err("no task");
     assert!(matches!(error, RrtError::Task { .. }) && error.to_string().contains("no [task]"));
     let mut scene = qd_scenes::load("planar-pushing").expect("built-in");
-    if let Some(task) = scene.task.as_mut() {
-        task.rrt = None;
+    if let Some(toml::Value::Table(task)) = scene.sections.get_mut("task") {
+        task.remove("rrt");
     }
     let error = RrtSettings::from_task(&scene, 0).expect_err("no [task.rrt]");
     assert!(error.to_string().contains("[task.rrt]"), "{error}");
+}
+
+#[test]
+fn misspelt_keys_of_the_rrt_tables_are_named() {
+    let text = qd_scenes::source("planar-hand").expect("built-in");
+    let files = |p: &str| Err(format!("no file {p}"));
+    for (from, to, section) in [
+        ("max_nodes", "max_node", "[task.rrt]"),
+        ("angle_range", "angle_rang", "[task.sampling]"),
+    ] {
+        let modified = text.replacen(from, to, 1);
+        assert_ne!(modified, text, "the edit must apply ({from})");
+        let scene = qd_geometry::scene::Scene::from_toml_str(&modified, &files)
+            .expect("the model does not read the task");
+        let error = RrtProblem::from_task(&scene)
+            .map(|_| ())
+            .and_then(|()| RrtSettings::from_task(&scene, 0).map(|_| ()))
+            .expect_err("misspelt key");
+        let message = error.to_string();
+        assert!(
+            message.contains(section) && message.contains(to),
+            "{section}: {message}"
+        );
+    }
 }
 
 #[test]

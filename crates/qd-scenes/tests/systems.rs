@@ -1,10 +1,9 @@
 //! The built-in systems (issue 8 acceptance): every scene loads, its default configuration has
-//! no deep penetration and, for the hands and arms, the contacts its task starts from; the
-//! grasp synergies reach the object; tasks are checked against their scene.
+//! no deep penetration and, for the hands and arms, the contacts its task starts from. (That
+//! their grasp synergies reach the object and their tasks fit them is checked in qd-task.)
 
 use qd_geometry::ContactQuery;
 use qd_geometry::scene::Scene;
-use qd_scenes::grasp::close_until_contact;
 
 /// Robot–object contacts at the default configuration with φ ≤ `within`, by robot name.
 fn touching_robots(scene: &Scene, within: f64) -> Vec<String> {
@@ -102,79 +101,4 @@ fn allegro_fingers_touch_the_sphere_and_the_sphere_rests_on_the_palm() {
         fingers >= 3,
         "at least three fingers touch the sphere: {touching:?}"
     );
-}
-
-#[test]
-fn every_grasp_synergy_reaches_the_object_from_the_open_pose() {
-    for name in [
-        "planar-hand",
-        "allegro-sphere",
-        "bimanual-planar",
-        "bimanual-iiwa",
-    ] {
-        let scene = qd_scenes::load(name).expect("scene");
-        let grasp = scene.grasp.clone().expect("grasp data");
-        let mut q = scene.default_q.clone();
-        for (&i, v) in scene.split.actuated.iter().zip(&grasp.open) {
-            q[i] = *v;
-        }
-        for synergy in &grasp.synergies {
-            let closed = close_until_contact(&scene, &q, &synergy.direction, 0, 1e-4, 3.0)
-                .expect("query")
-                .unwrap_or_else(|| panic!("{name}: synergy {} does not reach", synergy.name));
-            let gap = qd_scenes::grasp::robot_object_gap(
-                &scene,
-                &mut ContactQuery::new(),
-                &closed,
-                0,
-                1.0,
-            )
-            .expect("query")
-            .expect("close pair");
-            assert!(
-                gap <= 1e-4 && gap > -1e-3,
-                "{name}/{}: gap {gap}",
-                synergy.name
-            );
-        }
-    }
-}
-
-#[test]
-fn tasks_are_checked_against_their_scene() {
-    let text = qd_scenes::source("bimanual-planar").expect("scene");
-    let files = |p: &str| Err(format!("no file {p}"));
-    let broken = [
-        (
-            text.replace("object = \"cylinder\"", "object = \"ball\""),
-            "task.goal.object",
-        ),
-        (
-            text.replace("q = [0.5, 0.0, -3.141592653589793]", "q = [0.5, 0.0]"),
-            "task.goal.q",
-        ),
-        (
-            text.replace("open = [0.6, -0.4, -1.0, -0.6, 0.4, 1.0]", "open = [1.2]"),
-            "grasp.open",
-        ),
-    ];
-    for (modified, field) in broken {
-        assert_ne!(modified, text, "the test's edit must apply ({field})");
-        let error = Scene::from_toml_str(&modified, &files).expect_err("must be rejected");
-        assert!(error.to_string().contains(field), "{field}: {error}");
-    }
-    for name in qd_scenes::names() {
-        let scene = qd_scenes::load(name).expect("scene");
-        if [
-            "planar-pushing",
-            "planar-hand",
-            "allegro-sphere",
-            "bimanual-planar",
-            "bimanual-iiwa",
-        ]
-        .contains(&name)
-        {
-            assert!(scene.task.is_some(), "{name} carries its task");
-        }
-    }
 }

@@ -5,8 +5,8 @@
 //! (one barrier step with B) from these figures.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use qd_dynamics::ForwardMode;
 use qd_dynamics::QuasiDynamicSystem;
-use qd_geometry::scene::ForwardMode;
 use qd_smoothing::{Derivatives, Smoother, Smoothing};
 use std::hint::black_box;
 use std::time::Duration;
@@ -28,14 +28,15 @@ fn bench_bundled(c: &mut Criterion) {
         .build()
         .expect("thread pool");
     for name in qd_scenes::names() {
-        let mut system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"));
+        let mut system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"))
+            .expect("step settings");
         let q = system.scene().default_q.clone();
         let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
         for (label, mode) in [
             ("socp", ForwardMode::Socp),
             ("log_barrier_cone", ForwardMode::LogBarrierCone),
         ] {
-            system.parameters_mut().forward_mode = mode;
+            system.settings_mut().forward_mode = mode;
             let mut orders = vec![("first_order", first_order())];
             if name == "planar-hand" {
                 orders.push(("zero_order", zero_order()));

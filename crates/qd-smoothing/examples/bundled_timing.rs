@@ -7,13 +7,14 @@
 //! T=1 target/release/examples/bundled_timing; T=2 target/release/examples/bundled_timing
 //! ```
 
+use qd_dynamics::ForwardMode;
 use qd_dynamics::QuasiDynamicSystem;
-use qd_geometry::scene::ForwardMode;
 use qd_smoothing::{Derivatives, Smoother, Smoothing};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?);
-    system.parameters_mut().forward_mode = ForwardMode::LogBarrierCone;
+    let mut system =
+        QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?).expect("step settings");
+    system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
     let q = system.scene().default_q.clone();
     let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     let (sigma_u, sigma_q, samples, seed) = (0.05, 0.0, 100, 1);

@@ -30,7 +30,7 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     let mut checks: Vec<Check> = Vec::new();
     checks.extend(relu::checks(&options));
     checks.extend(gaussian::checks(&options));
-    let pusher = QuasiDynamicSystem::new(qd_scenes::load("pusher-box-1d")?);
+    let pusher = QuasiDynamicSystem::new(qd_scenes::load("pusher-box-1d")?).expect("step settings");
     checks.extend(pusher_box::checks(&pusher, &options)?);
 
     let mut reports = Vec::new();
@@ -51,8 +51,8 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
             options.system_samples / 4,
         ),
     ] {
-        let system = QuasiDynamicSystem::new(qd_scenes::load(name)?);
-        let (q, u) = matched::squeezed_point(&system, 0.05);
+        let system = QuasiDynamicSystem::new(qd_scenes::load(name)?).expect("step settings");
+        let (q, u) = matched::squeezed_point(&system, 0.05)?;
         let report =
             matched::matched_strength(&system, &q, &u, &kappas, &sigmas, samples, options.seed)?;
         checks.extend(matched::convergence_checks(&report));

@@ -10,8 +10,8 @@
 //! Ratios: each scene's barrier step with B and with A and B over the plain step (issue 5), and
 //! the planar hand's bundled B (100 samples) on one thread over all threads (issue 6).
 
+use qd_dynamics::{ForwardMode, GradientMode};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, GradientMode};
 use qd_smoothing::{Derivatives, Smoother, Smoothing};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -79,7 +79,7 @@ fn report(name: &str, ratio: Ratio) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for name in qd_scenes::names() {
-        let base = QuasiDynamicSystem::new(qd_scenes::load(name)?);
+        let base = QuasiDynamicSystem::new(qd_scenes::load(name)?).expect("step settings");
         let q = base.scene().default_q.clone();
         let u = qd_scenes::fixtures::pressing_command(base.scene(), &q, 0.1);
         for (label, mode) in [
@@ -88,8 +88,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ] {
             let configured = |gradient: GradientMode| {
                 let mut system = base.clone();
-                system.parameters_mut().forward_mode = mode;
-                system.parameters_mut().gradient_mode = gradient;
+                system.settings_mut().forward_mode = mode;
+                system.settings_mut().gradient_mode = gradient;
                 system
             };
             let plain = configured(GradientMode::None);
@@ -111,7 +111,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     // Thread scaling of the planar hand's bundled B.
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?);
+    let mut system =
+        QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?).expect("step settings");
     let q = system.scene().default_q.clone();
     let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     let single = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
@@ -120,7 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("log_barrier_cone", ForwardMode::LogBarrierCone),
         ("socp", ForwardMode::Socp),
     ] {
-        system.parameters_mut().forward_mode = mode;
+        system.settings_mut().forward_mode = mode;
         let method = Smoothing::RandomizedFirstOrder {
             sigma_u: 0.05,
             sigma_q: 0.0,

@@ -21,7 +21,7 @@
 //! use qd_dynamics::QuasiDynamicSystem;
 //! use qd_smoothing::{Derivatives, Smoother, Smoothing};
 //!
-//! let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?);
+//! let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?)?;
 //! let q = system.scene().default_q.clone();
 //! let u = system.scene().actuated_positions(&q);
 //! let bundled = Smoothing::RandomizedFirstOrder { sigma_u: 0.05, sigma_q: 0.0, samples: 20, seed: 7 };

@@ -6,8 +6,7 @@ use crate::monte_carlo::{self, Estimate};
 use crate::noise::{Gaussian, NoiseModel, sample_stream};
 use crate::tangent::TangentMaps;
 use nalgebra::DMatrix;
-use qd_dynamics::{QuasiDynamicSystem, SolveStatus, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, GradientMode};
+use qd_dynamics::{GradientMode, QuasiDynamicSystem, SolveStatus, StepSettings, StepWorkspace};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -42,12 +41,14 @@ pub struct Smoother {
     method: Smoothing,
     derivatives: Derivatives,
     min_valid_fraction: f64,
+    /// The system whose step is smoothed (its settings are the configured step's).
+    system: QuasiDynamicSystem,
     /// The step exact and analytic smoothing differentiate.
-    nominal: QuasiDynamicSystem,
+    nominal: StepSettings,
     /// The configured step, values only (zero order).
-    sampled_values: QuasiDynamicSystem,
+    sampled_values: StepSettings,
     /// The configured step with derivatives (first order).
-    sampled_gradients: QuasiDynamicSystem,
+    sampled_gradients: StepSettings,
     maps: TangentMaps,
 }
 
@@ -130,10 +131,6 @@ fn gradient_mode(derivatives: Derivatives) -> GradientMode {
     }
 }
 
-fn uses_pyramids(mode: ForwardMode) -> bool {
-    matches!(mode, ForwardMode::Qp | ForwardMode::LogBarrierPyramid)
-}
-
 fn positive_finite(name: &str, value: f64) -> Result<(), SmoothingError> {
     if value.is_finite() && value > 0.0 {
         Ok(())
@@ -145,8 +142,10 @@ fn positive_finite(name: &str, value: f64) -> Result<(), SmoothingError> {
 }
 
 impl Smoother {
-    /// A smoother of `system`'s step. The system is copied; its parameters (h, forward mode,
-    /// ...) are those of the copy at this moment.
+    /// A smoother of `system`'s step. The system's scene is shared, not copied; its step
+    /// settings (h, forward mode, ...) are those it has at this moment: randomized methods
+    /// sample that step, exact smoothing differentiates the exact form with the same cones,
+    /// analytic smoothing the barrier form with the same cones at the method's κ.
     ///
     /// # Errors
     /// Invalid parameters: κ or σ_u not finite and positive, σ_q negative, no samples, zero-order
@@ -156,30 +155,20 @@ impl Smoother {
         method: Smoothing,
         derivatives: Derivatives,
     ) -> Result<Self, SmoothingError> {
-        let configured = system.scene().parameters.forward_mode;
-        let mut nominal = system.clone();
-        let mut sampled_values = system.clone();
-        let mut sampled_gradients = system.clone();
-        sampled_values.parameters_mut().gradient_mode = GradientMode::None;
-        sampled_gradients.parameters_mut().gradient_mode = gradient_mode(derivatives);
-        nominal.parameters_mut().gradient_mode = gradient_mode(derivatives);
+        let configured = system.settings().clone();
+        let sampled_values = configured.clone().with_gradient_mode(GradientMode::None);
+        let sampled_gradients = configured
+            .clone()
+            .with_gradient_mode(gradient_mode(derivatives));
+        let mut nominal = sampled_gradients.clone();
         match method {
             Smoothing::Exact => {
-                nominal.parameters_mut().forward_mode = if uses_pyramids(configured) {
-                    ForwardMode::Qp
-                } else {
-                    ForwardMode::Socp
-                };
+                nominal.forward_mode = configured.forward_mode.exact();
             }
             Smoothing::Analytic { kappa } => {
                 positive_finite("κ", kappa)?;
-                let parameters = nominal.parameters_mut();
-                parameters.kappa = kappa;
-                parameters.forward_mode = if uses_pyramids(configured) {
-                    ForwardMode::LogBarrierPyramid
-                } else {
-                    ForwardMode::LogBarrierCone
-                };
+                nominal.kappa = kappa;
+                nominal.forward_mode = configured.forward_mode.barrier();
             }
             Smoothing::RandomizedFirstOrder {
                 sigma_u,
@@ -211,6 +200,7 @@ impl Smoother {
             method,
             derivatives,
             min_valid_fraction: DEFAULT_MIN_VALID_FRACTION,
+            system: system.clone(),
             nominal,
             sampled_values,
             sampled_gradients,
@@ -240,7 +230,7 @@ impl Smoother {
 
     /// The system whose step is sampled (randomized methods) — the one given to [`Smoother::new`].
     pub fn system(&self) -> &QuasiDynamicSystem {
-        &self.sampled_values
+        &self.system
     }
 
     /// The smoothed linearisation at (q, u): q is n_q, u is n_a.
@@ -316,13 +306,7 @@ impl Smoother {
         q: &[f64],
         u: &[f64],
     ) -> Result<Linearization, SmoothingError> {
-        check_randomized(
-            &self.sampled_values,
-            noise,
-            order,
-            self.derivatives,
-            samples,
-        )?;
+        check_randomized(&self.system, noise, order, self.derivatives, samples)?;
         let mut all = self.randomized(noise, order, samples, seed, &[(q, u)])?;
         Ok(all.remove(0))
     }
@@ -359,7 +343,7 @@ impl Smoother {
 
     fn check_points(&self, points: &[(&[f64], &[f64])]) -> Result<(), SmoothingError> {
         for (t, (q, u)) in points.iter().enumerate() {
-            self.nominal
+            self.system
                 .check_inputs(q, u)
                 .map_err(|error| SmoothingError::Dynamics { t, error })?;
         }
@@ -378,9 +362,10 @@ impl Smoother {
             .par_iter()
             .enumerate()
             .map(|(t, (q, u))| {
-                let result =
-                    with_workspace(|workspace| self.nominal.step_from(workspace, q, u, guess))
-                        .map_err(|error| SmoothingError::Dynamics { t, error })?;
+                let result = with_workspace(|workspace| {
+                    self.system.step_with(&self.nominal, workspace, q, u, guess)
+                })
+                .map_err(|error| SmoothingError::Dynamics { t, error })?;
                 let gradients = result.gradients.ok_or_else(|| {
                     SmoothingError::InvalidParameter("the step returned no derivatives".into())
                 })?;
@@ -412,8 +397,8 @@ impl Smoother {
             Order::First => &self.sampled_gradients,
             Order::Zero => &self.sampled_values,
         };
-        let tree = &evaluator.scene().tree;
-        let (n_v, n_a) = (tree.nv(), evaluator.na());
+        let tree = &self.system.scene().tree;
+        let (n_v, n_a) = (tree.nv(), self.system.na());
         let perturbs_q = noise.perturbs_q();
         let guesses = self.nominal_displacements(points);
         let with_b = order == Order::First;
@@ -470,13 +455,13 @@ impl Smoother {
     /// Steps one sample at (q ⊕ w_q, u + w_u) and writes q⁺ (and B, A) into its records.
     fn sample_step(
         &self,
-        evaluator: &QuasiDynamicSystem,
+        evaluator: &StepSettings,
         (q, u): (&[f64], &[f64]),
         (w_q, w_u): (&[f64], &[f64]),
         guess: Option<&[f64]>,
         (q_out, b_out, a_out): (&mut [f64], Option<&mut [f64]>, Option<&mut [f64]>),
     ) -> Result<(), Dropped> {
-        let tree = &evaluator.scene().tree;
+        let tree = &self.system.scene().tree;
         q_out.copy_from_slice(q);
         if w_q.iter().any(|w| *w != 0.0) {
             tree.integrate(q_out, w_q)
@@ -484,8 +469,11 @@ impl Smoother {
         }
         let u_k: Vec<f64> = u.iter().zip(w_u).map(|(a, b)| a + b).collect();
         // q_out holds the perturbed q until the step's q⁺ overwrites it.
-        let result = with_workspace(|workspace| evaluator.step_from(workspace, q_out, &u_k, guess))
-            .map_err(|e| Dropped::FailedStep(e.to_string()))?;
+        let result = with_workspace(|workspace| {
+            self.system
+                .step_with(evaluator, workspace, q_out, &u_k, guess)
+        })
+        .map_err(|e| Dropped::FailedStep(e.to_string()))?;
         if result.report.status != SolveStatus::Solved {
             return Err(Dropped::FailedStep(format!(
                 "solver stopped with {:?}",
@@ -513,19 +501,18 @@ impl Smoother {
     /// Depends only on the points, so the results stay independent of the thread count.
     /// None for the conic forms, which cannot use it, and where the nominal step fails.
     fn nominal_displacements(&self, points: &[(&[f64], &[f64])]) -> Vec<Option<Vec<f64>>> {
-        let barrier = matches!(
-            self.sampled_values.scene().parameters.forward_mode,
-            ForwardMode::LogBarrierCone | ForwardMode::LogBarrierPyramid
-        );
-        if !barrier {
+        if !self.sampled_values.forward_mode.is_barrier() {
             return vec![None; points.len()];
         }
         points
             .par_iter()
             .map(|(q, u)| {
-                with_workspace(|workspace| self.sampled_values.step(workspace, q, u))
-                    .ok()
-                    .map(|r| r.dv)
+                with_workspace(|workspace| {
+                    self.system
+                        .step_with(&self.sampled_values, workspace, q, u, None)
+                })
+                .ok()
+                .map(|r| r.dv)
             })
             .collect()
     }
@@ -537,7 +524,7 @@ impl Smoother {
         &self,
         valid: &[&Sample<'_>],
     ) -> Result<(Vec<f64>, Vec<Vec<f64>>), qd_geometry::GeometryError> {
-        let tree = &self.sampled_values.scene().tree;
+        let tree = &self.system.scene().tree;
         let n = valid.len() as f64;
         if self.maps.is_trivial() {
             let mut c = vec![0.0; tree.nq()];
@@ -610,8 +597,8 @@ impl Smoother {
         order: Order,
         perturbs_q: bool,
     ) -> Result<Linearization, SmoothingError> {
-        let tree = &self.sampled_values.scene().tree;
-        let (n_v, n_a) = (tree.nv(), self.sampled_values.na());
+        let tree = &self.system.scene().tree;
+        let (n_v, n_a) = (tree.nv(), self.system.na());
         let mut report = SmoothingReport {
             samples: chunk.len(),
             ..SmoothingReport::default()

@@ -28,7 +28,8 @@ fn gaussian_smoothing_matches_its_closed_form() {
 
 #[test]
 fn pusher_box_barrier_matches_kappa_eff_and_randomized_smoothing() {
-    let system = QuasiDynamicSystem::new(qd_scenes::load("pusher-box-1d").unwrap());
+    let system =
+        QuasiDynamicSystem::new(qd_scenes::load("pusher-box-1d").unwrap()).expect("step settings");
     let mut options = SuiteOptions::quick();
     options.sample_sizes = vec![4000];
     assert_all_pass(&pusher_box::checks(&system, &options).unwrap());
@@ -36,8 +37,9 @@ fn pusher_box_barrier_matches_kappa_eff_and_randomized_smoothing() {
 
 #[test]
 fn planar_hand_smoothing_converges_and_orders_agree() {
-    let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").unwrap());
-    let (q, u) = matched::squeezed_point(&system, 0.05);
+    let system =
+        QuasiDynamicSystem::new(qd_scenes::load("planar-hand").unwrap()).expect("step settings");
+    let (q, u) = matched::squeezed_point(&system, 0.05).expect("grasp");
     let report = matched::matched_strength(
         &system,
         &q,

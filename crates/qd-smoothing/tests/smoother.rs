@@ -2,7 +2,7 @@
 //! and bad input.
 
 use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::{ForwardMode, GradientMode};
+use qd_dynamics::{ForwardMode, GradientMode};
 use qd_smoothing::equivalence::matched::squeezed_point;
 use qd_smoothing::noise::NoiseModel;
 use qd_smoothing::{Derivatives, Linearization, Order, Smoother, Smoothing, SmoothingError};
@@ -10,8 +10,9 @@ use rand::distr::{Distribution, Open01};
 use rand::rngs::ChaCha8Rng;
 
 fn system(scene: &str, mode: ForwardMode) -> QuasiDynamicSystem {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load(scene).expect("built-in scene"));
-    system.parameters_mut().forward_mode = mode;
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load(scene).expect("built-in scene"))
+        .expect("step settings");
+    system.settings_mut().forward_mode = mode;
     system
 }
 
@@ -36,7 +37,7 @@ fn barrier_point(
     derivatives: Derivatives,
 ) -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>, Linearization) {
     let barrier = system(scene, ForwardMode::LogBarrierCone);
-    let (q, u) = squeezed_point(&barrier, 0.05);
+    let (q, u) = squeezed_point(&barrier, 0.05).expect("grasp");
     let nominal = linearize(
         &barrier,
         Smoothing::Analytic { kappa: 100.0 },
@@ -59,7 +60,7 @@ fn max_abs_difference(a: &[f64], b: &[f64]) -> f64 {
 #[test]
 fn exact_and_analytic_use_the_documented_steps() {
     let base = system("planar-hand", ForwardMode::Socp);
-    let (q, u) = squeezed_point(&base, 0.05);
+    let (q, u) = squeezed_point(&base, 0.05).expect("grasp");
     for (method, mode, kappa) in [
         (Smoothing::Exact, ForwardMode::Socp, None),
         (
@@ -73,10 +74,10 @@ fn exact_and_analytic_use_the_documented_steps() {
             .linearize(&q, &u)
             .unwrap();
         let mut reference = base.clone();
-        reference.parameters_mut().forward_mode = mode;
-        reference.parameters_mut().gradient_mode = GradientMode::Ab;
+        reference.settings_mut().forward_mode = mode;
+        reference.settings_mut().gradient_mode = GradientMode::Ab;
         if let Some(kappa) = kappa {
-            reference.parameters_mut().kappa = kappa;
+            reference.settings_mut().kappa = kappa;
         }
         let step = reference
             .step(&mut StepWorkspace::default(), &q, &u)
@@ -197,7 +198,7 @@ fn failed_samples_are_dropped_counted_and_never_averaged() {
 #[test]
 fn trajectories_batch_the_points_and_check_lengths() {
     let base = system("planar-hand", ForwardMode::LogBarrierCone);
-    let (q, u) = squeezed_point(&base, 0.05);
+    let (q, u) = squeezed_point(&base, 0.05).expect("grasp");
     let inputs = vec![u.clone(); 3];
     let rollout = base
         .rollout(&mut StepWorkspace::default(), &q, &inputs)
@@ -244,7 +245,7 @@ fn trajectories_batch_the_points_and_check_lengths() {
 #[test]
 fn bad_input_and_parameters_are_errors() {
     let base = system("planar-hand", ForwardMode::LogBarrierCone);
-    let (q, u) = squeezed_point(&base, 0.05);
+    let (q, u) = squeezed_point(&base, 0.05).expect("grasp");
     let first = |sigma_u: f64, sigma_q: f64, samples: usize| Smoothing::RandomizedFirstOrder {
         sigma_u,
         sigma_q,

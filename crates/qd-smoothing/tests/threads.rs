@@ -1,8 +1,8 @@
 //! A fixed seed gives bit-identical linearisations whatever the number of threads (issue 6):
 //! the same estimate computed in rayon pools of 1, 2 and 3 threads.
 
+use qd_dynamics::ForwardMode;
 use qd_dynamics::QuasiDynamicSystem;
-use qd_geometry::scene::ForwardMode;
 use qd_smoothing::equivalence::matched::squeezed_point;
 use qd_smoothing::{Derivatives, Linearization, Smoother, Smoothing};
 
@@ -31,9 +31,10 @@ fn bits(lin: &Linearization) -> Vec<u64> {
 }
 
 fn assert_thread_independent(scene: &str, mode: ForwardMode, method: Smoothing) {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load(scene).expect("built-in scene"));
-    system.parameters_mut().forward_mode = mode;
-    let (q, u) = squeezed_point(&system, 0.05);
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load(scene).expect("built-in scene"))
+        .expect("step settings");
+    system.settings_mut().forward_mode = mode;
+    let (q, u) = squeezed_point(&system, 0.05).expect("grasp");
     let smoother = Smoother::new(&system, method, Derivatives::AB).expect("valid smoother");
     // A short trajectory: the same point three times, so (t, k) streams differ per step.
     let states = vec![q.clone(); 3];
@@ -100,8 +101,9 @@ const CHILD: &str = "QD_SMOOTHING_THREADS_CHILD";
 #[test]
 fn global_pool_size_does_not_change_results() {
     if std::env::var(CHILD).is_ok() {
-        let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"));
-        let (q, u) = squeezed_point(&system, 0.05);
+        let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
+            .expect("step settings");
+        let (q, u) = squeezed_point(&system, 0.05).expect("grasp");
         let method = Smoothing::RandomizedFirstOrder {
             sigma_u: 0.05,
             sigma_q: 0.01,

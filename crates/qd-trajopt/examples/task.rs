@@ -3,7 +3,9 @@
 //!
 //! `cargo run --release -p qd-trajopt --example task -- SCENE [analytic|randomized|zero-order|exact] [ITERATIONS]`
 
-use qd_trajopt::{CostWeights, SmoothingSchedule, TrajoptProblem, TrajoptSettings, optimize};
+use qd_trajopt::{
+    CostWeights, ScheduleKind, TrajoptProblem, TrajoptSettings, TrajoptTask, optimize,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -11,35 +13,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let method = args.get(1).map_or("analytic", String::as_str);
     let scene = qd_scenes::load(scene_name)?;
     let problem = TrajoptProblem::from_task(&scene, CostWeights::default())?;
-    let spec = scene.task.as_ref().and_then(|t| t.trajopt.clone());
-    let samples = spec.as_ref().and_then(|s| s.samples).unwrap_or(100);
-    let sigma0 = spec.as_ref().and_then(|s| s.sigma0).unwrap_or(0.1);
-    let [kappa_start, kappa_end] = spec
-        .as_ref()
-        .and_then(|s| s.kappa_range)
-        .unwrap_or([100.0, 1e4]);
-    let smoothing = match method {
-        "analytic" => SmoothingSchedule::Analytic {
-            kappa_start,
-            kappa_end,
-        },
-        "randomized" => SmoothingSchedule::RandomizedFirstOrder {
-            sigma0,
-            samples,
-            seed: 1,
-        },
-        "zero-order" => SmoothingSchedule::RandomizedZeroOrder {
-            sigma0,
-            samples,
-            seed: 1,
-        },
-        "exact" => SmoothingSchedule::Exact,
+    let task = qd_task::Task::from_scene(&scene)?.ok_or("the scene has no task")?;
+    let kind = match method {
+        "analytic" => ScheduleKind::Analytic,
+        "randomized" => ScheduleKind::Randomized,
+        "zero-order" => ScheduleKind::ZeroOrder,
+        "exact" => ScheduleKind::Exact,
         other => return Err(format!("unknown method '{other}'").into()),
     };
-    let mut settings = TrajoptSettings {
-        smoothing,
-        ..TrajoptSettings::default()
-    };
+    let mut settings =
+        TrajoptSettings::from_task(&TrajoptTask::from_task(&task, &scene.name)?, kind, 1);
     if let Some(iterations) = args.get(2) {
         settings.iterations = iterations.parse()?;
     }

@@ -2,7 +2,7 @@
 
 use crate::error::TrajoptError;
 use crate::problem::TrajoptProblem;
-use qd_geometry::scene::PoseError;
+use qd_task::PoseError;
 use serde::{Deserialize, Serialize};
 
 /// The cost of a trajectory, by part (see [`crate::CostWeights`] for the formula).
@@ -20,7 +20,7 @@ pub struct CostParts {
 
 /// How far the objects are from their goal at one configuration: the largest translation
 /// error (m) and the largest rotation error (rad) over the scene's objects (see
-/// [`qd_geometry::scene::PoseError`]).
+/// [`qd_task::PoseError`]).
 pub type ObjectError = PoseError;
 
 /// `Σ w_i d_i²`.

@@ -42,6 +42,7 @@ pub mod qp;
 mod receding;
 mod refine;
 mod schedule;
+mod task;
 
 pub use cost::{CostParts, ObjectError, object_error, trajectory_cost};
 pub use error::TrajoptError;
@@ -53,3 +54,6 @@ pub use problem::{CostWeights, TrajoptProblem};
 pub use receding::{RecedingHorizonResult, receding_horizon};
 pub use refine::refine;
 pub use schedule::{SIGMA_DECAY_EXPONENT, SmoothingLevel, SmoothingSchedule, sigma};
+pub use task::{
+    DEFAULT_KAPPA_RANGE, DEFAULT_SAMPLES, DEFAULT_SIGMA0, ScheduleKind, TASK_SECTION, TrajoptTask,
+};

@@ -1,8 +1,10 @@
 //! What to optimise: a system, a start, a goal, a horizon and the cost weights (SPEC §5).
 
 use crate::error::{TrajoptError, check_finite, check_length};
+use crate::task::TrajoptTask;
 use qd_dynamics::QuasiDynamicSystem;
-use qd_geometry::scene::{GradientMode, ObjectCoordinates, Scene};
+use qd_geometry::scene::Scene;
+use qd_task::{ObjectCoordinates, Task};
 use serde::{Deserialize, Serialize};
 
 /// Weights of the cost
@@ -82,10 +84,7 @@ impl TrajoptProblem {
             ));
         }
         check_weights(&weights)?;
-        let mut exact = system.clone();
-        let parameters = exact.parameters_mut();
-        parameters.forward_mode = parameters.forward_mode.exact();
-        parameters.gradient_mode = GradientMode::None;
+        let exact = system.with_step_settings(system.settings().clone().exact_rollout())?;
 
         let mut state_weights = vec![weights.robot; tree.nv()];
         for &v in &scene.split.unactuated_v {
@@ -109,38 +108,32 @@ impl TrajoptProblem {
     }
 
     /// The trajectory-optimisation task of a scene (its `[task]` with a `[task.trajopt]`
-    /// table): start `task.start_q` (or the default configuration), goal = the start with the
-    /// goal object's coordinates set to `task.trajopt.goal_q` (or `task.goal.q`), horizon and
-    /// time step from `[task.trajopt]`.
+    /// table): the scene's step settings (`[parameters]`), start `task.start_q` (or the
+    /// default configuration), goal = the start with the goal object's coordinates set to
+    /// `task.trajopt.goal_q` (or `task.goal.q`), horizon and time step from `[task.trajopt]`.
     ///
     /// # Errors
-    /// No task or no `[task.trajopt]` table; anything [`TrajoptProblem::new`] refuses.
+    /// Step settings the dynamics layer refuses; no task or no `[task.trajopt]` table;
+    /// anything [`TrajoptProblem::new`] refuses.
     pub fn from_task(scene: &Scene, weights: CostWeights) -> Result<Self, TrajoptError> {
-        let task_error = |reason: &str| TrajoptError::Task {
+        let task_error = |reason: String| TrajoptError::Task {
             scene: scene.name.clone(),
-            reason: reason.to_string(),
+            reason,
         };
-        let view = scene
-            .task_view()
-            .ok_or_else(|| task_error("it has no [task]"))?;
-        let task = view.task;
-        let trajopt = task
-            .trajopt
-            .as_ref()
-            .ok_or_else(|| task_error("its task has no [task.trajopt] table"))?;
-        let mut system = QuasiDynamicSystem::new(scene.clone());
+        let task = Task::from_scene(scene)
+            .map_err(|e| task_error(e.reason))?
+            .ok_or_else(|| task_error("it has no [task]".to_string()))?;
+        let trajopt = TrajoptTask::from_task(&task, &scene.name)?;
+        let mut system = QuasiDynamicSystem::new(scene.clone())?;
         if let Some(h) = trajopt.h {
-            if !(h.is_finite() && h > 0.0) {
-                return Err(task_error("task.trajopt.h must be finite and > 0"));
-            }
-            system.parameters_mut().h = h;
+            system.settings_mut().h = h;
         }
-        let x0 = view.start_q;
-        let joint = &scene.tree.joints()[scene.objects[view.object].joint];
-        let goal_block = trajopt.goal_q.as_ref().unwrap_or(&task.goal.q);
-        check_length(goal_block, joint.kind.nq(), "task.trajopt.goal_q")?;
+        let x0 = task.start_q().to_vec();
+        let object = task.object_coordinates(scene);
+        let goal_block = trajopt.goal_q.as_ref().unwrap_or(&task.goal().q);
+        check_length(goal_block, object.nq, "task.trajopt.goal_q")?;
         let mut x_goal = x0.clone();
-        x_goal[joint.q_start..joint.q_start + goal_block.len()].copy_from_slice(goal_block);
+        x_goal[object.q_start..object.q_start + object.nq].copy_from_slice(goal_block);
         TrajoptProblem::new(&system, &x0, &x_goal, trajopt.horizon, weights)
     }
 

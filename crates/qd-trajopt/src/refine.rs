@@ -37,9 +37,9 @@ pub fn refine(
             got: coarse_states.len(),
         });
     }
-    let scene = system.scene();
-    let mut fine = system.clone();
-    fine.parameters_mut().h = scene.parameters.h / factor as f64;
+    let mut fine_settings = system.settings().clone();
+    fine_settings.h /= factor as f64;
+    let fine = system.with_step_settings(fine_settings)?;
     let x0 = &coarse_states[0];
     let x_goal = &coarse_states[coarse_states.len() - 1];
     let problem = TrajoptProblem::new(&fine, x0, x_goal, factor * coarse_inputs.len(), weights)?;

@@ -6,7 +6,7 @@ use qd_trajopt::{CostWeights, TrajoptSettings, refine};
 /// A coarse trajectory: the exact rollout of commands that close both fingers and turn.
 fn coarse() -> (QuasiDynamicSystem, Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let scene = qd_scenes::load("planar-hand").expect("built-in scene");
-    let system = QuasiDynamicSystem::new(scene);
+    let system = QuasiDynamicSystem::new(scene).expect("step settings");
     let q0 = system.scene().default_q.clone();
     let hold = system.scene().actuated_positions(&q0);
     let inputs: Vec<Vec<f64>> = (1..=4)
@@ -83,7 +83,7 @@ fn a_finer_step_reaches_the_coarse_end() {
     );
     // The fine steps are steps of h / 2.
     let mut fine = system.clone();
-    fine.parameters_mut().h = system.scene().parameters.h / 2.0;
+    fine.settings_mut().h = system.settings().h / 2.0;
     let replay = fine
         .rollout(&mut StepWorkspace::default(), &states[0], &result.inputs)
         .expect("replays");

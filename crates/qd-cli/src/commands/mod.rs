@@ -3,9 +3,6 @@
 pub mod animation;
 pub mod distance;
 pub mod plan;
-pub mod plan_output;
-pub mod plan_rrt;
-pub mod plan_trajopt;
 pub mod plot;
 pub mod progress;
 pub mod replay;

@@ -13,10 +13,9 @@ pub struct ReplayArgs {
     /// A plan saved by `qd plan --output FILE.json` (either planner; or a file holding just
     /// the plan).
     plan: PathBuf,
-    /// Forward mode of the replay: socp, qp, log_barrier_cone or log_barrier_pyramid
-    /// (default: the plan's).
-    #[arg(long)]
-    mode: Option<String>,
+    /// Forward mode of the replay (default: the plan's).
+    #[arg(long, value_enum)]
+    mode: Option<super::sim::ModeArg>,
     /// Steps per plan step: replay at h / SUBSTEPS, each command reached by linear
     /// interpolation over its substeps.
     #[arg(long, default_value_t = 1)]
@@ -28,11 +27,7 @@ pub struct ReplayArgs {
 }
 
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    let mode = args
-        .mode
-        .as_deref()
-        .map(super::sim::parse_mode)
-        .transpose()?;
+    let mode = args.mode.map(qd_dynamics::ForwardMode::from);
     if args.substeps == 0 {
         bail!("--substeps must be at least 1");
     }

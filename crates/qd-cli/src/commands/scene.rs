@@ -1,8 +1,10 @@
 //! `qd scene show NAME|FILE`: a readable summary of a scene: bodies, joints, the actuated /
 //! unactuated split, parameters and the contacts at the default configuration.
 
+use qd_dynamics::{GradientMode, StepSettings};
 use qd_geometry::ContactQuery;
 use qd_geometry::scene::Scene;
+use qd_task::{Grasp, Task};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,19 +20,40 @@ pub enum SceneCommand {
     List,
 }
 
-/// Loads a built-in scene by name, or a scene file when the argument names an existing file.
+/// The planners' tables a scene's `[task]` may have (each parsed by its planner's crate).
+const PLANNER_SECTIONS: [&str; 3] = [
+    qd_trajopt::TASK_SECTION,
+    qd_rrt::TASK_SECTION,
+    qd_rrt::SAMPLING_SECTION,
+];
+
+/// Loads a built-in scene by name, or a scene file when the argument names an existing file,
+/// and checks the sections the layers above the model own (step settings, task, grasp data),
+/// so that a misspelt key is reported whatever the command.
 pub fn load_scene(name_or_path: &str) -> anyhow::Result<Scene> {
     let path = Path::new(name_or_path);
-    if path.is_file() {
-        Ok(Scene::from_file(path)?)
+    let scene = if path.is_file() {
+        Scene::from_file(path)?
     } else if qd_scenes::source(name_or_path).is_some() {
-        Ok(qd_scenes::load(name_or_path)?)
+        qd_scenes::load(name_or_path)?
     } else {
         anyhow::bail!(
             "'{name_or_path}' is neither a scene file nor a built-in scene (built-in: {})",
             qd_scenes::names().collect::<Vec<_>>().join(", ")
         )
+    };
+    check_sections(&scene)?;
+    Ok(scene)
+}
+
+/// The step settings, task and grasp data of `scene`, each parsed by the layer that owns it.
+fn check_sections(scene: &Scene) -> anyhow::Result<()> {
+    StepSettings::from_scene(scene)?;
+    if let Some(task) = Task::from_scene(scene)? {
+        task.check_planner_sections(&PLANNER_SECTIONS)?;
     }
+    Grasp::from_scene(scene)?;
+    Ok(())
 }
 
 /// [`load_scene`] with the scene's text (and the model files it reads) kept, for plans that
@@ -38,7 +61,9 @@ pub fn load_scene(name_or_path: &str) -> anyhow::Result<Scene> {
 pub fn load_scene_source(name_or_path: &str) -> anyhow::Result<(qd_plan::SceneSource, Scene)> {
     let path = Path::new(name_or_path);
     if path.is_file() {
-        Ok(qd_plan::SceneSource::file(path)?)
+        let (source, scene) = qd_plan::SceneSource::file(path)?;
+        check_sections(&scene)?;
+        Ok((source, scene))
     } else {
         load_scene(name_or_path)?;
         let text = qd_scenes::source(name_or_path).unwrap_or_default();
@@ -73,7 +98,7 @@ fn fmt_vec(values: &[f64]) -> String {
 /// The text `qd scene show` prints.
 pub fn summary(scene: &Scene) -> anyhow::Result<String> {
     let tree = &scene.tree;
-    let p = &scene.parameters;
+    let p = StepSettings::from_scene(scene)?;
     let mut s = String::new();
     writeln!(s, "scene {}: {}", scene.name, scene.description)?;
     writeln!(
@@ -131,18 +156,22 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
     }
     writeln!(
         s,
-        "\nparameters: h = {} s, gravity = {:?} m/s², d_detect = {} m, mass_scale = {}, quasi_dynamic = {}, κ = {}, nd = {}, forward = {:?}, gradient = {:?}",
+        "\nparameters: h = {} s, gravity = {} m/s², d_detect = {} m, mass_scale = {}, quasi_dynamic = {}, κ = {}, nd = {}, forward = {}, gradient = {}",
         p.h,
-        p.gravity,
-        p.d_detect,
+        fmt_vec(&p.gravity),
+        scene.d_detect,
         p.mass_scale
             .map(|m| m.to_string())
             .unwrap_or_else(|| "none".into()),
         p.quasi_dynamic,
         p.kappa,
         p.nd,
-        p.forward_mode,
-        p.gradient_mode
+        p.forward_mode.name(),
+        match p.gradient_mode {
+            GradientMode::None => "none",
+            GradientMode::B => "b",
+            GradientMode::Ab => "ab",
+        }
     )?;
     writeln!(s, "\ndefault q = {}", fmt_vec(&scene.default_q))?;
     let mut query = ContactQuery::new();
@@ -150,7 +179,7 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
     writeln!(
         s,
         "contacts at the default configuration (φ ≤ {} m): {}",
-        p.d_detect,
+        scene.d_detect,
         contacts.len()
     )?;
     for c in contacts {
@@ -168,38 +197,10 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
             c.friction
         )?;
     }
-    if let Some(task) = &scene.task {
-        let goal = &task.goal;
-        writeln!(s, "\ntask: {}", task.description)?;
-        writeln!(
-            s,
-            "  goal: {} at {} (± {} m, ± {} rad)",
-            goal.object,
-            fmt_vec(&goal.q),
-            goal.position_tolerance,
-            goal.angle_tolerance
-        )?;
-        if let Some(rrt) = &task.rrt {
-            writeln!(
-                s,
-                "  rrt: step {}, γ {}, {} nodes, p_goal {:?}, p_grasp {:?}, σ_u {:?}",
-                rrt.step, rrt.gamma, rrt.max_nodes, rrt.p_goal, rrt.p_grasp, rrt.sigma_u
-            )?;
-        }
-        if let Some(trajopt) = &task.trajopt {
-            writeln!(
-                s,
-                "  trajopt: T = {}, h {:?}, goal {:?}, samples {:?}, σ₀ {:?}, κ {:?}",
-                trajopt.horizon,
-                trajopt.h,
-                trajopt.goal_q,
-                trajopt.samples,
-                trajopt.sigma0,
-                trajopt.kappa_range
-            )?;
-        }
+    if let Some(task) = Task::from_scene(scene)? {
+        task_summary(&mut s, scene, &task)?;
     }
-    if let Some(grasp) = &scene.grasp {
+    if let Some(grasp) = Grasp::from_scene(scene)? {
         let names: Vec<&str> = grasp.synergies.iter().map(|g| g.name.as_str()).collect();
         writeln!(
             s,
@@ -212,4 +213,66 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
         writeln!(s, "warning: {warning}")?;
     }
     Ok(s)
+}
+
+/// A value the file may leave out: the value, or "default".
+fn or_default<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "default".to_string(), |v| v.to_string())
+}
+
+/// The task part of the summary: goal, and each planner's table as its crate reads it.
+fn task_summary(s: &mut String, scene: &Scene, task: &Task) -> anyhow::Result<()> {
+    let goal = task.goal();
+    writeln!(s, "\ntask: {}", task.description())?;
+    writeln!(
+        s,
+        "  goal: {} at {} (± {} m, ± {} rad)",
+        goal.object,
+        fmt_vec(&goal.q),
+        goal.position_tolerance,
+        goal.angle_tolerance
+    )?;
+    if task.planner_section(qd_rrt::TASK_SECTION).is_some() {
+        let rrt = qd_rrt::RrtTask::from_task(task, &scene.name)?;
+        writeln!(
+            s,
+            "  rrt: step {}, γ {}, {} nodes, p_goal {}, p_grasp {}, σ_u {}",
+            rrt.step,
+            rrt.gamma,
+            rrt.max_nodes,
+            or_default(rrt.p_goal),
+            or_default(rrt.p_grasp),
+            or_default(rrt.sigma_u)
+        )?;
+    }
+    if task.planner_section(qd_rrt::SAMPLING_SECTION).is_some() {
+        let object = task.object_coordinates(scene);
+        let region = qd_rrt::SamplingRegion::from_task(task, &object, &scene.name)?;
+        writeln!(
+            s,
+            "  sampling: position {} … {}, angle {} rad",
+            fmt_vec(&region.position_lower),
+            fmt_vec(&region.position_upper),
+            fmt_vec(&region.angle_range)
+        )?;
+    }
+    if task.planner_section(qd_trajopt::TASK_SECTION).is_some() {
+        let trajopt = qd_trajopt::TrajoptTask::from_task(task, &scene.name)?;
+        writeln!(
+            s,
+            "  trajopt: T = {}, h {}, goal {}, samples {}, σ₀ {}, κ {}",
+            trajopt.horizon,
+            or_default(trajopt.h),
+            trajopt
+                .goal_q
+                .as_deref()
+                .map_or_else(|| "the task's".to_string(), fmt_vec),
+            or_default(trajopt.samples),
+            or_default(trajopt.sigma0),
+            trajopt
+                .kappa_range
+                .map_or_else(|| "default".to_string(), |k| fmt_vec(&k))
+        )?;
+    }
+    Ok(())
 }

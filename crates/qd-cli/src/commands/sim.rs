@@ -10,8 +10,8 @@
 
 use super::scene::load_scene;
 use anyhow::{Context, bail};
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::ForwardMode;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,9 +29,9 @@ pub struct SimArgs {
     /// Overwrite `--output` if it exists.
     #[arg(long)]
     force: bool,
-    /// Forward mode, overriding the scene's: socp, qp, log_barrier_cone, log_barrier_pyramid.
-    #[arg(long)]
-    mode: Option<String>,
+    /// Forward mode, overriding the scene's.
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
     /// Barrier weight κ, overriding the scene's.
     #[arg(long)]
     kappa: Option<f64>,
@@ -63,14 +63,32 @@ struct Trajectory {
     steps: Vec<StepOut>,
 }
 
-pub fn parse_mode(mode: &str) -> anyhow::Result<ForwardMode> {
-    Ok(match mode {
-        "socp" => ForwardMode::Socp,
-        "qp" => ForwardMode::Qp,
-        "log_barrier_cone" => ForwardMode::LogBarrierCone,
-        "log_barrier_pyramid" => ForwardMode::LogBarrierPyramid,
-        other => bail!("unknown mode '{other}' (socp, qp, log_barrier_cone, log_barrier_pyramid)"),
-    })
+/// The forward modes on the command line, named as in scene files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Exact, Lorentz friction cones (Clarabel).
+    #[value(name = "socp")]
+    Socp,
+    /// Exact, pyramidal friction cones (Clarabel).
+    #[value(name = "qp")]
+    Qp,
+    /// Log-barrier relaxation of the Lorentz cones (analytic smoothing).
+    #[value(name = "log_barrier_cone")]
+    LogBarrierCone,
+    /// Log-barrier relaxation of the pyramids.
+    #[value(name = "log_barrier_pyramid")]
+    LogBarrierPyramid,
+}
+
+impl From<ModeArg> for ForwardMode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::Socp => ForwardMode::Socp,
+            ModeArg::Qp => ForwardMode::Qp,
+            ModeArg::LogBarrierCone => ForwardMode::LogBarrierCone,
+            ModeArg::LogBarrierPyramid => ForwardMode::LogBarrierPyramid,
+        }
+    }
 }
 
 /// Reads the inputs file.
@@ -107,16 +125,16 @@ fn read_inputs(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
 
 pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
     let scene = load_scene(&args.scene)?;
-    let mut system = QuasiDynamicSystem::new(scene);
-    if let Some(mode) = &args.mode {
-        system.parameters_mut().forward_mode = parse_mode(mode)?;
+    let mut system = QuasiDynamicSystem::new(scene)?;
+    if let Some(mode) = args.mode {
+        system.settings_mut().forward_mode = mode.into();
     }
     if let Some(kappa) = args.kappa {
-        let (low, high) = qd_geometry::scene::KAPPA_RANGE;
+        let (low, high) = qd_dynamics::KAPPA_RANGE;
         if !(low..=high).contains(&kappa) {
             bail!("--kappa must lie within [{low:e}, {high:e}], got {kappa:e}");
         }
-        system.parameters_mut().kappa = kappa;
+        system.settings_mut().kappa = kappa;
     }
     if let Some(output) = &args.output
         && output.exists()
@@ -142,8 +160,8 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
     let names = |i: usize| system.scene().geometries[i].name.clone();
     let trajectory = Trajectory {
         scene: system.scene().name.clone(),
-        mode: format!("{:?}", system.scene().parameters.forward_mode),
-        h: system.scene().parameters.h,
+        mode: system.settings().forward_mode.name().to_string(),
+        h: system.settings().h,
         q: rollout.states,
         u: inputs,
         steps: rollout

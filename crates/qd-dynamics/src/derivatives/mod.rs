@@ -12,12 +12,13 @@ pub mod problem_rates;
 
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
+use crate::settings::{ForwardMode, GradientMode, StepSettings};
 use crate::solver::conic::ConicForm;
 use crate::solver::{Solution, SolveStatus};
 use nalgebra::DMatrix;
 use problem_rates::ProblemRates;
 use qd_geometry::ContactQuery;
-use qd_geometry::scene::{ForwardMode, GradientMode, Scene};
+use qd_geometry::scene::Scene;
 
 /// How trustworthy a derivative is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -54,6 +55,7 @@ pub struct StepGradients {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compute(
     scene: &Scene,
+    settings: &StepSettings,
     query: &mut ContactQuery,
     problem: &StepProblem,
     rates: &mut ProblemRates,
@@ -63,14 +65,14 @@ pub(crate) fn compute(
     q_next: &[f64],
 ) -> Result<StepGradients, DynamicsError> {
     let _span = tracing::debug_span!("step_gradients").entered();
-    let p = &scene.parameters;
+    let p = settings;
     let tree = &scene.tree;
     let with_a = p.gradient_mode == GradientMode::Ab;
     let n = problem.var_to_v.len();
     let (n_v, n_a) = (tree.nv(), scene.split.actuated.len());
     let x = &solution.x;
     if with_a {
-        rates.compute(scene, query, problem, q, x)?;
+        rates.compute(scene, settings, query, problem, q, x)?;
     }
     let mut dx_du = DMatrix::zeros(n, n_a);
     let mut dx_dq = DMatrix::zeros(n, n_v);

@@ -17,6 +17,7 @@
 
 use crate::error::DynamicsError;
 use crate::problem::{StepProblem, object_mass_and_gravity, scene_mass_scale};
+use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Vector3};
 use qd_geometry::kinematics::{JointKind, KinematicsCache};
 use qd_geometry::scene::Scene;
@@ -174,6 +175,7 @@ impl ProblemRates {
     pub fn compute(
         &mut self,
         scene: &Scene,
+        settings: &StepSettings,
         query: &mut ContactQuery,
         problem: &StepProblem,
         q: &[f64],
@@ -193,7 +195,7 @@ impl ProblemRates {
         self.starts.clear();
 
         // Actuated rows: b_i = −h K_i (u_i − q_i).
-        let h = scene.parameters.h;
+        let h = settings.h;
         for (i, &k) in scene.split.stiffness.iter().enumerate() {
             self.force[(i, problem.var_to_v[i])] += h * k;
         }
@@ -285,7 +287,7 @@ impl ProblemRates {
                     .nominal
                     .displaced(tree, k, sign * step, &mut query.kinematics);
                 query.update_geometry_poses(scene);
-                object_force(scene, query, problem, x, scratch)?;
+                object_force(scene, settings, query, problem, x, scratch)?;
                 for r in n_a..n {
                     self.force[(r, k)] += weight * scratch.object_force[r - n_a];
                 }
@@ -469,12 +471,13 @@ struct Column {
 /// −h τ (quasi-static), into `scratch.object_force`.
 fn object_force(
     scene: &Scene,
+    settings: &StepSettings,
     query: &ContactQuery,
     problem: &StepProblem,
     x: &DVector<f64>,
     scratch: &mut Scratch,
 ) -> Result<(), DynamicsError> {
-    let p = &scene.parameters;
+    let p = settings;
     object_mass_and_gravity(
         scene,
         query,
@@ -483,7 +486,7 @@ fn object_force(
         &mut scratch.tau,
         &mut scratch.jacobians,
     );
-    let epsilon = scene_mass_scale(scene, &scratch.mass);
+    let epsilon = scene_mass_scale(scene, settings, &scratch.mass);
     let n_a = scene.split.actuated.len();
     let objects = &problem.var_to_v[n_a..];
     scratch

@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use nalgebra::{DMatrix, UnitQuaternion, Vector3};
+use qd_dynamics::{ForwardMode, GradientMode};
 use qd_dynamics::{QuasiDynamicSystem, StepResult, StepWorkspace};
 use qd_geometry::kinematics::JointKind;
-use qd_geometry::scene::{ForwardMode, GradientMode};
 
 /// A system with the given modes.
 pub fn system_with(
@@ -14,8 +14,9 @@ pub fn system_with(
     gradient: GradientMode,
     kappa: f64,
 ) -> QuasiDynamicSystem {
-    let mut system = QuasiDynamicSystem::new(qd_scenes::load(scene).expect("built-in scene"));
-    let p = system.parameters_mut();
+    let mut system = QuasiDynamicSystem::new(qd_scenes::load(scene).expect("built-in scene"))
+        .expect("step settings");
+    let p = system.settings_mut();
     p.forward_mode = forward;
     p.gradient_mode = gradient;
     p.kappa = kappa;
@@ -33,11 +34,11 @@ pub fn step(system: &QuasiDynamicSystem, q: &[f64], u: &[f64]) -> StepResult {
 /// (Clarabel's `AlmostSolved` is ~1e-6 off, which a difference quotient would amplify).
 fn reference_step(system: &QuasiDynamicSystem, q: &[f64], u: &[f64]) -> Option<Vec<f64>> {
     // The reference needs q⁺ only: the same step without derivatives.
-    let result = if system.scene().parameters.gradient_mode == GradientMode::None {
+    let result = if system.settings().gradient_mode == GradientMode::None {
         step(system, q, u)
     } else {
         let mut plain = system.clone();
-        plain.parameters_mut().gradient_mode = GradientMode::None;
+        plain.settings_mut().gradient_mode = GradientMode::None;
         step(&plain, q, u)
     };
     let accurate = result.report.status == qd_dynamics::SolveStatus::Solved;
@@ -257,7 +258,7 @@ shape = {shape}
     let scene =
         qd_geometry::scene::Scene::from_toml_str(&text, &|p: &str| Err(format!("no file {p}")))
             .expect("test scene loads");
-    QuasiDynamicSystem::new(scene)
+    QuasiDynamicSystem::new(scene).expect("step settings")
 }
 
 /// A proptest runner with a fixed seed and no failure files: the same cases on every machine.

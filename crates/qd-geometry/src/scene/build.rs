@@ -2,7 +2,8 @@
 
 use super::model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene};
 use super::spec::{
-    GeometrySpec, InertiaSpec, ObjectJointSpec, RobotSpec, SceneSpec, StiffnessSpec,
+    GeometrySpec, InertiaSpec, MODEL_PARAMETER_KEYS, ModelParametersSpec, ObjectJointSpec,
+    RobotSpec, SceneSpec, StiffnessSpec,
 };
 use crate::error::GeometryError;
 use crate::kinematics::{Inertia, JointKind, LinkId, MultibodyTree};
@@ -24,10 +25,6 @@ fn is_positive(x: f64) -> bool {
 fn is_non_negative(x: f64) -> bool {
     x >= 0.0
 }
-
-/// The barrier weights κ a scene may set: below, the barrier's step floats objects by metres;
-/// above, its Newton iterations lose their precision in round-off.
-pub const KAPPA_RANGE: (f64, f64) = (1e-6, 1e12);
 
 fn model_error(msg: impl Into<String>) -> GeometryError {
     GeometryError::Model(msg.into())
@@ -163,13 +160,7 @@ impl Builder {
 
 /// Builds a scene from its spec; URDF paths are read through `files`.
 pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, GeometryError> {
-    let p = &spec.parameters;
-    if !(p.h > 0.0 && p.h.is_finite()) {
-        return Err(model_error(format!(
-            "parameters.h must be positive, got {}",
-            p.h
-        )));
-    }
+    let (p, step_parameters) = model_parameters(&spec.parameters)?;
     let checks = [
         (
             "d_detect",
@@ -183,12 +174,6 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
             is_non_negative(p.default_friction) && p.default_friction.is_finite(),
             "finite and ≥ 0",
         ),
-        (
-            "kappa",
-            p.kappa,
-            (KAPPA_RANGE.0..=KAPPA_RANGE.1).contains(&p.kappa),
-            "within [1e-6, 1e12]",
-        ),
     ];
     for (name, value, ok, rule) in checks {
         if !ok {
@@ -196,25 +181,6 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
                 "parameters.{name} must be {rule}, got {value}"
             )));
         }
-    }
-    if let Some(g) = p.gravity.iter().find(|g| !g.is_finite()) {
-        return Err(model_error(format!(
-            "parameters.gravity must be finite, got {g} in {:?}",
-            p.gravity
-        )));
-    }
-    if p.nd < 2 {
-        return Err(model_error(format!(
-            "parameters.nd (rays of the friction pyramid) must be ≥ 2, got {}",
-            p.nd
-        )));
-    }
-    if let Some(s) = p.mass_scale
-        && !(is_non_negative(s) && s.is_finite())
-    {
-        return Err(model_error(format!(
-            "parameters.mass_scale must be ≥ 0, got {s}"
-        )));
     }
     let mut builder = Builder {
         tree: MultibodyTree::new(),
@@ -318,19 +284,52 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
         friction_pairs,
         split,
         default_q: q,
-        parameters: spec.parameters.clone(),
+        d_detect: p.d_detect,
         plane_normal,
         warnings,
-        task: spec.task.clone(),
-        grasp: spec.grasp.clone(),
+        sections: other_sections(spec, step_parameters),
     };
-    if let Some(task) = &scene.task {
-        super::task::check_task(task, &scene)?;
-    }
-    if let Some(grasp) = &scene.grasp {
-        super::task::check_grasp(grasp, &scene)?;
-    }
     Ok(scene)
+}
+
+/// Splits `[parameters]` into the model's entries ([`MODEL_PARAMETER_KEYS`], parsed and
+/// checked here) and the rest (the step's, kept for the dynamics layer).
+fn model_parameters(
+    table: &toml::Table,
+) -> Result<(ModelParametersSpec, toml::Table), GeometryError> {
+    let (model, rest): (toml::Table, toml::Table) = table
+        .clone()
+        .into_iter()
+        .partition(|(key, _)| MODEL_PARAMETER_KEYS.contains(&key.as_str()));
+    let model = parse_table(&model, "parameters").map_err(model_error)?;
+    Ok((model, rest))
+}
+
+/// The sections of a scene file that belong to the layers above, by name.
+fn other_sections(spec: &SceneSpec, step_parameters: toml::Table) -> toml::Table {
+    let mut sections = toml::Table::new();
+    sections.insert("parameters".into(), toml::Value::Table(step_parameters));
+    for (name, section) in [("task", &spec.task), ("grasp", &spec.grasp)] {
+        if let Some(table) = section {
+            sections.insert(name.into(), toml::Value::Table(table.clone()));
+        }
+    }
+    sections
+}
+
+/// Parses one section of a scene file into the typed settings of the layer that owns it
+/// (`T` with `#[serde(deny_unknown_fields)]` reports misspelt keys). The message names the
+/// section, e.g. `[task.rrt]: unknown field `stpe``.
+///
+/// # Errors
+/// A message naming the section and the first problem.
+pub fn parse_table<T: serde::de::DeserializeOwned>(
+    table: &toml::Table,
+    section: &str,
+) -> Result<T, String> {
+    toml::Value::Table(table.clone())
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("[{section}]: {}", super::one_line(&e.to_string())))
 }
 
 /// Resolves names in filter and friction rules to links.

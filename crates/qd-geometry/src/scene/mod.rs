@@ -1,20 +1,19 @@
-//! Scenes: robots, objects, environment and parameters, read from a TOML file
-//! (`docs/scene-format.md`).
+//! Scenes: robots, objects, environment and their contact parameters, read from a TOML file
+//! (`docs/scene-format.md`). A scene is the model only; the sections of the file that belong
+//! to the layers above (the step's `[parameters]`, `[task]`, `[grasp]`) are kept as TOML
+//! tables ([`Scene::section`]) for those layers to parse into their own settings.
 
 mod build;
 mod model;
-mod object_pose;
 mod spec;
-mod task;
 
-pub use build::{FileSource, KAPPA_RANGE, build_scene};
-pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene, TaskView};
-pub use object_pose::{MAX_OBJECT_NV, ObjectCoordinates, PoseError};
+pub use build::{FileSource, build_scene, parse_table};
+pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene};
 pub use spec::{
-    FilterSpec, ForwardMode, FrictionPairSpec, GeometrySpec, GradientMode, InertiaSpec, JointSpec,
-    LinkSpec, ObjectJointSpec, ObjectSpec, ParametersSpec, RobotSpec, SceneSpec, StiffnessSpec,
+    FilterSpec, FrictionPairSpec, GeometrySpec, InertiaSpec, JointSpec, LinkSpec,
+    MODEL_PARAMETER_KEYS, ModelParametersSpec, ObjectJointSpec, ObjectSpec, RobotSpec, SceneSpec,
+    StiffnessSpec,
 };
-pub use task::{GoalSpec, GraspSpec, RrtSpec, SamplingSpec, SynergySpec, TaskSpec, TrajoptSpec};
 
 use crate::error::GeometryError;
 use std::path::Path;
@@ -50,6 +49,6 @@ impl Scene {
 }
 
 /// toml's messages span several lines (a source excerpt); keep them to one.
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -1,7 +1,6 @@
 //! A loaded scene: the kinematic tree, collision geometry, friction, filter, the actuated /
 //! unactuated split and the parameters.
 
-use super::spec::ParametersSpec;
 use crate::kinematics::{JointId, LinkId, MultibodyTree};
 use crate::proximity::CollisionFilter;
 use crate::shape::Shape;
@@ -85,16 +84,17 @@ pub struct Scene {
     pub split: CoordinateSplit,
     /// Default configuration (n_q).
     pub default_q: Vec<f64>,
-    /// Parameters of the step.
-    pub parameters: ParametersSpec,
+    /// Contact detection distance d_detect (m): pairs with φ ≤ d_detect are contacts
+    /// (`[parameters] d_detect`).
+    pub d_detect: f64,
     /// Plane normal for planar systems.
     pub plane_normal: Option<Unit<Vector3<f64>>>,
     /// What the loader skipped, with reasons (e.g. unreadable meshes).
     pub warnings: Vec<String>,
-    /// The planning task, if the scene file has one.
-    pub task: Option<super::task::TaskSpec>,
-    /// Grasp data for contact sampling, if the scene file has them.
-    pub grasp: Option<super::task::GraspSpec>,
+    /// The file's sections that belong to the layers above, by name: `parameters` (the
+    /// step's entries: every key except [`MODEL_PARAMETER_KEYS`](super::MODEL_PARAMETER_KEYS),
+    /// always present), `task` and `grasp` (when the file has them).
+    pub sections: toml::Table,
 }
 
 impl Scene {
@@ -130,25 +130,10 @@ impl Scene {
         self.split.actuated.iter().map(|&i| q[i]).collect()
     }
 
-    /// The scene's task as planners read it: the task, the index (into `objects`) of its goal
-    /// object, and its start configuration (`task.start_q`, else the default one). None
-    /// without a task, or when the goal object is not in the scene (loading refuses such
-    /// scene files; only a scene edited in code can have one).
-    pub fn task_view(&self) -> Option<TaskView<'_>> {
-        let task = self.task.as_ref()?;
-        let object = self
-            .objects
-            .iter()
-            .position(|o| o.name == task.goal.object)?;
-        let start_q = task
-            .start_q
-            .clone()
-            .unwrap_or_else(|| self.default_q.clone());
-        Some(TaskView {
-            task,
-            object,
-            start_q,
-        })
+    /// A section of the scene file that belongs to a layer above (`parameters`, `task`,
+    /// `grasp`), as parsed TOML; `None` when the file has no such section.
+    pub fn section(&self, name: &str) -> Option<&toml::Table> {
+        self.sections.get(name).and_then(toml::Value::as_table)
     }
 
     /// Position limits `(lower, upper)` of each actuated coordinate, in input order (rad or
@@ -165,15 +150,4 @@ impl Scene {
             })
             .collect()
     }
-}
-
-/// A scene's task with its goal object resolved ([`Scene::task_view`]).
-#[derive(Debug, Clone)]
-pub struct TaskView<'a> {
-    /// The task.
-    pub task: &'a super::task::TaskSpec,
-    /// Index of the goal object in `Scene::objects`.
-    pub object: usize,
-    /// The start configuration (n_q).
-    pub start_q: Vec<f64>,
 }

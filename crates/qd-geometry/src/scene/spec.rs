@@ -23,9 +23,10 @@ pub struct SceneSpec {
     /// One-line description.
     #[serde(default)]
     pub description: String,
-    /// Physical and solver parameters (SPEC §2).
+    /// Parameters: the model's ([`MODEL_PARAMETER_KEYS`]) and the step's, which the dynamics
+    /// layer reads.
     #[serde(default)]
-    pub parameters: ParametersSpec,
+    pub parameters: toml::Table,
     /// Actuated robots.
     #[serde(default)]
     pub robots: Vec<RobotSpec>,
@@ -41,96 +42,38 @@ pub struct SceneSpec {
     /// Friction coefficients for specific body pairs, overriding the combination rule.
     #[serde(default)]
     pub friction_pairs: Vec<FrictionPairSpec>,
-    /// The planning task (optional).
+    /// The planning task (optional), read by the planning layers.
     #[serde(default)]
-    pub task: Option<super::task::TaskSpec>,
-    /// Grasp data for contact sampling (optional).
+    pub task: Option<toml::Table>,
+    /// Grasp data for contact sampling (optional), read by the planning layers.
     #[serde(default)]
-    pub grasp: Option<super::task::GraspSpec>,
+    pub grasp: Option<toml::Table>,
 }
 
-/// Forward mode of the step (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ForwardMode {
-    /// Second-order cone program (Lorentz friction cones), Clarabel.
-    #[default]
-    Socp,
-    /// Quadratic program (pyramidal cones with `nd` rays), Clarabel.
-    Qp,
-    /// Log-barrier relaxation of the cone constraints, damped Newton.
-    LogBarrierCone,
-    /// Log-barrier relaxation of the pyramid constraints, damped Newton.
-    LogBarrierPyramid,
-}
+/// The keys of `[parameters]` this layer reads. The section's other keys (time step, κ, forward
+/// mode, ...) belong to the step and are kept in [`Scene::section`](super::Scene::section)
+/// for the dynamics layer to read.
+pub const MODEL_PARAMETER_KEYS: [&str; 3] = ["d_detect", "default_friction", "plane_normal"];
 
-impl ForwardMode {
-    /// The exact form with the same friction cones: `Socp` for the cone forms, `Qp` for the
-    /// pyramid forms (what planners roll out with, whatever the scene smooths with).
-    pub fn exact(self) -> ForwardMode {
-        match self {
-            ForwardMode::Qp | ForwardMode::LogBarrierPyramid => ForwardMode::Qp,
-            ForwardMode::Socp | ForwardMode::LogBarrierCone => ForwardMode::Socp,
-        }
-    }
-}
-
-/// Which derivatives the step computes (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GradientMode {
-    /// No derivatives.
-    #[default]
-    None,
-    /// B = ∂q⁺/∂u.
-    B,
-    /// A = ∂q⁺/∂q and B.
-    Ab,
-}
-
-/// Parameters of SPEC §2, each with a documented default.
+/// The model's entries of `[parameters]`, each with a documented default.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ParametersSpec {
-    /// Time step h (s). Default 0.1.
-    pub h: f64,
-    /// Gravity (m/s²). Default (0, 0, −9.81).
-    pub gravity: [f64; 3],
-    /// Contact detection distance d_detect (m): pairs with φ ≤ d_detect enter the step.
+pub struct ModelParametersSpec {
+    /// Contact detection distance d_detect (m): pairs with φ ≤ d_detect are contacts.
     /// Default 0.05.
     pub d_detect: f64,
-    /// Object mass scale s: absent = ε = 1; positive = lighter objects as s grows; 0 = frozen.
-    pub mass_scale: Option<f64>,
-    /// Quasi-dynamic (object mass term) if true, quasi-static if false. Default true.
-    pub quasi_dynamic: bool,
-    /// Barrier weight κ (larger = less smoothing). Default 100.
-    pub kappa: f64,
-    /// Rays of the pyramidal friction cone. Default 4.
-    pub nd: usize,
     /// Friction of a body without its own value. Default 1.0.
     pub default_friction: f64,
-    /// Forward mode. Default `socp`.
-    pub forward_mode: ForwardMode,
-    /// Gradient mode. Default `none`.
-    pub gradient_mode: GradientMode,
     /// For systems that move in a plane: the plane's normal (world). Contacts then get the
     /// single in-plane tangent. Absent = 3D (two tangents).
     pub plane_normal: Option<[f64; 3]>,
 }
 
-impl Default for ParametersSpec {
+impl Default for ModelParametersSpec {
     fn default() -> Self {
-        ParametersSpec {
-            h: 0.1,
-            gravity: [0.0, 0.0, -9.81],
+        ModelParametersSpec {
             d_detect: 0.05,
-            mass_scale: None,
-            quasi_dynamic: true,
-            kappa: 100.0,
-            nd: 4,
             default_friction: 1.0,
-            forward_mode: ForwardMode::Socp,
-            gradient_mode: GradientMode::None,
             plane_normal: None,
         }
     }

@@ -10,8 +10,8 @@
 use super::{Check, bonferroni_multiple};
 use crate::{Derivatives, Linearization, Smoother, Smoothing, SmoothingError};
 use nalgebra::DMatrix;
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, SensitivityReport};
-use qd_geometry::scene::ForwardMode;
 
 /// One κ of the ladder.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,12 +188,8 @@ pub fn first_vs_zero_order(
     seed: u64,
 ) -> Result<Vec<Check>, SmoothingError> {
     let mut smooth = system.clone();
-    let mode = smooth.scene().parameters.forward_mode;
-    if !matches!(
-        mode,
-        ForwardMode::LogBarrierCone | ForwardMode::LogBarrierPyramid
-    ) {
-        smooth.parameters_mut().forward_mode = ForwardMode::LogBarrierCone;
+    if !smooth.settings().forward_mode.is_barrier() {
+        smooth.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
     }
     let group = format!("{} (barrier step, σ = {sigma})", system.scene().name);
     let estimate = |method| Smoother::new(&smooth, method, Derivatives::B)?.linearize(q, u);
@@ -264,18 +260,26 @@ pub fn first_vs_zero_order(
 /// A point where the hand squeezes its object: the default configuration, and the command
 /// `u = q_a + amount · Σ synergies` (the scene's closing directions; rad per unit). Without
 /// a `[grasp]` the command holds q_a.
-pub fn squeezed_point(system: &QuasiDynamicSystem, amount: f64) -> (Vec<f64>, Vec<f64>) {
+///
+/// # Errors
+/// A `[grasp]` section that does not fit the scene.
+pub fn squeezed_point(
+    system: &QuasiDynamicSystem,
+    amount: f64,
+) -> Result<(Vec<f64>, Vec<f64>), SmoothingError> {
     let scene = system.scene();
     let q = scene.default_q.clone();
     let mut u = scene.actuated_positions(&q);
-    if let Some(grasp) = &scene.grasp {
+    let grasp = qd_task::Grasp::from_scene(scene)
+        .map_err(|e| SmoothingError::InvalidParameter(e.to_string()))?;
+    if let Some(grasp) = &grasp {
         for synergy in &grasp.synergies {
             for (ui, d) in u.iter_mut().zip(&synergy.direction) {
                 *ui += amount * d;
             }
         }
     }
-    (q, u)
+    Ok((q, u))
 }
 
 /// The identities of a report: the barrier's B approaches the exact B as κ grows (each

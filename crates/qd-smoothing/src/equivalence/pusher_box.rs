@@ -17,8 +17,8 @@ use super::{Check, STANDARD_ERROR_MULTIPLE, SuiteOptions};
 use crate::closed_form::{relu_barrier_derivative, relu_barrier_solution};
 use crate::noise::BarrierEquivalent;
 use crate::{Derivatives, Order, Smoother, Smoothing, SmoothingError};
+use qd_dynamics::ForwardMode;
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
-use qd_geometry::scene::ForwardMode;
 
 const GROUP: &str = "pusher-box-1d";
 
@@ -37,7 +37,7 @@ pub fn diagonal_of_q(system: &QuasiDynamicSystem) -> Result<(f64, f64), Smoothin
     if scene.objects.len() != 1 || scene.na() != 1 || scene.split.unactuated_v.len() != 1 {
         return Err(shape_error());
     }
-    let p = &scene.parameters;
+    let p = system.settings();
     let mass = scene.tree.links()[scene.objects[0].link].inertia.mass;
     let stiffness = scene.split.stiffness[0];
     let epsilon = match p.mass_scale {
@@ -70,18 +70,18 @@ pub fn checks(
     let phi = hold.contacts.first().map(|c| c.phi).ok_or_else(|| {
         SmoothingError::InvalidParameter("the pusher and the box are not in contact range".into())
     })?;
-    let nd = scene.parameters.nd;
+    let nd = system.settings().nd;
     let mut checks = Vec::new();
     // The scene as given (planar: one tangent, so a 2-ray pyramid) and its 3-D variant (two
     // tangents, nd rays). In 1-D the tangential rows vanish either way, so only c changes.
-    let planar = scene.parameters.plane_normal.is_some();
+    let planar = scene.plane_normal.is_some();
     for three_d in [false, true] {
         let variant = if three_d {
             // The plane is read when the scene is built: drop it from the built scene.
             let mut scene_3d = scene.clone();
             scene_3d.plane_normal = None;
-            scene_3d.parameters.plane_normal = None;
-            QuasiDynamicSystem::new(scene_3d)
+            QuasiDynamicSystem::with_settings(scene_3d, system.settings().clone())
+                .map_err(|error| SmoothingError::Dynamics { t: 0, error })?
         } else if planar {
             system.clone()
         } else {
@@ -93,7 +93,7 @@ pub fn checks(
             (ForwardMode::LogBarrierPyramid, rays as f64),
         ] {
             let mut configured = variant.clone();
-            configured.parameters_mut().forward_mode = form;
+            configured.settings_mut().forward_mode = form;
             for kappa in [100.0, 1e4] {
                 let kappa_eff = kappa / (weight * nu);
                 let smoother =
@@ -125,7 +125,7 @@ pub fn checks(
     }
     // Randomized smoothing of the exact step with ρ_κeff on u reproduces the cone barrier's B.
     let mut exact = system.clone();
-    exact.parameters_mut().forward_mode = ForwardMode::Socp;
+    exact.settings_mut().forward_mode = ForwardMode::Socp;
     let kappa = 100.0;
     let kappa_eff = kappa / (2.0 * nu);
     let noise = BarrierEquivalent { kappa: kappa_eff };

@@ -7,15 +7,15 @@
 //! (`q` (T+1) × n_q, `u` T × n_a, `x_goal`, `cost` per iteration, `final_error` =
 //! [position m, angle rad], `h`).
 
-use super::plan::PlanArgs;
-use super::plan_output::{NpzArrays, save};
-use super::progress::Progress;
-use anyhow::bail;
+use super::PlanArgs;
+use super::output::{NpzArrays, save};
+use crate::commands::progress::Progress;
 use qd_dynamics::StepWorkspace;
 use qd_geometry::scene::Scene;
+use qd_task::Task;
 use qd_trajopt::{
     CostWeights, IterationReport, SmoothingLevel, SmoothingSchedule, TrajoptProblem,
-    TrajoptSettings, optimize_observed, receding_horizon, trajectory_cost,
+    TrajoptSettings, TrajoptTask, optimize_observed, receding_horizon, trajectory_cost,
 };
 use serde::Serialize;
 use std::process::ExitCode;
@@ -46,32 +46,31 @@ struct PlanOut<'a> {
     plan: &'a qd_plan::Plan,
 }
 
-fn schedule(
-    args: &PlanArgs,
-    problem_scene: &qd_geometry::scene::Scene,
-) -> anyhow::Result<SmoothingSchedule> {
-    let spec = problem_scene.task.as_ref().and_then(|t| t.trajopt.as_ref());
-    let samples = args.samples.or(spec.and_then(|s| s.samples)).unwrap_or(100);
-    let sigma0 = args.sigma0.or(spec.and_then(|s| s.sigma0)).unwrap_or(0.1);
-    let range = spec.and_then(|s| s.kappa_range).unwrap_or([100.0, 1e4]);
-    Ok(match args.method.as_str() {
-        "analytic" => SmoothingSchedule::Analytic {
-            kappa_start: args.kappa_start.unwrap_or(range[0]),
-            kappa_end: args.kappa_end.unwrap_or(range[1]),
-        },
-        "randomized" => SmoothingSchedule::RandomizedFirstOrder {
-            sigma0,
-            samples,
-            seed: args.seed,
-        },
-        "zero-order" => SmoothingSchedule::RandomizedZeroOrder {
-            sigma0,
-            samples,
-            seed: args.seed,
-        },
-        "exact" => SmoothingSchedule::Exact,
-        other => bail!("unknown method '{other}' (analytic, randomized, zero-order, exact)"),
-    })
+fn schedule(args: &PlanArgs, scene: &Scene) -> anyhow::Result<SmoothingSchedule> {
+    let task = Task::from_scene(scene)?
+        .ok_or_else(|| anyhow::anyhow!("scene '{}' has no [task]", scene.name))?;
+    let spec = TrajoptTask::from_task(&task, &scene.name)?;
+    let mut schedule = spec.schedule(args.method.kind(), args.seed);
+    match &mut schedule {
+        SmoothingSchedule::Analytic {
+            kappa_start,
+            kappa_end,
+        } => {
+            *kappa_start = args.kappa_start.unwrap_or(*kappa_start);
+            *kappa_end = args.kappa_end.unwrap_or(*kappa_end);
+        }
+        SmoothingSchedule::RandomizedFirstOrder {
+            sigma0, samples, ..
+        }
+        | SmoothingSchedule::RandomizedZeroOrder {
+            sigma0, samples, ..
+        } => {
+            *sigma0 = args.sigma0.unwrap_or(*sigma0);
+            *samples = args.samples.unwrap_or(*samples);
+        }
+        SmoothingSchedule::Exact => {}
+    }
+    Ok(schedule)
 }
 
 fn describe(level: &SmoothingLevel) -> String {
@@ -116,7 +115,7 @@ pub fn run(
         iterations: args.iterations,
         ..TrajoptSettings::default()
     };
-    let h = problem.system().scene().parameters.h;
+    let h = problem.system().settings().h;
     let initial_error = qd_trajopt::object_error(&problem, problem.x0())?;
     // Both modes end in the same record; they differ in what they say of their iterations.
     let (planner, states, inputs, cost, final_error, evaluations, seconds, iterations, per_step) =
@@ -168,7 +167,7 @@ pub fn run(
         .system()
         .rollout(&mut StepWorkspace::default(), problem.x0(), &hold)?;
     let initial_cost = trajectory_cost(&problem, &held.states, &hold)?.total;
-    super::stdout::line(format_args!(
+    crate::commands::stdout::line(format_args!(
         "{}: {planner} ({}), T = {}, {:.2} s: object error {:.4} m / {:.4} rad → {:.4} m / {:.4} rad, cost {:.4} → {:.4}",
         scene.name,
         args.method,
@@ -225,7 +224,7 @@ pub fn run(
             )
             .vector("h", &[out.h]);
         save(path, &out, arrays)?;
-        super::stdout::line(format_args!("saved {}", path.display()))?;
+        crate::commands::stdout::line(format_args!("saved {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,19 +2,71 @@
 //! or the RRT (SPEC §6) — print a summary, and save the plan as JSON or NumPy `.npz` (an
 //! existing file is never overwritten without `--force`).
 
+mod output;
+mod rrt;
+mod trajopt;
+
+use output::check_output;
+
 use super::scene::load_scene_source;
 use anyhow::bail;
+use qd_trajopt::ScheduleKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// The planners `qd plan` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Planner {
+    /// Trajectory optimisation (iterative MPC on smoothed linearisations).
+    Trajopt,
+    /// The RRT in object coordinates with regrasps, then an executable plan.
+    Rrt,
+}
+
+/// How the optimiser smooths its linearisations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// The log-barrier step, κ growing over the iterations.
+    Analytic,
+    /// First-order randomized smoothing (bundled gradients).
+    Randomized,
+    /// Zero-order randomized smoothing (least-squares fit of sampled steps).
+    ZeroOrder,
+    /// No smoothing: the exact step's derivatives.
+    Exact,
+}
+
+impl std::fmt::Display for Method {
+    /// The name the command line takes (`zero-order`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use clap::ValueEnum as _;
+        match self.to_possible_value() {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Method {
+    /// The optimiser's schedule family.
+    pub fn kind(self) -> ScheduleKind {
+        match self {
+            Method::Analytic => ScheduleKind::Analytic,
+            Method::Randomized => ScheduleKind::Randomized,
+            Method::ZeroOrder => ScheduleKind::ZeroOrder,
+            Method::Exact => ScheduleKind::Exact,
+        }
+    }
+}
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     /// A built-in scene name or a scene file with a `[task]`.
     #[arg(default_value = "planar-hand")]
     pub scene: String,
-    /// The planner: trajopt (trajectory optimisation) or rrt.
-    #[arg(long, default_value = "trajopt")]
-    pub planner: String,
+    /// The planner.
+    #[arg(long, value_enum, default_value_t = Planner::Trajopt)]
+    pub planner: Planner,
     /// RRT: node budget, overriding the task's.
     #[arg(long)]
     pub max_nodes: Option<usize>,
@@ -41,9 +93,9 @@ pub struct PlanArgs {
     /// iterations). Default: the task's `refine_factor`, else 1.
     #[arg(long, value_name = "FACTOR")]
     pub refine: Option<usize>,
-    /// Smoothing of the linearisations: analytic, randomized, zero-order or exact.
-    #[arg(long, default_value = "analytic")]
-    pub method: String,
+    /// Smoothing of the linearisations.
+    #[arg(long, value_enum, default_value_t = Method::Analytic)]
+    pub method: Method,
     /// Iterations of the optimiser.
     #[arg(long, default_value_t = 20)]
     pub iterations: usize,
@@ -81,15 +133,14 @@ pub struct PlanArgs {
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if let Some(output) = &args.output {
-        super::plan_output::check_output(output, args.force)?;
+        check_output(output, args.force)?;
     }
     let (source, scene) = load_scene_source(&args.scene)?;
-    match args.planner.as_str() {
-        "trajopt" if args.goal.is_some() || args.start.is_some() => {
+    match args.planner {
+        Planner::Trajopt if args.goal.is_some() || args.start.is_some() => {
             bail!("--goal and --start apply to --planner rrt (trajopt plans the task's goal_q)")
         }
-        "trajopt" => super::plan_trajopt::run(args, &source, &scene),
-        "rrt" => super::plan_rrt::run(args, &source, &scene),
-        other => bail!("unknown planner '{other}' (trajopt, rrt)"),
+        Planner::Trajopt => trajopt::run(args, &source, &scene),
+        Planner::Rrt => rrt::run(args, &source, &scene),
     }
 }

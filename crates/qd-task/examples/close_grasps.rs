@@ -3,25 +3,20 @@
 //! the robot–object gaps. This is how the built-in scenes' default configurations were made:
 //!
 //! ```text
-//! cargo run -p qd-scenes --example close_grasps -- allegro-sphere 0.0001
+//! cargo run -p qd-task --example close_grasps -- allegro-sphere 0.0001
 //! ```
 
 use qd_geometry::ContactQuery;
-use qd_scenes::grasp::{close_until_contact, robot_object_gap};
+use qd_geometry::grasp::{close_until_contact, robot_object_gap};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| "allegro-sphere".into());
     let gap: f64 = args.next().map(|g| g.parse()).transpose()?.unwrap_or(1e-4);
     let scene = qd_scenes::load(&name)?;
-    let grasp = scene
-        .grasp
-        .clone()
+    let grasp = qd_task::Grasp::from_scene(&scene)?
         .ok_or_else(|| format!("scene '{name}' has no grasp data"))?;
-    let mut q = scene.default_q.clone();
-    for (&index, value) in scene.split.actuated.iter().zip(&grasp.open) {
-        q[index] = *value;
-    }
+    let mut q = grasp.opened(&scene, &scene.default_q);
     for synergy in &grasp.synergies {
         match close_until_contact(&scene, &q, &synergy.direction, 0, gap, 3.0)? {
             Some(closed) => {

@@ -15,9 +15,9 @@
 //! for the executable plan `q` (N + 1 × n_q), `u` (N × n_a), `h`, and its intervals
 //! `interval_start`, `interval_end`, `interval_kind` (0 segment, 1 regrasp transition).
 
-use super::plan::PlanArgs;
-use super::plan_output::{NpzArrays, save};
-use super::progress::Progress;
+use super::PlanArgs;
+use super::output::{NpzArrays, save};
+use crate::commands::progress::Progress;
 use qd_geometry::scene::Scene;
 use qd_plan::{ExecutionSettings, IntervalKind, Plan, SceneSource, execute_path};
 use qd_rrt::{Edge, RrtProblem, RrtResult, RrtSettings, plan_observed};
@@ -41,7 +41,7 @@ struct TreeOut<'a> {
 
 /// The execution settings of the task, with `--refine`; checked before the tree grows.
 fn execution_settings(args: &PlanArgs, scene: &Scene) -> anyhow::Result<ExecutionSettings> {
-    let mut settings = ExecutionSettings::from_task(scene);
+    let mut settings = ExecutionSettings::from_task(scene)?;
     if let Some(factor) = args.refine {
         settings.factor = factor;
     }
@@ -81,7 +81,7 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
             result.closest_error.position, result.closest_error.angle
         )
     };
-    super::stdout::line(format_args!(
+    crate::commands::stdout::line(format_args!(
         "{}: rrt, seed {}, {} nodes, {} step solves, {:.2} s: {summary}",
         scene.name,
         settings.seed,
@@ -94,7 +94,7 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
             eprintln!(
                 "making the path executable at h = {} s (segments re-planned, regrasps planned \
                  as motions, re-planning where the rollout strays)…",
-                scene.parameters.h / execution.factor as f64
+                problem.system().settings().h / execution.factor as f64
             );
         }
         let motion = execute_path(&problem, &result, &settings, &execution)?;
@@ -105,7 +105,7 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
             .filter(|i| i.kind == IntervalKind::Transition)
             .count();
         let error = plan.final_error.unwrap_or_default();
-        super::stdout::line(format_args!(
+        crate::commands::stdout::line(format_args!(
             "executable plan: {} steps at h = {} s, {} regrasp transitions, largest command \
              change {:.3} per step; final object error {:.4} m / {:.4} rad ({})",
             plan.inputs.len(),
@@ -126,7 +126,7 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
     };
     if let Some(path) = &args.output {
         save_tree(path, scene, &problem, &settings, &result, plan.as_ref())?;
-        super::stdout::line(format_args!("saved {}", path.display()))?;
+        crate::commands::stdout::line(format_args!("saved {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,9 @@
 //! An object's coordinates: where they sit in q and v, their tangent differences, and how far
 //! two poses are apart (the planners measure progress toward a goal with it).
 
-use super::Scene;
-use crate::kinematics::JointKind;
 use nalgebra::{UnitQuaternion, Vector3};
+use qd_geometry::kinematics::JointKind;
+use qd_geometry::scene::Scene;
 use serde::{Deserialize, Serialize};
 
 /// The largest tangent dimension of an object's coordinates (a free body's 6).

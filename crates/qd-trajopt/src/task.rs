@@ -1,0 +1,120 @@
+//! A scene's `[task.trajopt]` table: the horizon, time step and goal of trajectory
+//! optimisation on the scene's task, and the defaults of its smoothing schedules.
+
+use crate::error::TrajoptError;
+use crate::optimizer::TrajoptSettings;
+use crate::schedule::SmoothingSchedule;
+use qd_task::Task;
+use serde::{Deserialize, Serialize};
+
+/// The name of this planner's table in a scene's `[task]` (`[task.trajopt]`).
+pub const TASK_SECTION: &str = "trajopt";
+
+/// Monte-Carlo samples per time step when `[task.trajopt]` gives none (our choice).
+pub const DEFAULT_SAMPLES: usize = 100;
+/// Initial input noise σ₀ (rad or m) when `[task.trajopt]` gives none (our choice).
+pub const DEFAULT_SIGMA0: f64 = 0.1;
+/// κ at the first and last iteration of analytic smoothing when `[task.trajopt]` gives none
+/// (our choice).
+pub const DEFAULT_KAPPA_RANGE: [f64; 2] = [100.0, 1e4];
+
+/// Trajectory-optimisation parameters of a task (SPEC §5), as `[task.trajopt]` writes them.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrajoptTask {
+    /// Horizon T (steps), > 0.
+    pub horizon: usize,
+    /// Time step for planning (s), when it differs from the scene's h.
+    #[serde(default)]
+    pub h: Option<f64>,
+    /// The object's goal for trajectory optimisation (its joint's q block, as the task's
+    /// goal); the task's goal when absent.
+    #[serde(default)]
+    pub goal_q: Option<Vec<f64>>,
+    /// Monte-Carlo samples for randomized smoothing ([`DEFAULT_SAMPLES`] when absent).
+    #[serde(default)]
+    pub samples: Option<usize>,
+    /// Initial input noise σ₀ of randomized smoothing ([`DEFAULT_SIGMA0`] when absent).
+    #[serde(default)]
+    pub sigma0: Option<f64>,
+    /// κ of analytic smoothing at the first and the last iteration
+    /// ([`DEFAULT_KAPPA_RANGE`] when absent).
+    #[serde(default)]
+    pub kappa_range: Option<[f64; 2]>,
+}
+
+/// Which family of smoothing schedule to run; [`TrajoptTask::schedule`] fills in its
+/// parameters from the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScheduleKind {
+    /// [`SmoothingSchedule::Analytic`] over the task's κ range.
+    Analytic,
+    /// [`SmoothingSchedule::RandomizedFirstOrder`] from the task's σ₀ and samples.
+    Randomized,
+    /// [`SmoothingSchedule::RandomizedZeroOrder`] from the task's σ₀ and samples.
+    ZeroOrder,
+    /// [`SmoothingSchedule::Exact`].
+    Exact,
+}
+
+impl TrajoptTask {
+    /// The task's `[task.trajopt]` table.
+    ///
+    /// # Errors
+    /// No such table, unknown keys, horizon 0, a time step that is not finite and positive.
+    pub fn from_task(task: &Task, scene: &str) -> Result<Self, TrajoptError> {
+        let error = |reason: String| TrajoptError::Task {
+            scene: scene.to_string(),
+            reason,
+        };
+        let spec: TrajoptTask = task
+            .parse_planner_section(TASK_SECTION)
+            .map_err(|e| error(e.reason))?
+            .ok_or_else(|| error("its task has no [task.trajopt] table".to_string()))?;
+        if spec.horizon == 0 {
+            return Err(error("task.trajopt.horizon must be > 0".to_string()));
+        }
+        if let Some(h) = spec.h
+            && !(h.is_finite() && h > 0.0)
+        {
+            return Err(error("task.trajopt.h must be finite and > 0".to_string()));
+        }
+        Ok(spec)
+    }
+
+    /// The schedule of `kind` with this task's parameters (or the defaults) and `seed` for
+    /// the randomized ones.
+    pub fn schedule(&self, kind: ScheduleKind, seed: u64) -> SmoothingSchedule {
+        let samples = self.samples.unwrap_or(DEFAULT_SAMPLES);
+        let sigma0 = self.sigma0.unwrap_or(DEFAULT_SIGMA0);
+        let [kappa_start, kappa_end] = self.kappa_range.unwrap_or(DEFAULT_KAPPA_RANGE);
+        match kind {
+            ScheduleKind::Analytic => SmoothingSchedule::Analytic {
+                kappa_start,
+                kappa_end,
+            },
+            ScheduleKind::Randomized => SmoothingSchedule::RandomizedFirstOrder {
+                sigma0,
+                samples,
+                seed,
+            },
+            ScheduleKind::ZeroOrder => SmoothingSchedule::RandomizedZeroOrder {
+                sigma0,
+                samples,
+                seed,
+            },
+            ScheduleKind::Exact => SmoothingSchedule::Exact,
+        }
+    }
+}
+
+impl TrajoptSettings {
+    /// The default settings with the task's schedule of `kind` ([`TrajoptTask::schedule`]).
+    pub fn from_task(task: &TrajoptTask, kind: ScheduleKind, seed: u64) -> Self {
+        TrajoptSettings {
+            smoothing: task.schedule(kind, seed),
+            ..TrajoptSettings::default()
+        }
+    }
+}
