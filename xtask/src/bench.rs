@@ -431,7 +431,7 @@ fn render_rrt(md: &mut String, tasks: &[RrtRuns], cores: usize) {
     }
     let _ = writeln!(
         md,
-        "\n## Planners: RRT (SPEC §6, §7)\n\n\
+        "\n## Planners: RRT (docs/rrt.md, docs/systems.md)\n\n\
          `crates/qd-rrt/examples/task.rs SCENE 0 SEEDS [OVERRIDES]`: the scene's `[task.rrt]` \
          (node budget included), seeds 0..SEEDS, one run after another on {cores} cores. Time, \
          nodes and step solves: median [quartiles] (max) over seeds, failed runs included \
@@ -528,7 +528,7 @@ fn render_trajopt(md: &mut String, runs: &[TrajoptRun], iterations: usize, cores
     }
     let _ = writeln!(
         md,
-        "\n## Planners: trajectory optimisation (SPEC §5, §7)\n\n\
+        "\n## Planners: trajectory optimisation (docs/trajopt.md, docs/systems.md)\n\n\
          `crates/qd-trajopt/examples/task.rs SCENE METHOD {iterations}`: the scene's \
          `[task.trajopt]` from holding the start, {iterations} iterations, default \
          weights and trust region, randomized seed 1, on {cores} cores; one run each (analytic \

@@ -1,4 +1,4 @@
-//! `cargo xtask equivalence [--quick]`: the smoothing-equivalence suite of SPEC §4.
+//! `cargo xtask equivalence [--quick]`: the smoothing-equivalence suite of docs/smoothing.md.
 //!
 //! The suite itself lives in `qd_smoothing::equivalence`; its driver is the example
 //! `crates/qd-smoothing/examples/equivalence.rs`, built here in release mode (the suite draws

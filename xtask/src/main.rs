@@ -1,12 +1,15 @@
 //! `cargo xtask`: project automation that needs no extra tools.
 //!
 //! - `cargo xtask check-layers`: fails when a crate depends on a crate of a higher layer.
+//! - `cargo xtask check-code`: fails on an import cycle between a crate's modules or a
+//!   function over 120 lines (`docs/code-style.md`).
 //! - `cargo xtask bench [--quick] [--filter NAME]`: runs the criterion benchmarks and the
 //!   planners' tasks and writes `docs/benchmarks.md` and `docs/benchmarks.json`.
 //! - `cargo xtask equivalence [--quick]`: the smoothing-equivalence suite; prints its tables,
 //!   writes `docs/equivalence.md`, fails when an identity does not hold.
 
 mod bench;
+mod code_shape;
 mod equivalence;
 mod layers;
 mod machine;
@@ -18,10 +21,11 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("check-layers") => layers::check(),
+        Some("check-code") => code_shape::check(),
         Some("bench") => bench::run(&args[1..]),
         Some("equivalence") => equivalence::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <check-layers | bench [--quick] [--filter NAME] | equivalence [--quick]>"
+            "usage: cargo xtask <check-layers | check-code | bench [--quick] [--filter NAME] | equivalence [--quick]>"
         ),
     }
 }

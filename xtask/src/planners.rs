@@ -1,4 +1,4 @@
-//! Macro-benchmarks of the planners: the trajectory-optimisation tasks of SPEC §7, each run
+//! Macro-benchmarks of the planners: the trajectory-optimisation tasks of docs/systems.md, each run
 //! by `crates/qd-trajopt/examples/task.rs`, whose last output line is the run's summary in
 //! JSON (the smoothing methods side by side are the ablation: `exact` is the planner with
 //! smoothing switched off), and the RRT tasks over a fixed set of seeds, run by

@@ -2,6 +2,11 @@
 //!
 //! Every subcommand prints one readable line on error and exits non-zero.
 
+// Library code returns typed errors: nothing a user can influence may panic (docs/code-style.md).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
 mod commands;
 
 use clap::{Parser, Subcommand};

@@ -1,6 +1,6 @@
 //! # qd-dynamics
 //!
-//! One time step of the convex quasi-dynamic contact model (SPEC §2): the next configuration is
+//! One time step of the convex quasi-dynamic contact model (docs/dynamics.md): the next configuration is
 //! the minimiser of a convex program in the displacement δv,
 //!
 //! ```text
@@ -25,6 +25,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Library code returns typed errors: nothing a user can influence may panic (docs/code-style.md).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
+pub mod cone;
 pub mod derivatives;
 mod error;
 pub mod problem;

@@ -1,4 +1,4 @@
-//! Assembly of the convex program of one step (SPEC §2):
+//! Assembly of the convex program of one step (docs/dynamics.md):
 //!
 //! ```text
 //! minimise ½ δvᵀ Q δv + bᵀ δv   subject to   J_n,i δv + φ_i ≥ μ_i ‖J_t,i δv‖
@@ -53,7 +53,7 @@ pub struct StepProblem {
     jacobian_scratch: (DMatrix<f64>, DMatrix<f64>),
 }
 
-/// The object-mass scale ε of SPEC §2 (`None` → 1; `Some(s > 0)` → h² min K / max diag M / s).
+/// The object-mass scale ε of docs/dynamics.md (`None` → 1; `Some(s > 0)` → h² min K / max diag M / s).
 /// `Some(0)` (frozen objects) is handled by removing the objects' variables, not by ε.
 pub fn object_mass_scale(
     mass_scale: Option<f64>,

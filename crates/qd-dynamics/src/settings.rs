@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// above, its Newton iterations lose their precision in round-off.
 pub const KAPPA_RANGE: (f64, f64) = (1e-6, 1e12);
 
-/// Forward mode of the step (SPEC §2).
+/// Forward mode of the step (docs/dynamics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ForwardMode {
@@ -63,7 +63,7 @@ impl ForwardMode {
     }
 }
 
-/// Which derivatives the step computes (SPEC §3).
+/// Which derivatives the step computes (docs/dynamics.md, "Derivatives").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GradientMode {
@@ -76,7 +76,7 @@ pub enum GradientMode {
     Ab,
 }
 
-/// Settings of the step (SPEC §2), each with a documented default. Plain data: build one,
+/// Settings of the step (docs/dynamics.md), each with a documented default. Plain data: build one,
 /// change a field, pass it to [`QuasiDynamicSystem::step_with`](crate::QuasiDynamicSystem::step_with);
 /// every step checks it ([`StepSettings::check`]).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -1,4 +1,4 @@
-//! The 1-D pusher–box system has closed-form steps (SPEC §4), derived here:
+//! The 1-D pusher–box system has closed-form steps (docs/smoothing.md), derived here:
 //!
 //! Variables (δa, δo) (pusher, box), `Q = diag(k', m')` with `k' = hK`, `m' = M/h`, no
 //! gravity, one contact with `φ = q_o − q_a − (r + w/2)`, `J_n = (−1, 1)`, no tangential

@@ -1,5 +1,5 @@
 //! The contact query of a scene at a configuration: every geometry pair within the detection
-//! distance, with φ, normal, tangent basis, friction and the contact Jacobians (SPEC §1).
+//! distance, with φ, normal, tangent basis, friction and the contact Jacobians (docs/architecture.md, "Conventions").
 
 use crate::distance::{SignedDistance, any_perpendicular, perpendicular_axis, signed_distance};
 use crate::error::GeometryError;

@@ -14,7 +14,7 @@
 //! - [`ContactQuery`]: at a configuration q, every contact with φ, normal, tangents, μ and the
 //!   Jacobians `J_n`, `J_t`.
 //!
-//! Conventions (`SPEC.md` §1, `docs/architecture.md`): SI units, world z up, poses are
+//! Conventions (`docs/architecture.md`, "Conventions"): SI units, world z up, poses are
 //! `world_from_local` isometries, quaternions in files are `[w, x, y, z]`. φ is positive apart
 //! and negative in penetration; the normal points from A toward B and
 //! `witness_b − witness_a = φ · normal`.
@@ -61,9 +61,15 @@
 //! # Ok::<(), qd_geometry::GeometryError>(())
 //! ```
 
+// Library code returns typed errors: nothing a user can influence may panic (docs/code-style.md).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
 mod contact_query;
 mod distance;
 mod error;
+mod glam_convert;
 pub mod grasp;
 pub mod kinematics;
 mod parry_bridge;

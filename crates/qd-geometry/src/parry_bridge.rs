@@ -1,32 +1,12 @@
-//! Conversions between our nalgebra types and parry 0.31's glam types, and from our shapes to
-//! parry's. Kept in one place so the rest of the crate never sees glam.
+//! Our shapes as parry's (with the conversions of `glam_convert`). Kept in one place so the
+//! rest of the crate never sees parry's shape types.
 
+use crate::glam_convert::to_glam_pose;
 use crate::pose::Pose;
 use crate::shape::Shape;
-use nalgebra::{Point3, UnitQuaternion, Vector3};
-use parry3d_f64::math::{Pose as GlamPose, Rotation as GlamRotation, Vector as GlamVector};
+use nalgebra::{UnitQuaternion, Vector3};
+use parry3d_f64::math::{Pose as GlamPose, Vector as GlamVector};
 use parry3d_f64::shape::{Ball, Cuboid, Cylinder, HalfSpace, Segment, Shape as ParryShape};
-
-pub(crate) fn to_glam_point(p: &Point3<f64>) -> GlamVector {
-    GlamVector::new(p.x, p.y, p.z)
-}
-
-pub(crate) fn from_glam_point(p: &GlamVector) -> Point3<f64> {
-    Point3::new(p.x, p.y, p.z)
-}
-
-pub(crate) fn from_glam_vector(v: &GlamVector) -> Vector3<f64> {
-    Vector3::new(v.x, v.y, v.z)
-}
-
-pub(crate) fn to_glam_pose(pose: &Pose) -> GlamPose {
-    let q = pose.rotation.quaternion();
-    let t = &pose.translation.vector;
-    GlamPose::from_parts(
-        GlamVector::new(t.x, t.y, t.z),
-        GlamRotation::from_xyzw(q.i, q.j, q.k, q.w),
-    )
-}
 
 /// A parry shape built on the stack from one of ours (polyhedra are borrowed).
 pub(crate) enum ParryShapeRef<'a> {

@@ -13,7 +13,7 @@ pub type Pose = Isometry3<f64>;
 pub const QUATERNION_NORM_TOLERANCE: f64 = 1e-3;
 
 /// A pose as written in JSON/TOML: position (m) and orientation as a quaternion stored
-/// **w, x, y, z** (SPEC §1).
+/// **w, x, y, z** (docs/architecture.md, "Conventions").
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoseSpec {

@@ -1,6 +1,6 @@
 //! Collision shapes, each described in its own local frame.
 //!
-//! Conventions (SPEC §1): SI units (metres). Shapes with an axis (capsule, cylinder) lie along
+//! Conventions (docs/architecture.md, "Conventions"): SI units (metres). Shapes with an axis (capsule, cylinder) lie along
 //! their local **z** axis and are centred on the local origin. A half-space is the solid
 //! `z ≤ 0` of its frame, with outward normal local `+z`.
 
@@ -158,7 +158,7 @@ impl Shape {
         }
         let glam_points: Vec<_> = points
             .iter()
-            .map(crate::parry_bridge::to_glam_point)
+            .map(crate::glam_convert::to_glam_point)
             .collect();
         let polyhedron = ConvexPolyhedron::from_convex_hull(&glam_points).ok_or_else(|| {
             GeometryError::InvalidHull("points are degenerate (coplanar or collinear)".to_string())
@@ -166,7 +166,7 @@ impl Shape {
         let vertices: Vec<Point3<f64>> = polyhedron
             .points()
             .iter()
-            .map(crate::parry_bridge::from_glam_point)
+            .map(crate::glam_convert::from_glam_point)
             .collect();
         // A flat hull has no volume: its signed distance is ill-posed, reject it.
         let volume = hull_volume_bound(&vertices);
@@ -178,7 +178,7 @@ impl Shape {
         let face_normals: Vec<Vector3<f64>> = polyhedron
             .faces()
             .iter()
-            .map(|f| crate::parry_bridge::from_glam_vector(&f.normal))
+            .map(|f| crate::glam_convert::from_glam_vector(&f.normal))
             .collect();
         let face_offsets: Vec<f64> = face_normals
             .iter()
@@ -192,7 +192,7 @@ impl Shape {
         let edge_directions: Vec<Vector3<f64>> = polyhedron
             .edges()
             .iter()
-            .map(|e| crate::parry_bridge::from_glam_vector(&e.dir).normalize())
+            .map(|e| crate::glam_convert::from_glam_vector(&e.dir).normalize())
             .collect();
         Ok(Shape::ConvexPolyhedron(ConvexHull {
             vertices: vertices.into(),

@@ -1,6 +1,6 @@
 //! # qd-rrt
 //!
-//! Global planning through contact (SPEC §6): a rapidly-exploring random tree that grows in
+//! Global planning through contact (docs/rrt.md): a rapidly-exploring random tree that grows in
 //! the object's coordinates. Every node keeps the smoothed linearisation of the step at its
 //! hold input (the robots commanded to stay where they are); its object rows B̂_u define the
 //! metric `d = (q_s ⊖ ĉ)ᵀ (B̂_u B̂_uᵀ + γ I)⁻¹ (q_s ⊖ ĉ)`, which calls a node near a subgoal
@@ -21,6 +21,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Library code returns typed errors: nothing a user can influence may panic (docs/code-style.md).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
 mod error;
 mod metric;
 mod planner;
@@ -33,8 +38,7 @@ pub use metric::{Metric, NodeModel};
 pub use planner::{Edge, RrtResult, RrtStats, TreeNode, plan, plan_observed};
 pub use problem::{
     DEFAULT_NODE_KAPPA, DEFAULT_NODE_SAMPLES, DEFAULT_P_GOAL, DEFAULT_REGRASP_NOISE,
-    DEFAULT_RETIRE_AFTER, RrtProblem, RrtSettings,
+    DEFAULT_RETIRE_AFTER, REGRASP_GAP, REGRASP_PENETRATION, RrtProblem, RrtSettings,
 };
 pub use qd_task::{ObjectCoordinates, PoseError};
-pub use sampler::{REGRASP_GAP, REGRASP_PENETRATION};
 pub use task::{RrtTask, SAMPLING_SECTION, SamplingRegion, TASK_SECTION};

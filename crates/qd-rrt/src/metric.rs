@@ -1,5 +1,5 @@
 //! A node's smoothed linearisation, as the RRT uses it: the metric that picks the nearest
-//! node and the input change that moves the object toward a subgoal (SPEC §6).
+//! node and the input change that moves the object toward a subgoal (docs/rrt.md).
 
 use nalgebra::{DMatrix, DVector};
 use qd_smoothing::Linearization;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// `(q_s ⊖ ĉ)ᵀ (B̂_u B̂_uᵀ + Γ)⁻¹ (q_s ⊖ ĉ)`: near where the node's contacts can push the
-    /// object (SPEC §6).
+    /// object (docs/rrt.md).
     #[default]
     Mahalanobis,
     /// `‖q_s ⊖ ĉ‖²` in the object's tangent coordinates (m and rad alike), blind to contact:

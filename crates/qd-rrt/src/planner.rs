@@ -1,4 +1,4 @@
-//! Growing the tree (SPEC §6).
+//! Growing the tree (docs/rrt.md).
 
 use crate::error::RrtError;
 use crate::metric::{Metric, NodeModel};

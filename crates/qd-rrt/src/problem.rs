@@ -1,4 +1,4 @@
-//! What to plan (start, goal, sampling region, grasp data) and how (SPEC §6 parameters).
+//! What to plan (start, goal, sampling region, grasp data) and how (docs/rrt.md parameters).
 
 use crate::error::RrtError;
 use crate::metric::Metric;
@@ -18,6 +18,10 @@ pub const DEFAULT_NODE_SAMPLES: usize = 20;
 /// hand, 10 seeds of 1000 nodes with p_grasp 0.2 reach the goal 1, 5 and 1 times at κ = 300,
 /// 1000 and 3000).
 pub const DEFAULT_NODE_KAPPA: f64 = 1000.0;
+/// Robots close until they are this near the object (m).
+pub const REGRASP_GAP: f64 = 1e-3;
+/// A regrasp that leaves a robot deeper than this in the object is refused (m).
+pub const REGRASP_PENETRATION: f64 = 1e-3;
 /// Goal-sampling probability when the task gives none (our choice).
 pub const DEFAULT_P_GOAL: f64 = 0.1;
 /// Half-width (rad or m) of the uniform noise added to the open pose before a regrasp closes
@@ -59,7 +63,7 @@ pub struct RrtSettings {
     /// A node whose extensions made no progress toward their subgoals this many times is no
     /// longer extended (it can still be regrasped from); 0 never retires a node.
     pub retire_after: usize,
-    /// How the nearest node is chosen (the smoothed metric of SPEC §6 unless ablated).
+    /// How the nearest node is chosen (the smoothed metric of docs/rrt.md unless ablated).
     pub metric: Metric,
     /// Start each new node's barrier solve (analytic smoothing) from its parent's hold step
     /// instead of a phase-1 point with κ continuation. Same minimiser up to the solver's
@@ -249,7 +253,7 @@ impl RrtProblem {
                 self.object.index,
                 1.0,
             )?;
-            if let Some(gap) = gap.filter(|&g| g < -crate::sampler::REGRASP_PENETRATION) {
+            if let Some(gap) = gap.filter(|&g| g < -REGRASP_PENETRATION) {
                 return Err(RrtError::BadVector {
                     what: "start".to_string(),
                     reason: format!(

@@ -1,17 +1,13 @@
 //! Random choices of the RRT: object subgoals in the task's region, and regrasps (a contact
 //! sampler that re-closes the robots on the object where it is).
 
-use crate::problem::RrtProblem;
+use crate::problem::{REGRASP_GAP, REGRASP_PENETRATION, RrtProblem};
 use qd_geometry::ContactQuery;
 use qd_geometry::GeometryError;
 use qd_geometry::grasp::{close_until_contact, robot_object_gap};
 use rand::distr::{Distribution, Open01};
 use rand::rngs::ChaCha8Rng;
 
-/// Robots close until they are this near the object (m).
-pub const REGRASP_GAP: f64 = 1e-3;
-/// A regrasp that leaves a robot deeper than this in the object is refused (m).
-pub const REGRASP_PENETRATION: f64 = 1e-3;
 /// How far along a synergy the sampler looks for contact (units of the synergy).
 const CLOSING_RANGE: f64 = 3.0;
 

@@ -11,7 +11,7 @@ pub const TASK_SECTION: &str = "rrt";
 /// The name of the sampling region's table in a scene's `[task]` (`[task.sampling]`).
 pub const SAMPLING_SECTION: &str = "sampling";
 
-/// RRT parameters (SPEC §6) as `[task.rrt]` writes them; see
+/// RRT parameters (docs/rrt.md) as `[task.rrt]` writes them; see
 /// [`RrtSettings::from_task`](crate::RrtSettings::from_task) for their use and defaults.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

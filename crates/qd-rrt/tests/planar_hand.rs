@@ -1,4 +1,4 @@
-//! The planner on the planar hand's task (turn the ball by π in place, SPEC §7): the tree's
+//! The planner on the planar hand's task (turn the ball by π in place, docs/systems.md): the tree's
 //! edges against the exact dynamics and the contact sampler's promises, the path, and
 //! determinism.
 

@@ -1,6 +1,6 @@
 //! # qd-scenes
 //!
-//! The built-in systems of SPEC §7 as data: scene files (and, later, model files) embedded in
+//! The built-in systems of docs/systems.md as data: scene files (and, later, model files) embedded in
 //! the binary so that `qd` runs anywhere. Each scene is an ordinary scene file
 //! (`docs/scene-format.md`) under `crates/qd-scenes/scenes/`.
 //!
@@ -10,6 +10,11 @@
 //! # Ok::<(), qd_geometry::GeometryError>(())
 //! ```
 
+// Library code returns typed errors: nothing a user can influence may panic (docs/code-style.md).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
 pub mod fixtures;
 /// The contact sampler over grasp data now lives in `qd_geometry::grasp` (the planners use it);
 /// kept here under its old path.

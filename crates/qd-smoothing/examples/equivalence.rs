@@ -1,4 +1,4 @@
-//! The smoothing-equivalence suite (SPEC §4): prints its tables and exits non-zero when an
+//! The smoothing-equivalence suite (docs/smoothing.md): prints its tables and exits non-zero when an
 //! identity fails. Run through `cargo xtask equivalence [--quick]`, which builds this in
 //! release mode and records the output in `docs/equivalence.md`.
 

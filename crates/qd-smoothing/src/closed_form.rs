@@ -1,4 +1,4 @@
-//! Closed forms of the one-dimensional smoothing identities of SPEC §4.
+//! Closed forms of the one-dimensional smoothing identities of docs/smoothing.md.
 //!
 //! The problem `min_y ½(y − x)² s.t. y ≥ 0` has the exact solution max(x, 0). Its log-barrier
 //! relaxation `min_y ½(y − x)² − (1/κ) log y` has the solution y_κ(x) below, and y_κ is also the

@@ -1,6 +1,6 @@
 //! # qd-smoothing
 //!
-//! Smoothed linearisations of the quasi-dynamic step (SPEC §4): for the step
+//! Smoothed linearisations of the quasi-dynamic step (docs/smoothing.md): for the step
 //! `q⁺ = f(q, u)`, a triple (A, B, c) with `f(q ⊕ δq, ū + δu) ≈ c ⊕ (A δq + B δu)`, computed
 //!
 //! - exactly ([`Smoothing::Exact`]: the SOCP/QP step and its KKT derivatives),
@@ -33,6 +33,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Library code returns typed errors: nothing a user can influence may panic (docs/code-style.md).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
 pub mod closed_form;
 pub mod equivalence;
 mod error;

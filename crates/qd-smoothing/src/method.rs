@@ -3,7 +3,7 @@
 use nalgebra::DMatrix;
 use qd_dynamics::SensitivityReport;
 
-/// How the linearisation of the step is smoothed (SPEC §4).
+/// How the linearisation of the step is smoothed (docs/smoothing.md).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Smoothing {

@@ -81,7 +81,7 @@ fn vector_mean_and_standard_error<V: AsRef<[f64]>>(
     (mean, sum_squares.map(|s| (s / denominator).sqrt()))
 }
 
-/// First-order estimate: A = mean_k ∇f_k, c = mean_k f_k (SPEC §4, "bundled gradient").
+/// First-order estimate: A = mean_k ∇f_k, c = mean_k f_k (docs/smoothing.md, "bundled gradient").
 /// Values are slices (n_f each), Jacobians n_f × n_w matrices, owned or borrowed.
 ///
 /// # Errors
@@ -141,7 +141,7 @@ pub fn first_order_flat<V: AsRef<[f64]>, J: AsRef<[f64]>>(
 }
 
 /// Zero-order estimate: the least-squares fit of `f_k − f̄` on `w_k − w̄`, i.e.
-/// A = Cov(f, w) Σ̂⁻¹ with Σ̂ the sample covariance of the perturbations (SPEC §4); no
+/// A = Cov(f, w) Σ̂⁻¹ with Σ̂ the sample covariance of the perturbations (docs/smoothing.md); no
 /// derivatives needed. Standard errors are those of ordinary least squares with the residual
 /// variance of each output.
 ///

@@ -33,7 +33,7 @@ pub trait NoiseModel: Sync {
     fn draw(&self, rng: &mut ChaCha8Rng, w_q: &mut [f64], w_u: &mut [f64]);
 }
 
-/// Independent Gaussian noise: w_q ~ N(0, σ_q² I), w_u ~ N(0, σ_u² I) (SPEC §4).
+/// Independent Gaussian noise: w_q ~ N(0, σ_q² I), w_u ~ N(0, σ_u² I) (docs/smoothing.md).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Gaussian {
     /// σ_u, in the units of u (rad or m).
@@ -65,7 +65,7 @@ impl NoiseModel for Gaussian {
 }
 
 /// The noise whose smoothing of max(x, 0) is exactly the log-barrier solution at weight κ
-/// (SPEC §4): density ρ_κ(w) = (2/κ)(w² + 4/κ)^(−3/2), drawn independently for each u
+/// (docs/smoothing.md): density ρ_κ(w) = (2/κ)(w² + 4/κ)^(−3/2), drawn independently for each u
 /// coordinate; q is not perturbed. Heavy-tailed (a scaled Student t with 2 degrees of freedom):
 /// its mean is finite, its variance is not.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -31,7 +31,7 @@ fn with_workspace<T>(f: impl FnOnce(&mut StepWorkspace) -> T) -> T {
 /// The default minimum fraction of samples that must give a valid step.
 pub const DEFAULT_MIN_VALID_FRACTION: f64 = 0.5;
 
-/// Computes smoothed linearisations of a system's step (SPEC §4).
+/// Computes smoothed linearisations of a system's step (docs/smoothing.md).
 ///
 /// Randomized estimates spread their samples (and a trajectory's time steps) over rayon's
 /// current thread pool; run inside `ThreadPool::install` to choose the pool. The result does

@@ -1,6 +1,6 @@
 //! # qd-trajopt
 //!
-//! Trajectory optimisation through contact (SPEC §5): iterative MPC on smoothed
+//! Trajectory optimisation through contact (docs/trajopt.md): iterative MPC on smoothed
 //! linearisations of the quasi-dynamic step, with a trust region.
 //!
 //! Each iteration
@@ -34,6 +34,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Library code returns typed errors: nothing a user can influence may panic (docs/code-style.md).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
 mod cost;
 mod error;
 mod optimizer;

@@ -1,10 +1,11 @@
-//! Iterative MPC with smoothed linearisations and a trust region (SPEC §5).
+//! Iterative MPC with smoothed linearisations and a trust region (docs/trajopt.md).
 
 use crate::cost::{CostParts, ObjectError, object_error, trajectory_cost};
 use crate::error::TrajoptError;
 use crate::problem::TrajoptProblem;
 use crate::qp::{LinearizedProblem, StepModel};
 use crate::schedule::{SmoothingLevel, SmoothingSchedule};
+use crate::task::{ScheduleKind, TrajoptTask};
 use qd_dynamics::StepWorkspace;
 use qd_smoothing::{Derivatives, Smoother};
 use serde::{Deserialize, Serialize};
@@ -462,4 +463,14 @@ pub fn optimize_observed(
         seconds: start.elapsed().as_secs_f64(),
         stop,
     })
+}
+
+impl TrajoptSettings {
+    /// The default settings with the task's schedule of `kind` ([`TrajoptTask::schedule`]).
+    pub fn from_task(task: &TrajoptTask, kind: ScheduleKind, seed: u64) -> Self {
+        TrajoptSettings {
+            smoothing: task.schedule(kind, seed),
+            ..TrajoptSettings::default()
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! What to optimise: a system, a start, a goal, a horizon and the cost weights (SPEC §5).
+//! What to optimise: a system, a start, a goal, a horizon and the cost weights (docs/trajopt.md).
 
 use crate::error::{TrajoptError, check_finite, check_length};
 use crate::task::TrajoptTask;

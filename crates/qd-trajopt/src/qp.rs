@@ -1,4 +1,4 @@
-//! The convex QP of one iteration (SPEC §5, step 2): the cost of the linearised trajectory,
+//! The convex QP of one iteration (docs/trajopt.md, step 2): the cost of the linearised trajectory,
 //! subject to the linearised dynamics and the trust region, solved with Clarabel.
 //!
 //! Variables are deviations from the nominal trajectory (x̄, ū) in tangent coordinates:

@@ -1,4 +1,4 @@
-//! Receding-horizon (closed-loop) use of the optimiser (SPEC §5): plan from the current
+//! Receding-horizon (closed-loop) use of the optimiser (docs/trajopt.md): plan from the current
 //! state to the end of the horizon, apply the first input with the exact step, replan.
 
 use crate::cost::{CostParts, ObjectError, object_error, trajectory_cost};

@@ -1,4 +1,4 @@
-//! Re-planning a coarse trajectory at a finer time step (SPEC §6: the RRT's path, split at
+//! Re-planning a coarse trajectory at a finer time step (docs/rrt.md: the RRT's path, split at
 //! regrasps, is refined segment by segment this way).
 
 use crate::error::{TrajoptError, check_length};

@@ -1,4 +1,4 @@
-//! How much to smooth at each iteration (SPEC §5, step 3): smoothing is strong at first, so
+//! How much to smooth at each iteration (docs/trajopt.md, step 3): smoothing is strong at first, so
 //! that contacts not yet made still pull, and fades so that the last iterations see
 //! (nearly) the true dynamics.
 
@@ -6,7 +6,7 @@ use crate::error::TrajoptError;
 use qd_smoothing::Smoothing;
 use serde::{Deserialize, Serialize};
 
-/// Exponent of the randomized schedule σ_i = σ₀ / i^0.8 (SPEC §5).
+/// Exponent of the randomized schedule σ_i = σ₀ / i^0.8 (docs/trajopt.md).
 pub const SIGMA_DECAY_EXPONENT: f64 = 0.8;
 
 /// The smoothing of the linearisations, iteration by iteration.

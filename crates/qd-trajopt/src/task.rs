@@ -2,7 +2,6 @@
 //! optimisation on the scene's task, and the defaults of its smoothing schedules.
 
 use crate::error::TrajoptError;
-use crate::optimizer::TrajoptSettings;
 use crate::schedule::SmoothingSchedule;
 use qd_task::Task;
 use serde::{Deserialize, Serialize};
@@ -18,7 +17,7 @@ pub const DEFAULT_SIGMA0: f64 = 0.1;
 /// (our choice).
 pub const DEFAULT_KAPPA_RANGE: [f64; 2] = [100.0, 1e4];
 
-/// Trajectory-optimisation parameters of a task (SPEC §5), as `[task.trajopt]` writes them.
+/// Trajectory-optimisation parameters of a task (docs/trajopt.md), as `[task.trajopt]` writes them.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrajoptTask {
@@ -105,16 +104,6 @@ impl TrajoptTask {
                 seed,
             },
             ScheduleKind::Exact => SmoothingSchedule::Exact,
-        }
-    }
-}
-
-impl TrajoptSettings {
-    /// The default settings with the task's schedule of `kind` ([`TrajoptTask::schedule`]).
-    pub fn from_task(task: &TrajoptTask, kind: ScheduleKind, seed: u64) -> Self {
-        TrajoptSettings {
-            smoothing: task.schedule(kind, seed),
-            ..TrajoptSettings::default()
         }
     }
 }

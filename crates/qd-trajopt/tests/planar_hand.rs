@@ -1,4 +1,4 @@
-//! The optimiser on the planar-hand task of SPEC §7 (move the ball by Δ(y, z, θ) =
+//! The optimiser on the planar-hand task of docs/systems.md (move the ball by Δ(y, z, θ) =
 //! (−0.3, 0, 0.5) in T = 20 steps), checked against the exact dynamics and against the
 //! baseline without smoothing.
 

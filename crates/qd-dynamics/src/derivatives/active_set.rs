@@ -21,22 +21,11 @@
 //! one-sided limits.
 
 use super::problem_rates::ProblemRates;
+use crate::cone::{ConicForm, conic_layout, conic_row_map};
 use crate::problem::StepProblem;
-use crate::solver::conic::ConicForm;
-use crate::solver::{conic_layout, conic_row_map};
 use nalgebra::{DMatrix, DVector};
 
-/// A contact is active when its normal impulse exceeds this multiple of
-/// `max(h · 1 N, ‖b‖∞)` (b is h times the generalized forces, so this is relative to the
-/// largest force acting in the step).
-pub const ACTIVE_IMPULSE_FRACTION: f64 = 1e-6;
-
-/// An active contact whose normal impulse is below this multiple of the same scale, with
-/// its gap at zero, is reported as near a switch (it could stop touching for a tiny change).
-pub const NEAR_SWITCH_IMPULSE_FRACTION: f64 = 1e-3;
-
-/// Slack below which a conic row counts as touching (m; rad·m for rotational contributions).
-pub const SLACK_TOLERANCE: f64 = 1e-7;
+pub use crate::cone::{ACTIVE_IMPULSE_FRACTION, NEAR_SWITCH_IMPULSE_FRACTION, SLACK_TOLERANCE};
 
 /// What the active-set solve found.
 #[derive(Debug, Clone, Default)]

@@ -1,4 +1,4 @@
-//! Exact derivatives of the step (SPEC §3): B = ∂q⁺/∂u and A = ∂q⁺/∂q.
+//! Exact derivatives of the step (docs/dynamics.md, "Derivatives"): B = ∂q⁺/∂u and A = ∂q⁺/∂q.
 //!
 //! Both are computed on the free variables x of the step's program (implicit function theorem
 //! for the barrier forms, active-set KKT sensitivity for the exact forms), spread to δv, and
@@ -10,10 +10,10 @@ pub mod barrier_ift;
 pub mod coordinates;
 pub mod problem_rates;
 
+use crate::cone::ConicForm;
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use crate::settings::{ForwardMode, GradientMode, StepSettings};
-use crate::solver::conic::ConicForm;
 use crate::solver::{Solution, SolveStatus};
 use nalgebra::DMatrix;
 use problem_rates::ProblemRates;

@@ -1,4 +1,4 @@
-//! The log-barrier forms (analytic smoothing, SPEC §2), solved by our damped Newton method.
+//! The log-barrier forms (analytic smoothing, docs/dynamics.md), solved by our damped Newton method.
 //!
 //! Minimises `F(x) = ½ xᵀQx + bᵀx − (1/κ) Σᵢ Bᵢ(Cᵢ x + eᵢ)` with `Cᵢ = [J_n; J_t]`,
 //! `eᵢ = (φ, 0)` and, writing `y = Cᵢ x + eᵢ`,

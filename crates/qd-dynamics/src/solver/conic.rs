@@ -7,7 +7,9 @@
 //! `λ_t = μ Σ β_j d_j`.
 
 use super::polish::polish;
-use super::{Solution, SolveStatus, pyramid_directions};
+use super::{Solution, SolveStatus};
+pub use crate::cone::ConicForm;
+use crate::cone::pyramid_directions;
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use clarabel::algebra::CscMatrix;
@@ -15,18 +17,6 @@ use clarabel::solver::{
     DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
 };
 use nalgebra::{DMatrix, DVector};
-
-/// Which exact form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConicForm {
-    /// Lorentz cones.
-    Socp,
-    /// Pyramids with `nd` rays.
-    Qp {
-        /// Rays per pyramid (3-D scenes).
-        nd: usize,
-    },
-}
 
 /// Dense → CSC, keeping only the upper triangle if asked (Clarabel reads P's upper triangle).
 fn to_csc(matrix: &DMatrix<f64>, upper_only: bool) -> CscMatrix<f64> {

@@ -21,9 +21,9 @@
 //! complementarity holding by construction, that certifies it optimal. Otherwise Clarabel's
 //! answer stands and the report says so.
 
-use super::conic::ConicForm;
-use super::{conic_layout, conic_row_map};
-use crate::derivatives::active_set::{ACTIVE_IMPULSE_FRACTION, SLACK_TOLERANCE};
+use crate::cone::{
+    ACTIVE_IMPULSE_FRACTION, ConicForm, SLACK_TOLERANCE, conic_layout, conic_row_map,
+};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 

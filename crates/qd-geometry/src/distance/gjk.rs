@@ -2,7 +2,7 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
-use crate::parry_bridge::{from_glam_point, from_glam_vector};
+use crate::glam_convert::{from_glam_point, from_glam_vector};
 use nalgebra::Unit;
 use parry3d_f64::math::Vector as GlamVector;
 use parry3d_f64::query::gjk::{self, CsoPoint, GJKResult, VoronoiSimplex};

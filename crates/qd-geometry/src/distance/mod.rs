@@ -1,4 +1,4 @@
-//! Signed distance between two posed convex shapes (SPEC §1).
+//! Signed distance between two posed convex shapes (docs/architecture.md, "Conventions").
 //!
 //! [`signed_distance`] dispatches each pair to a hand-written closed form where one exists
 //! (spheres, capsules, sphere–box, sphere–cylinder, anything against a half-space) and to
@@ -26,7 +26,7 @@ use nalgebra::{Point3, Unit, Vector3};
 
 /// The answer to "how far apart are A and B, in which direction, and where".
 ///
-/// Sign convention (SPEC §1): `distance` φ is positive when the shapes are apart and negative
+/// Sign convention (docs/architecture.md, "Conventions"): `distance` φ is positive when the shapes are apart and negative
 /// when they penetrate (its magnitude is then the penetration depth, the shortest translation
 /// of B that separates them). `normal` is a world-frame unit vector pointing **from A toward
 /// B**; `witness_a` and `witness_b` lie on the surfaces of A and B, and in every case

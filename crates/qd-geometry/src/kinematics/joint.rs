@@ -29,7 +29,7 @@ pub enum JointKind {
     },
     /// Free rigid motion, only directly under the world: q = (x, y, z, w, qx, qy, qz), the
     /// body's world position (m) and unit quaternion; n_q = 7, n_v = 6 with
-    /// v = (δp, δω) both in the world frame (SPEC §1).
+    /// v = (δp, δω) both in the world frame (docs/architecture.md, "Conventions").
     Free,
 }
 
@@ -158,7 +158,7 @@ impl JointKind {
 
     /// Applies the displacement `dv` (length nv) to `q` in place: addition for scalar and planar
     /// coordinates; for a free joint `p ← p + δp`, `R ← exp([δω]) R` (world-frame increment),
-    /// then the quaternion is renormalised (SPEC §1).
+    /// then the quaternion is renormalised (docs/architecture.md, "Conventions").
     pub fn integrate(&self, q: &mut [f64], dv: &[f64]) {
         match self {
             JointKind::Free => {

@@ -1,5 +1,5 @@
 //! Multibody kinematics: the tree, its configuration layout, forward kinematics and point
-//! Jacobians (SPEC §1).
+//! Jacobians (docs/architecture.md, "Conventions").
 
 mod forward;
 mod joint;

@@ -223,7 +223,7 @@ impl MultibodyTree {
         q
     }
 
-    /// `q ⊕ dv` in place (SPEC §1).
+    /// `q ⊕ dv` in place (docs/architecture.md, "Conventions").
     ///
     /// # Errors
     /// Wrong lengths.
@@ -240,7 +240,7 @@ impl MultibodyTree {
     }
 
     /// `dv` with `q_to = q_from ⊕ dv` (n_v): the tangent-space difference of two
-    /// configurations, world-frame rotation vectors for free bodies (SPEC §1). Planners use it to
+    /// configurations, world-frame rotation vectors for free bodies (docs/architecture.md, "Conventions"). Planners use it to
     /// compare configurations with rotations.
     ///
     /// # Errors

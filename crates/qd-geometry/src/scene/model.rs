@@ -46,7 +46,7 @@ pub struct Object {
     pub joint: JointId,
 }
 
-/// Index sets of SPEC §1: which entries of q and v are actuated (robot joints, in input
+/// Index sets of docs/architecture.md, "Conventions": which entries of q and v are actuated (robot joints, in input
 /// order) and unactuated (objects).
 #[derive(Debug, Clone, Default)]
 pub struct CoordinateSplit {

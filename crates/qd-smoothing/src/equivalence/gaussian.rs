@@ -1,4 +1,4 @@
-//! Gaussian smoothing of max(x, 0) against its closed form (SPEC §4):
+//! Gaussian smoothing of max(x, 0) against its closed form (docs/smoothing.md):
 //! E[max(x + σz, 0)] = xΦ(x/σ) + σϕ(x/σ), with derivative Φ(x/σ).
 //!
 //! First order averages the value and the derivative (the indicator of x + σz > 0); zero order

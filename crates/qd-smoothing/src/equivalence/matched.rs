@@ -1,4 +1,4 @@
-//! Analytic and randomized smoothing on a full system (SPEC §4): how closely the barrier's B
+//! Analytic and randomized smoothing on a full system (docs/smoothing.md): how closely the barrier's B
 //! at weight κ and the bundled B at Gaussian σ agree at matched strength, and how both
 //! approach the exact B as the smoothing vanishes.
 //!

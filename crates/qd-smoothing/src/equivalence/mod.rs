@@ -1,4 +1,4 @@
-//! The smoothing-equivalence suite (SPEC §4), run in full by `cargo xtask equivalence` and in
+//! The smoothing-equivalence suite (docs/smoothing.md), run in full by `cargo xtask equivalence` and in
 //! part by the crate's tests.
 //!
 //! Every identity is a [`Check`]: an estimate, the value it should equal, and a tolerance.

@@ -1,4 +1,4 @@
-//! The 1-D pusher–box step (SPEC §4): a pusher (stiffness K) and a box (mass M) on one line.
+//! The 1-D pusher–box step (docs/smoothing.md): a pusher (stiffness K) and a box (mass M) on one line.
 //!
 //! With m' = ε M / h and k' = h K the diagonal of Q, ν = 1/m' + 1/k' and x = (u − q_a) − φ,
 //! the exact step moves the box by k'/(m' + k') · max(x, 0). In the barrier step the
@@ -25,7 +25,7 @@ const GROUP: &str = "pusher-box-1d";
 /// Offsets x = (u − q_a) − φ checked: apart, at the touching point, and pushing.
 pub const OFFSETS: [f64; 4] = [-0.05, 0.0, 0.03, 0.1];
 
-/// The diagonal (m', k') of Q, computed from the scene's data (SPEC §2), independently of
+/// The diagonal (m', k') of Q, computed from the scene's data (docs/dynamics.md), independently of
 /// the dynamics crate's assembly.
 pub fn diagonal_of_q(system: &QuasiDynamicSystem) -> Result<(f64, f64), SmoothingError> {
     let scene = system.scene();

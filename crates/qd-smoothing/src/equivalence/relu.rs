@@ -1,4 +1,4 @@
-//! The 1-D problem `min_y ½(y − x)² s.t. y ≥ 0` (SPEC §4).
+//! The 1-D problem `min_y ½(y − x)² s.t. y ≥ 0` (docs/smoothing.md).
 //!
 //! Its barrier relaxation has the solution y_κ(x) = (x + √(x² + 4/κ))/2, which equals
 //! E[max(x + w, 0)] for w ~ ρ_κ, and dy_κ/dx = F_κ(x) = P(x + w > 0). The checks:

@@ -1,5 +1,5 @@
-//! `qd plan [SCENE]`: plan a scene's task — trajectory optimisation (SPEC §5, the default)
-//! or the RRT (SPEC §6) — print a summary, and save the plan as JSON or NumPy `.npz` (an
+//! `qd plan [SCENE]`: plan a scene's task — trajectory optimisation (docs/trajopt.md, the default)
+//! or the RRT (docs/rrt.md) — print a summary, and save the plan as JSON or NumPy `.npz` (an
 //! existing file is never overwritten without `--force`).
 
 mod output;

@@ -1,4 +1,4 @@
-//! `qd plan --planner rrt`: the RRT of SPEC §6 on a scene's `[task.rrt]`, and its path made
+//! `qd plan --planner rrt`: the RRT of docs/rrt.md on a scene's `[task.rrt]`, and its path made
 //! executable (`qd-plan`).
 //!
 //! Progress (nodes, closest distance to the goal) on standard error unless `--quiet`; the

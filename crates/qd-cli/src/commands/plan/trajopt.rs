@@ -1,5 +1,5 @@
 //! `qd plan --planner trajopt` (the default): trajectory optimisation of a scene's
-//! `[task.trajopt]` (SPEC §5).
+//! `[task.trajopt]` (docs/trajopt.md).
 //!
 //! Each iteration is reported on standard error as it finishes (`--quiet` silences it); the
 //! summary goes to standard output. `--output FILE.json` writes the whole run (settings,
