@@ -267,75 +267,12 @@ impl QuasiDynamicSystem {
         let _span = tracing::debug_span!("step", mode = settings.forward_mode.name()).entered();
         settings.check()?;
         self.check_inputs(q, u)?;
-        let scene_ptr = Arc::as_ptr(&self.scene);
-        let key_matches = workspace.reuse_assembly
-            && workspace.assembled_for.as_ref().is_some_and(|key| {
-                std::ptr::eq(key.scene.as_ptr(), scene_ptr)
-                    && key.q == q
-                    && key.settings == *settings
-            });
-        if key_matches {
-            update_inputs(&self.scene, settings, q, u, &mut workspace.problem);
-        } else {
-            workspace.assembled_for = None;
-            assemble(
-                &self.scene,
-                settings,
-                &mut workspace.query,
-                q,
-                u,
-                &mut workspace.problem,
-            )?;
-            if workspace.reuse_assembly {
-                workspace.assembled_for = Some(AssemblyKey {
-                    scene: Arc::downgrade(&self.scene),
-                    settings: settings.clone(),
-                    q: q.to_vec(),
-                });
-            }
-        }
+        self.assemble_into(settings, workspace, q, u)?;
         let p = settings;
         let problem = &workspace.problem;
         let with_gradients = p.gradient_mode != GradientMode::None;
-        let start = match guess {
-            Some(dv) => {
-                if dv.len() != self.scene.tree.nv() {
-                    return Err(DynamicsError::InputLength {
-                        expected: self.scene.tree.nv(),
-                        got: dv.len(),
-                    });
-                }
-                if let Some(index) = dv.iter().position(|v| !v.is_finite()) {
-                    return Err(DynamicsError::NonFinite {
-                        what: "guess",
-                        index,
-                    });
-                }
-                Some(DVector::from_iterator(
-                    problem.var_to_v.len(),
-                    problem.var_to_v.iter().map(|&v| dv[v]),
-                ))
-            }
-            None => None,
-        };
-        let solution: Solution = match p.forward_mode {
-            ForwardMode::Socp => conic::solve(problem, ConicForm::Socp, p.h)?,
-            ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd }, p.h)?,
-            ForwardMode::LogBarrierCone => barrier::solve(
-                problem,
-                BarrierForm::Cone,
-                p.kappa,
-                with_gradients,
-                start.as_ref(),
-            )?,
-            ForwardMode::LogBarrierPyramid => barrier::solve(
-                problem,
-                BarrierForm::Pyramid { nd: p.nd },
-                p.kappa,
-                with_gradients,
-                start.as_ref(),
-            )?,
-        };
+        let start = self.start_from(problem, guess)?;
+        let solution = solve(problem, settings, with_gradients, start.as_ref())?;
         if let Some(index) = solution.x.iter().position(|v| !v.is_finite()) {
             return Err(DynamicsError::SolverFailed {
                 mode: "step",
@@ -402,6 +339,75 @@ impl QuasiDynamicSystem {
         })
     }
 
+    /// The step's program at (q, u) in `workspace.problem`: assembled afresh, or — when the
+    /// workspace reuses assemblies and the scene, settings and q are those of the last one —
+    /// with only the entries of b that depend on u rewritten.
+    fn assemble_into(
+        &self,
+        settings: &StepSettings,
+        workspace: &mut StepWorkspace,
+        q: &[f64],
+        u: &[f64],
+    ) -> Result<(), DynamicsError> {
+        let scene_ptr = Arc::as_ptr(&self.scene);
+        let key_matches = workspace.reuse_assembly
+            && workspace.assembled_for.as_ref().is_some_and(|key| {
+                std::ptr::eq(key.scene.as_ptr(), scene_ptr)
+                    && key.q == q
+                    && key.settings == *settings
+            });
+        if key_matches {
+            update_inputs(&self.scene, settings, q, u, &mut workspace.problem);
+        } else {
+            workspace.assembled_for = None;
+            assemble(
+                &self.scene,
+                settings,
+                &mut workspace.query,
+                q,
+                u,
+                &mut workspace.problem,
+            )?;
+            if workspace.reuse_assembly {
+                workspace.assembled_for = Some(AssemblyKey {
+                    scene: Arc::downgrade(&self.scene),
+                    settings: settings.clone(),
+                    q: q.to_vec(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A guess of δv (n_v) as a starting point on the program's variables, checked.
+    fn start_from(
+        &self,
+        problem: &StepProblem,
+        guess: Option<&[f64]>,
+    ) -> Result<Option<DVector<f64>>, DynamicsError> {
+        Ok(match guess {
+            Some(dv) => {
+                if dv.len() != self.scene.tree.nv() {
+                    return Err(DynamicsError::InputLength {
+                        expected: self.scene.tree.nv(),
+                        got: dv.len(),
+                    });
+                }
+                if let Some(index) = dv.iter().position(|v| !v.is_finite()) {
+                    return Err(DynamicsError::NonFinite {
+                        what: "guess",
+                        index,
+                    });
+                }
+                Some(DVector::from_iterator(
+                    problem.var_to_v.len(),
+                    problem.var_to_v.iter().map(|&v| dv[v]),
+                ))
+            }
+            None => None,
+        })
+    }
+
     /// Applies `inputs` (one u per step) from `q0`.
     ///
     /// # Errors
@@ -423,4 +429,29 @@ impl QuasiDynamicSystem {
         }
         Ok(Rollout { states, steps })
     }
+}
+
+/// Solves the step's program in the settings' forward mode: the exact forms through Clarabel,
+/// the barrier forms by Newton's method from `start` when it is strictly feasible.
+fn solve(
+    problem: &StepProblem,
+    settings: &StepSettings,
+    with_gradients: bool,
+    start: Option<&DVector<f64>>,
+) -> Result<Solution, DynamicsError> {
+    let p = settings;
+    Ok(match p.forward_mode {
+        ForwardMode::Socp => conic::solve(problem, ConicForm::Socp, p.h)?,
+        ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd }, p.h)?,
+        ForwardMode::LogBarrierCone => {
+            barrier::solve(problem, BarrierForm::Cone, p.kappa, with_gradients, start)?
+        }
+        ForwardMode::LogBarrierPyramid => barrier::solve(
+            problem,
+            BarrierForm::Pyramid { nd: p.nd },
+            p.kappa,
+            with_gradients,
+            start,
+        )?,
+    })
 }

@@ -219,62 +219,11 @@ impl UrdfModel {
             });
         }
 
-        let mut joints = Vec::with_capacity(robot.joints.len());
-        for joint in &robot.joints {
-            let (lower, upper) = (joint.limit.lower, joint.limit.upper);
-            if lower.is_nan() || upper.is_nan() || lower > upper {
-                return Err(GeometryError::Model(format!(
-                    "joint '{}': limits [{lower}, {upper}] are not an interval",
-                    joint.name
-                )));
-            }
-            let limits = Some((lower, upper));
-            let (kind, limits) = match joint.joint_type {
-                urdf_rs::JointType::Fixed => (JointKind::Fixed, None),
-                urdf_rs::JointType::Revolute => (
-                    JointKind::Revolute {
-                        axis: unit_axis(joint)?,
-                    },
-                    limits,
-                ),
-                urdf_rs::JointType::Continuous => (
-                    JointKind::Revolute {
-                        axis: unit_axis(joint)?,
-                    },
-                    None,
-                ),
-                urdf_rs::JointType::Prismatic => (
-                    JointKind::Prismatic {
-                        axis: unit_axis(joint)?,
-                    },
-                    limits,
-                ),
-                urdf_rs::JointType::Planar => {
-                    let normal = unit_axis(joint)?;
-                    let axis_1 = Unit::new_normalize(normal.cross(&if normal.x.abs() < 0.9 {
-                        Vector3::x()
-                    } else {
-                        Vector3::y()
-                    }));
-                    let axis_2 = Unit::new_normalize(normal.cross(&axis_1));
-                    (JointKind::Planar { axis_1, axis_2 }, None)
-                }
-                urdf_rs::JointType::Floating | urdf_rs::JointType::Spherical => {
-                    return Err(GeometryError::Model(format!(
-                        "joint '{}': {:?} joints are not supported inside a robot",
-                        joint.name, joint.joint_type
-                    )));
-                }
-            };
-            joints.push(UrdfJoint {
-                name: joint.name.clone(),
-                kind,
-                parent: joint.parent.link.clone(),
-                child: joint.child.link.clone(),
-                origin: finite_isometry(&joint.origin, &format!("joint '{}'", joint.name))?,
-                limits,
-            });
-        }
+        let joints = robot
+            .joints
+            .iter()
+            .map(urdf_joint)
+            .collect::<Result<Vec<_>, _>>()?;
 
         UrdfModel {
             name: robot.name,
@@ -402,4 +351,62 @@ fn order_depth_first(root: &str, joints: Vec<UrdfJoint>) -> Result<Vec<UrdfJoint
         )));
     }
     Ok(ordered)
+}
+
+/// One URDF joint as ours: its kind (continuous joints are revolute without limits; a planar
+/// joint's axis is the plane's normal), finite origin, limits that form an interval.
+fn urdf_joint(joint: &urdf_rs::Joint) -> Result<UrdfJoint, GeometryError> {
+    let (lower, upper) = (joint.limit.lower, joint.limit.upper);
+    if lower.is_nan() || upper.is_nan() || lower > upper {
+        return Err(GeometryError::Model(format!(
+            "joint '{}': limits [{lower}, {upper}] are not an interval",
+            joint.name
+        )));
+    }
+    let limits = Some((lower, upper));
+    let (kind, limits) = match joint.joint_type {
+        urdf_rs::JointType::Fixed => (JointKind::Fixed, None),
+        urdf_rs::JointType::Revolute => (
+            JointKind::Revolute {
+                axis: unit_axis(joint)?,
+            },
+            limits,
+        ),
+        urdf_rs::JointType::Continuous => (
+            JointKind::Revolute {
+                axis: unit_axis(joint)?,
+            },
+            None,
+        ),
+        urdf_rs::JointType::Prismatic => (
+            JointKind::Prismatic {
+                axis: unit_axis(joint)?,
+            },
+            limits,
+        ),
+        urdf_rs::JointType::Planar => {
+            let normal = unit_axis(joint)?;
+            let axis_1 = Unit::new_normalize(normal.cross(&if normal.x.abs() < 0.9 {
+                Vector3::x()
+            } else {
+                Vector3::y()
+            }));
+            let axis_2 = Unit::new_normalize(normal.cross(&axis_1));
+            (JointKind::Planar { axis_1, axis_2 }, None)
+        }
+        urdf_rs::JointType::Floating | urdf_rs::JointType::Spherical => {
+            return Err(GeometryError::Model(format!(
+                "joint '{}': {:?} joints are not supported inside a robot",
+                joint.name, joint.joint_type
+            )));
+        }
+    };
+    Ok(UrdfJoint {
+        name: joint.name.clone(),
+        kind,
+        parent: joint.parent.link.clone(),
+        child: joint.child.link.clone(),
+        origin: finite_isometry(&joint.origin, &format!("joint '{}'", joint.name))?,
+        limits,
+    })
 }

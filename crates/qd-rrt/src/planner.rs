@@ -6,7 +6,7 @@ use crate::problem::{RrtProblem, RrtSettings};
 use crate::sampler::{regrasp, sample_object_pose, uniform};
 use qd_dynamics::StepWorkspace;
 use qd_geometry::ContactQuery;
-use qd_smoothing::{Derivatives, Smoother, Smoothing};
+use qd_smoothing::{Derivatives, Linearization, Smoother, Smoothing};
 use qd_task::PoseError;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -177,18 +177,14 @@ pub fn plan_observed(
     settings.check()?;
     let scene = problem.system.scene();
     let object = &problem.object;
-    let smoother = Smoother::new(&problem.system, settings.smoothing, Derivatives::B)
-        .map_err(RrtError::StartSmoothing)?;
-    let fallback = Smoother::new(&problem.system, Smoothing::Exact, Derivatives::B)
-        .map_err(RrtError::StartSmoothing)?;
+    let (smoother, fallback) = node_smoothers(problem, settings)?;
     let mut stats = RrtStats::default();
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
     let mut workspace = StepWorkspace::default();
     let mut query = ContactQuery::new();
 
-    let root_input = scene.actuated_positions(&problem.x0);
     let root = smoother
-        .linearize(&problem.x0, &root_input)
+        .linearize(&problem.x0, &scene.actuated_positions(&problem.x0))
         .map_err(RrtError::StartSmoothing)?;
     stats.dynamics_evaluations += root.report.samples.max(1);
     let gammas = (settings.gamma, settings.gamma_rotation);
@@ -200,14 +196,7 @@ pub fn plan_observed(
         input: None,
     }];
     let mut bookkeeping = vec![NodeBookkeeping::default()];
-    // Each node's hold step δv = ĉ ⊖ q: where its children's barrier solves start. Only kept
-    // when warm starts are on (one allocation per node otherwise wasted).
-    let hold_step = |q: &[f64], c: &[f64]| {
-        settings
-            .warm_start
-            .then(|| scene.tree.difference(q, c).ok())
-            .flatten()
-    };
+    let hold_step = |q: &[f64], c: &[f64]| hold_step(settings, problem, q, c);
     let mut hold_steps = vec![hold_step(&problem.x0, &root.c)];
     let error_of = |q: &[f64]| object.error(&problem.goal, object.block(q));
     let mut closest = 0;
@@ -219,95 +208,44 @@ pub fn plan_observed(
 
     while !success && nodes.len() < settings.max_nodes && rounds < max_rounds {
         rounds += 1;
-        let goal_round = uniform(&mut rng) < settings.p_goal;
-        let subgoal = if goal_round {
-            problem.goal.clone()
-        } else {
-            sample_object_pose(problem, &mut rng)
+        let tree = Tree {
+            models: &models,
+            bookkeeping: &bookkeeping,
         };
-        let can_regrasp = problem.grasp.is_some();
-        let mut regrasping = can_regrasp && uniform(&mut rng) < settings.p_grasp;
-        let extendable = |i: usize| {
-            let node = &bookkeeping[i];
-            let retired = settings.retire_after > 0 && node.stalls >= settings.retire_after;
-            let repeat = settings.avoid_repeats && goal_round && node.extended_toward_goal;
-            !(retired || repeat)
-        };
-        let mut nearest = nearest_node(settings.metric, &models, object, &subgoal, |i| {
-            regrasping || extendable(i)
-        });
-        if nearest.is_none() && can_regrasp {
-            // Every node is retired (or already extended toward the goal): regrasp instead.
-            regrasping = true;
-            stats.forced_regrasps += 1;
-            nearest = nearest_node(settings.metric, &models, object, &subgoal, |_| true);
-        }
-        let Some(nearest) = nearest else {
+        let Some(round) = choose_round(problem, settings, &tree, &mut rng, &mut stats) else {
             stats.exhausted = true;
             break;
         };
+        let nearest = round.nearest;
         let from = &nodes[nearest].q;
-        let (q_new, edge, input) = if regrasping {
-            stats.regrasps += 1;
-            let _phase = tracing::debug_span!("regrasp").entered();
-            match regrasp(problem, from, settings.regrasp_noise, &mut rng, &mut query)? {
-                Some(q) => (q, Edge::Regrasp, None),
-                None => {
-                    stats.failed_regrasps += 1;
-                    continue;
-                }
-            }
-        } else {
-            stats.extensions += 1;
-            if goal_round {
-                bookkeeping[nearest].extended_toward_goal = true;
-            }
-            let _phase = tracing::debug_span!("extend").entered();
-            let du = models[nearest].extension(object, &subgoal, settings.step);
-            let u: Vec<f64> = scene
-                .actuated_positions(from)
-                .iter()
-                .zip(&du)
-                .zip(&problem.input_limits)
-                .map(|((hold, d), &(lower, upper))| (hold + d).clamp(lower, upper))
-                .collect();
-            stats.dynamics_evaluations += 1;
-            match problem.system.step(&mut workspace, from, &u) {
-                Ok(step) => {
-                    let before = problem.progress_distance(&subgoal, from);
-                    let after = problem.progress_distance(&subgoal, &step.q_next);
-                    if after > before - PROGRESS_EPSILON {
-                        bookkeeping[nearest].stalls += 1;
-                        stats.stalled_extensions += 1;
-                    }
-                    (step.q_next, Edge::Extend, Some(u))
-                }
-                Err(error) => {
-                    tracing::debug!(%error, "extension failed");
-                    stats.failed_extensions += 1;
-                    bookkeeping[nearest].stalls += 1;
-                    continue;
-                }
-            }
+        let mut scratch = RoundScratch {
+            rng: &mut rng,
+            query: &mut query,
+            workspace: &mut workspace,
+            stats: &mut stats,
+        };
+        let grown = grow(
+            problem,
+            settings,
+            &round,
+            (&models[nearest], &mut bookkeeping[nearest]),
+            from,
+            &mut scratch,
+        )?;
+        let Some(Grown {
+            q: q_new,
+            edge,
+            input,
+        }) = grown
+        else {
+            continue;
         };
         let hold = scene.actuated_positions(&q_new);
         let guess = hold_steps[nearest].as_deref();
-        let linearization = match smoother.linearize_from(&q_new, &hold, guess) {
-            Ok(linearization) => linearization,
-            Err(error) => {
-                // The barrier finds no strictly feasible start where the exact step left deep
-                // contacts; the exact linearisation still gives the node a metric.
-                tracing::debug!(%error, "smoothed linearisation failed, trying the exact one");
-                stats.exact_fallbacks += 1;
-                match fallback.linearize(&q_new, &hold) {
-                    Ok(linearization) => linearization,
-                    Err(error) => {
-                        tracing::debug!(%error, "linearisation of a new node failed");
-                        stats.failed_linearizations += 1;
-                        continue;
-                    }
-                }
-            }
+        let smoothers = (&smoother, &fallback);
+        let Some(linearization) = linearize_node(smoothers, &q_new, &hold, guess, &mut stats)
+        else {
+            continue;
         };
         stats.dynamics_evaluations += linearization.report.samples.max(1);
         models.push(NodeModel::new(&linearization, object, gammas.0, gammas.1));
@@ -331,23 +269,274 @@ pub fn plan_observed(
         .iter()
         .filter(|node| settings.retire_after > 0 && node.stalls >= settings.retire_after)
         .count();
-    let path = if success {
-        let mut path = vec![closest];
-        while let Some(parent) = nodes[*path.last().unwrap_or(&0)].parent {
-            path.push(parent);
-        }
-        path.reverse();
-        path
-    } else {
-        Vec::new()
-    };
     Ok(RrtResult {
         success,
+        path: if success {
+            path_to(&nodes, closest)
+        } else {
+            Vec::new()
+        },
         nodes,
-        path,
         closest,
         closest_error,
         stats,
         seconds: clock.elapsed().as_secs_f64(),
     })
+}
+
+/// An extension's target: the nearest node's model and the subgoal it moves toward.
+struct Extension<'a> {
+    model: &'a NodeModel,
+    subgoal: &'a [f64],
+}
+
+/// One exact step from `from` under its hold input plus the model's extension δu toward the
+/// subgoal (clamped to the joint limits). Returns the new configuration, its input, and
+/// whether it stalled (came no closer to the subgoal); `None` when the step failed.
+fn extend(
+    problem: &RrtProblem,
+    settings: &RrtSettings,
+    extension: &Extension<'_>,
+    from: &[f64],
+    workspace: &mut StepWorkspace,
+    stats: &mut RrtStats,
+) -> Option<(Vec<f64>, Vec<f64>, bool)> {
+    let scene = problem.system.scene();
+    let du = extension
+        .model
+        .extension(&problem.object, extension.subgoal, settings.step);
+    let u: Vec<f64> = scene
+        .actuated_positions(from)
+        .iter()
+        .zip(&du)
+        .zip(&problem.input_limits)
+        .map(|((hold, d), &(lower, upper))| (hold + d).clamp(lower, upper))
+        .collect();
+    stats.dynamics_evaluations += 1;
+    match problem.system.step(workspace, from, &u) {
+        Ok(step) => {
+            let before = problem.progress_distance(extension.subgoal, from);
+            let after = problem.progress_distance(extension.subgoal, &step.q_next);
+            let stalled = after > before - PROGRESS_EPSILON;
+            if stalled {
+                stats.stalled_extensions += 1;
+            }
+            Some((step.q_next, u, stalled))
+        }
+        Err(error) => {
+            tracing::debug!(%error, "extension failed");
+            stats.failed_extensions += 1;
+            None
+        }
+    }
+}
+
+/// A new node's linearisation at its hold input with the settings' smoothing, else (the
+/// barrier finds no strictly feasible start where the exact step left deep contacts) the
+/// exact one, which still gives the node a metric; `None` when both fail.
+fn linearize_node(
+    (smoother, fallback): (&Smoother, &Smoother),
+    q: &[f64],
+    hold: &[f64],
+    guess: Option<&[f64]>,
+    stats: &mut RrtStats,
+) -> Option<Linearization> {
+    match smoother.linearize_from(q, hold, guess) {
+        Ok(linearization) => Some(linearization),
+        Err(error) => {
+            tracing::debug!(%error, "smoothed linearisation failed, trying the exact one");
+            stats.exact_fallbacks += 1;
+            match fallback.linearize(q, hold) {
+                Ok(linearization) => Some(linearization),
+                Err(error) => {
+                    tracing::debug!(%error, "linearisation of a new node failed");
+                    stats.failed_linearizations += 1;
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// The node indices from the root to `last`.
+fn path_to(nodes: &[TreeNode], last: usize) -> Vec<usize> {
+    let mut path = vec![last];
+    while let Some(parent) = nodes[*path.last().unwrap_or(&0)].parent {
+        path.push(parent);
+    }
+    path.reverse();
+    path
+}
+
+/// The tree as a round reads it: each node's model and bookkeeping.
+struct Tree<'a> {
+    models: &'a [NodeModel],
+    bookkeeping: &'a [NodeBookkeeping],
+}
+
+/// What one round does: its subgoal (the goal in a goal round), whether it regrasps, and from
+/// which node.
+struct Round {
+    goal_round: bool,
+    subgoal: Vec<f64>,
+    regrasping: bool,
+    nearest: usize,
+}
+
+/// Draws a round's subgoal and kind and picks the nearest node that may be used (any for a
+/// regrasp; for an extension, one not retired and, in a goal round with `avoid_repeats`, not
+/// yet extended toward the goal). When no node may be extended the round regrasps; `None`
+/// when no node may be used at all.
+fn choose_round(
+    problem: &RrtProblem,
+    settings: &RrtSettings,
+    tree: &Tree<'_>,
+    rng: &mut ChaCha8Rng,
+    stats: &mut RrtStats,
+) -> Option<Round> {
+    let object = &problem.object;
+    let goal_round = uniform(rng) < settings.p_goal;
+    let subgoal = if goal_round {
+        problem.goal.clone()
+    } else {
+        sample_object_pose(problem, rng)
+    };
+    let can_regrasp = problem.grasp.is_some();
+    let mut regrasping = can_regrasp && uniform(rng) < settings.p_grasp;
+    let extendable = |i: usize| {
+        let node = &tree.bookkeeping[i];
+        let retired = settings.retire_after > 0 && node.stalls >= settings.retire_after;
+        let repeat = settings.avoid_repeats && goal_round && node.extended_toward_goal;
+        !(retired || repeat)
+    };
+    let mut nearest = nearest_node(settings.metric, tree.models, object, &subgoal, |i| {
+        regrasping || extendable(i)
+    });
+    if nearest.is_none() && can_regrasp {
+        // Every node is retired (or already extended toward the goal): regrasp instead.
+        regrasping = true;
+        stats.forced_regrasps += 1;
+        nearest = nearest_node(settings.metric, tree.models, object, &subgoal, |_| true);
+    }
+    Some(Round {
+        goal_round,
+        subgoal,
+        regrasping,
+        nearest: nearest?,
+    })
+}
+
+/// What a round changes besides the tree: the random stream, the queries' workspaces and the
+/// counters.
+struct RoundScratch<'a> {
+    rng: &'a mut ChaCha8Rng,
+    query: &'a mut ContactQuery,
+    workspace: &'a mut StepWorkspace,
+    stats: &'a mut RrtStats,
+}
+
+/// A round's new configuration, with the edge and input that reach it.
+struct Grown {
+    q: Vec<f64>,
+    edge: Edge,
+    input: Option<Vec<f64>>,
+}
+
+/// The round's new configuration from `from` (the nearest node, with its model and
+/// bookkeeping): a regrasp, or an extension toward the subgoal. Returns it with its edge and
+/// input; `None` when the regrasp or the extension failed.
+///
+/// # Errors
+/// Failed geometry queries of the contact sampler.
+fn grow(
+    problem: &RrtProblem,
+    settings: &RrtSettings,
+    round: &Round,
+    (model, node): (&NodeModel, &mut NodeBookkeeping),
+    from: &[f64],
+    scratch: &mut RoundScratch<'_>,
+) -> Result<Option<Grown>, RrtError> {
+    let stats = &mut *scratch.stats;
+    if round.regrasping {
+        stats.regrasps += 1;
+        let _phase = tracing::debug_span!("regrasp").entered();
+        let noise = settings.regrasp_noise;
+        return Ok(
+            match regrasp(problem, from, noise, scratch.rng, scratch.query)? {
+                Some(q) => Some(Grown {
+                    q,
+                    edge: Edge::Regrasp,
+                    input: None,
+                }),
+                None => {
+                    stats.failed_regrasps += 1;
+                    None
+                }
+            },
+        );
+    }
+    stats.extensions += 1;
+    if round.goal_round {
+        node.extended_toward_goal = true;
+    }
+    let _phase = tracing::debug_span!("extend").entered();
+    let extension = Extension {
+        model,
+        subgoal: &round.subgoal,
+    };
+    Ok(
+        match extend(
+            problem,
+            settings,
+            &extension,
+            from,
+            scratch.workspace,
+            stats,
+        ) {
+            Some((q_next, u, stalled)) => {
+                if stalled {
+                    node.stalls += 1;
+                }
+                Some(Grown {
+                    q: q_next,
+                    edge: Edge::Extend,
+                    input: Some(u),
+                })
+            }
+            None => {
+                node.stalls += 1;
+                None
+            }
+        },
+    )
+}
+
+/// The smoother of new nodes' linearisations (the settings' smoothing) and its fallback
+/// (exact).
+///
+/// # Errors
+/// Smoothing settings the smoother refuses.
+fn node_smoothers(
+    problem: &RrtProblem,
+    settings: &RrtSettings,
+) -> Result<(Smoother, Smoother), RrtError> {
+    let smoother = Smoother::new(&problem.system, settings.smoothing, Derivatives::B)
+        .map_err(RrtError::StartSmoothing)?;
+    let fallback = Smoother::new(&problem.system, Smoothing::Exact, Derivatives::B)
+        .map_err(RrtError::StartSmoothing)?;
+    Ok((smoother, fallback))
+}
+
+/// A node's hold step δv = ĉ ⊖ q: where its children's barrier solves start. Only kept when
+/// warm starts are on (one allocation per node otherwise wasted).
+fn hold_step(
+    settings: &RrtSettings,
+    problem: &RrtProblem,
+    q: &[f64],
+    c: &[f64],
+) -> Option<Vec<f64>> {
+    settings
+        .warm_start
+        .then(|| problem.system.scene().tree.difference(q, c).ok())
+        .flatten()
 }

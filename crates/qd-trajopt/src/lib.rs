@@ -41,6 +41,7 @@
 )]
 mod cost;
 mod error;
+mod iteration;
 mod optimizer;
 mod problem;
 pub mod qp;
@@ -51,10 +52,8 @@ mod task;
 
 pub use cost::{CostParts, ObjectError, object_error, trajectory_cost};
 pub use error::TrajoptError;
-pub use optimizer::{
-    IterationReport, PhaseTimes, StopReason, TrajoptResult, TrajoptSettings, optimize,
-    optimize_observed,
-};
+pub use iteration::{optimize, optimize_observed};
+pub use optimizer::{IterationReport, PhaseTimes, StopReason, TrajoptResult, TrajoptSettings};
 pub use problem::{CostWeights, TrajoptProblem};
 pub use receding::{RecedingHorizonResult, receding_horizon};
 pub use refine::refine;

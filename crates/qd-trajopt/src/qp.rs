@@ -175,22 +175,13 @@ impl LinearizedProblem<'_> {
         cost
     }
 
-    /// Solves the QP with Clarabel.
-    ///
-    /// # Errors
-    /// Inconsistent data, or Clarabel did not reach (almost) optimality — e.g. a state trust
-    /// region that the inputs cannot satisfy.
-    pub fn solve(&self) -> Result<QpSolution, TrajoptError> {
-        let fail = |status: String| TrajoptError::Qp {
-            iteration: 0,
-            status,
-        };
-        self.check().map_err(fail)?;
+    /// The objective `½ zᵀPz + pᵀz` (P's upper triangle) over `z = [δu₀, δx₁, δu₁, …, δx_T]`.
+    fn objective(&self) -> (CscMatrix<f64>, Vec<f64>) {
         let (horizon, nv, na) = self.sizes();
-        let stride = na + nv;
-        let n = horizon * stride;
-        let u_at = |t: usize| t * stride;
-        let x_at = |t: usize| (t - 1) * stride + na; // t ≥ 1
+        let layout = Layout::new(nv, na);
+        let n = horizon * layout.stride;
+        let u_at = |t: usize| layout.u_at(t);
+        let x_at = |t: usize| layout.x_at(t);
 
         // Objective ½ zᵀPz + pᵀz (upper triangle of P).
         let (mut pi, mut pj, mut pv) = (Vec::new(), Vec::new(), Vec::new());
@@ -231,8 +222,18 @@ impl LinearizedProblem<'_> {
                 }
             }
         }
-        let p = CscMatrix::new_from_triplets(n, n, pi, pj, pv);
+        (CscMatrix::new_from_triplets(n, n, pi, pj, pv), p_linear)
+    }
 
+    /// The constraints `A z + s = b`: the linearised dynamics (s = 0, the first `equalities`
+    /// rows), then the bounds (s ≥ 0): joint limits and trust region on δu, the optional
+    /// state trust region and command-rate limit. Returns `(A, b, equalities, rows)`.
+    fn constraints(&self) -> (CscMatrix<f64>, Vec<f64>, usize, usize) {
+        let (horizon, nv, na) = self.sizes();
+        let layout = Layout::new(nv, na);
+        let n = horizon * layout.stride;
+        let u_at = |t: usize| layout.u_at(t);
+        let x_at = |t: usize| layout.x_at(t);
         // Constraints A z + s = b: dynamics (s = 0), then bounds (s ≥ 0).
         let (mut ai, mut aj, mut av) = (Vec::new(), Vec::new(), Vec::new());
         let mut b = Vec::new();
@@ -316,6 +317,25 @@ impl LinearizedProblem<'_> {
             }
         }
         let a = CscMatrix::new_from_triplets(row, n, ai, aj, av);
+        (a, b, equalities, row)
+    }
+
+    /// Solves the QP with Clarabel.
+    ///
+    /// # Errors
+    /// Inconsistent data, or Clarabel did not reach (almost) optimality — e.g. a state trust
+    /// region that the inputs cannot satisfy.
+    pub fn solve(&self) -> Result<QpSolution, TrajoptError> {
+        let fail = |status: String| TrajoptError::Qp {
+            iteration: 0,
+            status,
+        };
+        self.check().map_err(fail)?;
+        let (horizon, nv, na) = self.sizes();
+        let layout = Layout::new(nv, na);
+        let u_at = |t: usize| layout.u_at(t);
+        let (p, p_linear) = self.objective();
+        let (a, b, equalities, row) = self.constraints();
         let cones = [
             SupportedConeT::ZeroConeT(equalities),
             SupportedConeT::NonnegativeConeT(row - equalities),
@@ -354,5 +374,32 @@ impl LinearizedProblem<'_> {
             model_cost,
             iterations: solution.iterations,
         })
+    }
+}
+
+/// Where each block sits in the QP's variables `z = [δu₀, δx₁, δu₁, …, δx_T]` (interleaved in
+/// time, so the KKT matrix is banded).
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    na: usize,
+    stride: usize,
+}
+
+impl Layout {
+    fn new(nv: usize, na: usize) -> Self {
+        Layout {
+            na,
+            stride: na + nv,
+        }
+    }
+
+    /// First index of δu_t.
+    fn u_at(self, t: usize) -> usize {
+        t * self.stride
+    }
+
+    /// First index of δx_t (t ≥ 1).
+    fn x_at(self, t: usize) -> usize {
+        (t - 1) * self.stride + self.na
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::cost::{CostParts, ObjectError, object_error, trajectory_cost};
 use crate::error::TrajoptError;
-use crate::optimizer::{TrajoptSettings, optimize};
+use crate::iteration::optimize;
+use crate::optimizer::TrajoptSettings;
 use crate::problem::TrajoptProblem;
 use qd_dynamics::StepWorkspace;
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,8 @@
 //! regrasps, is refined segment by segment this way).
 
 use crate::error::{TrajoptError, check_length};
-use crate::optimizer::{TrajoptResult, TrajoptSettings, optimize};
+use crate::iteration::optimize;
+use crate::optimizer::{TrajoptResult, TrajoptSettings};
 use crate::problem::{CostWeights, TrajoptProblem};
 use qd_dynamics::QuasiDynamicSystem;
 

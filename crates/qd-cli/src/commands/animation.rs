@@ -248,51 +248,55 @@ pub fn animate(
         };
         for (piece, is_object) in pieces {
             let color = if *is_object { "#f0961e" } else { robot_color };
-            match piece {
-                Piece::Circle {
-                    centre,
-                    radius,
-                    spokes,
-                } => {
-                    let _ = writeln!(
-                        svg,
-                        r#"<circle cx="{}" cy="{}" r="{radius}" fill="{color}" fill-opacity="0.8"/>"#,
-                        centre.0, centre.1
-                    );
-                    if *is_object {
-                        for spoke in spokes {
-                            let _ = writeln!(
-                                svg,
-                                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="black" stroke-width="{}"/>"#,
-                                centre.0,
-                                centre.1,
-                                spoke.0,
-                                spoke.1,
-                                radius * 0.05
-                            );
-                        }
-                    }
-                }
-                Piece::Stroke { from, to, width } => {
-                    let _ = writeln!(
-                        svg,
-                        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="{width}" stroke-linecap="round" stroke-opacity="0.8"/>"#,
-                        from.0, from.1, to.0, to.1
-                    );
-                }
-                Piece::Polygon(points) => {
-                    let list: Vec<String> =
-                        points.iter().map(|(x, y)| format!("{x},{y}")).collect();
-                    let _ = writeln!(
-                        svg,
-                        r#"<polygon points="{}" fill="{color}" fill-opacity="0.8"/>"#,
-                        list.join(" ")
-                    );
-                }
-            }
+            draw_piece(&mut svg, piece, *is_object, color);
         }
         let _ = writeln!(svg, "</g>");
     }
     let _ = writeln!(svg, "</g>\n</svg>");
     Ok(svg)
+}
+
+/// One piece of a frame as SVG, in `color`; a round object gets its orientation spokes.
+fn draw_piece(svg: &mut String, piece: &Piece, is_object: bool, color: &str) {
+    match piece {
+        Piece::Circle {
+            centre,
+            radius,
+            spokes,
+        } => {
+            let _ = writeln!(
+                svg,
+                r#"<circle cx="{}" cy="{}" r="{radius}" fill="{color}" fill-opacity="0.8"/>"#,
+                centre.0, centre.1
+            );
+            if is_object {
+                for spoke in spokes {
+                    let _ = writeln!(
+                        svg,
+                        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="black" stroke-width="{}"/>"#,
+                        centre.0,
+                        centre.1,
+                        spoke.0,
+                        spoke.1,
+                        radius * 0.05
+                    );
+                }
+            }
+        }
+        Piece::Stroke { from, to, width } => {
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="{width}" stroke-linecap="round" stroke-opacity="0.8"/>"#,
+                from.0, from.1, to.0, to.1
+            );
+        }
+        Piece::Polygon(points) => {
+            let list: Vec<String> = points.iter().map(|(x, y)| format!("{x},{y}")).collect();
+            let _ = writeln!(
+                svg,
+                r#"<polygon points="{}" fill="{color}" fill-opacity="0.8"/>"#,
+                list.join(" ")
+            );
+        }
+    }
 }

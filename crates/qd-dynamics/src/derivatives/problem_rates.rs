@@ -18,8 +18,8 @@
 use crate::error::DynamicsError;
 use crate::problem::{StepProblem, object_mass_and_gravity, scene_mass_scale};
 use crate::settings::StepSettings;
-use nalgebra::{DMatrix, DVector, Vector3};
-use qd_geometry::kinematics::{JointKind, KinematicsCache};
+use nalgebra::{DMatrix, DVector, Point3, Vector3};
+use qd_geometry::kinematics::{JointKind, KinematicsCache, LinkId};
 use qd_geometry::scene::Scene;
 use qd_geometry::{ContactQuery, PairRate, Twist, tangent_basis, tangent_basis_jacobian};
 
@@ -213,40 +213,7 @@ impl ProblemRates {
             );
         }
 
-        let moving = &mut self.scratch.moving;
-        let (mut values_len, mut slots_len) = (0, 0);
-        self.columns.resize_with(contacts.len(), Vec::new);
-        self.moving.resize_with(contacts.len(), Vec::new);
-        for (i, rows) in contacts.iter().enumerate() {
-            let (ga, gb) = rows.geometries;
-            moving.clear();
-            tree.coordinates_moving_link(scene.geometries[ga].link, moving);
-            tree.coordinates_moving_link(scene.geometries[gb].link, moving);
-            let columns = &mut self.columns[i];
-            columns.clear();
-            columns.extend(
-                problem
-                    .var_to_v
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| moving.contains(v)) // once per contact and step
-                    .map(|(c, _)| c),
-            );
-            let contact_moving = &mut self.moving[i];
-            contact_moving.clear();
-            for &k in moving.iter() {
-                if self.rate_slot[i * n_v + k] == NO_RATE {
-                    self.rate_slot[i * n_v + k] = contact_moving.len();
-                    contact_moving.push(k);
-                }
-            }
-            self.starts.push((values_len, slots_len));
-            values_len += dim * columns.len() * contact_moving.len();
-            slots_len += contact_moving.len();
-        }
-        // Every entry is written below: no need to clear.
-        self.values.resize(values_len, 0.0);
-        self.times_x.resize(slots_len, Vector3::zeros());
+        self.lay_out_contacts(scene, problem);
 
         let step = GEOMETRY_DIFFERENCE_STEP;
         let scratch = &mut self.scratch;
@@ -295,6 +262,102 @@ impl ProblemRates {
         }
         Ok(())
     }
+
+    /// For every contact: the variables (columns of C) and the coordinates that move it, and
+    /// where its rates start in `values` and `times_x` (sized here).
+    fn lay_out_contacts(&mut self, scene: &Scene, problem: &StepProblem) {
+        let tree = &scene.tree;
+        let (n_v, dim) = (self.n_v, self.dim);
+        let contacts = &problem.contacts;
+        let moving = &mut self.scratch.moving;
+        let (mut values_len, mut slots_len) = (0, 0);
+        self.columns.resize_with(contacts.len(), Vec::new);
+        self.moving.resize_with(contacts.len(), Vec::new);
+        for (i, rows) in contacts.iter().enumerate() {
+            let (ga, gb) = rows.geometries;
+            moving.clear();
+            tree.coordinates_moving_link(scene.geometries[ga].link, moving);
+            tree.coordinates_moving_link(scene.geometries[gb].link, moving);
+            let columns = &mut self.columns[i];
+            columns.clear();
+            columns.extend(
+                problem
+                    .var_to_v
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| moving.contains(v)) // once per contact and step
+                    .map(|(c, _)| c),
+            );
+            let contact_moving = &mut self.moving[i];
+            contact_moving.clear();
+            for &k in moving.iter() {
+                if self.rate_slot[i * n_v + k] == NO_RATE {
+                    self.rate_slot[i * n_v + k] = contact_moving.len();
+                    contact_moving.push(k);
+                }
+            }
+            self.starts.push((values_len, slots_len));
+            values_len += dim * columns.len() * contact_moving.len();
+            slots_len += contact_moving.len();
+        }
+        // Every entry is written below: no need to clear.
+        self.values.resize(values_len, 0.0);
+        self.times_x.resize(slots_len, Vector3::zeros());
+    }
+}
+
+/// The contact's variables as `compute` listed them (the layout of `values`), each moving A,
+/// B or both, with the fields of its coordinate at the witness points, into
+/// `buffers.columns`; which coordinates move each body into `buffers.moves_a` / `moves_b`.
+fn fill_columns(
+    context: &RateContext<'_>,
+    buffers: &mut ContactScratch,
+    (la, lb): (LinkId, LinkId),
+    contact_columns: &[usize],
+    (p_a, p_b): (&Point3<f64>, &Point3<f64>),
+) {
+    let RateContext {
+        scene,
+        problem,
+        nominal,
+        ..
+    } = context;
+    let tree = &scene.tree;
+    let ContactScratch {
+        moving_a,
+        moving_b,
+        moves_a,
+        moves_b,
+        columns,
+    } = buffers;
+    for (link, moving, moves) in [
+        (la, &mut *moving_a, &mut *moves_a),
+        (lb, &mut *moving_b, &mut *moves_b),
+    ] {
+        moving.clear();
+        tree.coordinates_moving_link(link, moving);
+        moves.clear();
+        moves.resize(tree.nv(), false);
+        for &k in moving.iter() {
+            moves[k] = true;
+        }
+    }
+    columns.clear();
+    // The contact's variables as `compute` listed them (the layout of `values`), each moving
+    // A, B or both.
+    columns.extend(contact_columns.iter().map(|&c| {
+        let v = problem.var_to_v[c];
+        let on_a = moves_a[v].then(|| nominal.coordinate_field(tree, v, p_a));
+        let on_b = moves_b[v].then(|| nominal.coordinate_field(tree, v, p_b));
+        let linear = |f: Option<(Vector3<f64>, Vector3<f64>)>| f.map_or(Vector3::zeros(), |f| f.1);
+        Column {
+            c,
+            v,
+            jc: linear(on_b) - linear(on_a),
+            omega_a: on_a.map(|f| f.0),
+            omega_b: on_b.map(|f| f.0),
+        }
+    }));
 }
 
 /// ∂C/∂q_k of one contact for every coordinate k that moves it, into `rates[k]`.
@@ -340,41 +403,13 @@ fn contact_rates(
     let tangents = tangent_basis(scene, &n);
     let n_t = problem.n_tangent;
     // The variables that move A or B, with their fields at the witness points.
+    fill_columns(context, buffers, (la, lb), contact_columns, (&p_a, &p_b));
     let ContactScratch {
-        moving_a,
-        moving_b,
         moves_a,
         moves_b,
         columns,
+        ..
     } = buffers;
-    for (link, moving, moves) in [
-        (la, &mut *moving_a, &mut *moves_a),
-        (lb, &mut *moving_b, &mut *moves_b),
-    ] {
-        moving.clear();
-        tree.coordinates_moving_link(link, moving);
-        moves.clear();
-        moves.resize(tree.nv(), false);
-        for &k in moving.iter() {
-            moves[k] = true;
-        }
-    }
-    columns.clear();
-    // The contact's variables as `compute` listed them (the layout of `values`), each moving
-    // A, B or both.
-    columns.extend(contact_columns.iter().map(|&c| {
-        let v = problem.var_to_v[c];
-        let on_a = moves_a[v].then(|| nominal.coordinate_field(tree, v, &p_a));
-        let on_b = moves_b[v].then(|| nominal.coordinate_field(tree, v, &p_b));
-        let linear = |f: Option<(Vector3<f64>, Vector3<f64>)>| f.map_or(Vector3::zeros(), |f| f.1);
-        Column {
-            c,
-            v,
-            jc: linear(on_b) - linear(on_a),
-            omega_a: on_a.map(|f| f.0),
-            omega_b: on_b.map(|f| f.0),
-        }
-    }));
     // The tangent basis is a function of n alone.
     let tangent_rates = tangent_basis_jacobian(scene, &n);
     let dim = 1 + n_t;

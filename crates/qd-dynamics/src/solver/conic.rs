@@ -39,23 +39,15 @@ fn to_csc(matrix: &DMatrix<f64>, upper_only: bool) -> CscMatrix<f64> {
     CscMatrix::new(m, n, colptr, rowval, nzval)
 }
 
-/// Solves the step's program in an exact form, then refines Clarabel's answer on its active
-/// set ([`super::polish`]); `h` is the step's time step (s), the scale of its impulses.
-pub fn solve(problem: &StepProblem, form: ConicForm, h: f64) -> Result<Solution, DynamicsError> {
-    let n = problem.var_to_v.len();
-    let nt = problem.n_tangent;
-    let mode = match form {
-        ConicForm::Socp => "socp",
-        ConicForm::Qp { .. } => "qp",
-    };
-    let directions = match form {
-        ConicForm::Qp { nd } => pyramid_directions(nt, nd),
-        ConicForm::Socp => Vec::new(),
-    };
-    let rows_per_contact = match form {
-        ConicForm::Socp => 1 + nt,
-        ConicForm::Qp { .. } => directions.len(),
-    };
+/// Clarabel's `A` (−[J_n; μ J_t] per contact for the cone, −(J_n + μ d_jᵀ J_t) per ray for the
+/// pyramid) and `b` (φ on every contact's normal or ray rows).
+fn conic_rows(
+    problem: &StepProblem,
+    form: ConicForm,
+    directions: &[Vec<f64>],
+    rows_per_contact: usize,
+) -> (DMatrix<f64>, Vec<f64>) {
+    let (n, nt) = (problem.var_to_v.len(), problem.n_tangent);
     let m = rows_per_contact * problem.contacts.len();
     let mut a = DMatrix::zeros(m, n);
     let mut b = vec![0.0; m];
@@ -82,6 +74,27 @@ pub fn solve(problem: &StepProblem, form: ConicForm, h: f64) -> Result<Solution,
             }
         }
     }
+    (a, b)
+}
+
+/// Solves the step's program in an exact form, then refines Clarabel's answer on its active
+/// set ([`super::polish`]); `h` is the step's time step (s), the scale of its impulses.
+pub fn solve(problem: &StepProblem, form: ConicForm, h: f64) -> Result<Solution, DynamicsError> {
+    let nt = problem.n_tangent;
+    let mode = match form {
+        ConicForm::Socp => "socp",
+        ConicForm::Qp { .. } => "qp",
+    };
+    let directions = match form {
+        ConicForm::Qp { nd } => pyramid_directions(nt, nd),
+        ConicForm::Socp => Vec::new(),
+    };
+    let rows_per_contact = match form {
+        ConicForm::Socp => 1 + nt,
+        ConicForm::Qp { .. } => directions.len(),
+    };
+    let (a, b) = conic_rows(problem, form, &directions, rows_per_contact);
+    let m = b.len();
     let cones: Vec<SupportedConeT<f64>> = match form {
         ConicForm::Socp => problem
             .contacts

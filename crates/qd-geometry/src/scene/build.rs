@@ -6,7 +6,7 @@ use super::spec::{
     RobotSpec, SceneSpec, StiffnessSpec,
 };
 use crate::error::GeometryError;
-use crate::kinematics::{Inertia, JointKind, LinkId, MultibodyTree};
+use crate::kinematics::{Inertia, JointId, JointKind, LinkId, MultibodyTree};
 use crate::proximity::CollisionFilter;
 use crate::urdf::{LinkGeometry, UrdfJoint, UrdfLink, UrdfModel};
 use nalgebra::{Isometry3, Matrix3, Point3, Unit, Vector3};
@@ -161,27 +161,6 @@ impl Builder {
 /// Builds a scene from its spec; URDF paths are read through `files`.
 pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, GeometryError> {
     let (p, step_parameters) = model_parameters(&spec.parameters)?;
-    let checks = [
-        (
-            "d_detect",
-            p.d_detect,
-            is_non_negative(p.d_detect) && p.d_detect.is_finite(),
-            "finite and ≥ 0 (m)",
-        ),
-        (
-            "default_friction",
-            p.default_friction,
-            is_non_negative(p.default_friction) && p.default_friction.is_finite(),
-            "finite and ≥ 0",
-        ),
-    ];
-    for (name, value, ok, rule) in checks {
-        if !ok {
-            return Err(model_error(format!(
-                "parameters.{name} must be {rule}, got {value}"
-            )));
-        }
-    }
     let mut builder = Builder {
         tree: MultibodyTree::new(),
         geometries: Vec::new(),
@@ -242,32 +221,7 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
     }
 
     let names = NameIndex::new(&builder.tree, &robots);
-    let mut filter = CollisionFilter::new();
-    if spec.collision_filter.ignore_robot_self_contact {
-        for robot in &robots {
-            for (i, a) in robot.links.iter().enumerate() {
-                for b in &robot.links[i + 1..] {
-                    filter.ignore_bodies(*a, *b);
-                }
-            }
-        }
-    }
-    for [a, b] in &spec.collision_filter.ignore_pairs {
-        for la in names.resolve(a)? {
-            for lb in names.resolve(b)? {
-                filter.ignore_bodies(la, lb);
-            }
-        }
-    }
-    let mut friction_pairs = HashMap::new();
-    for pair in &spec.friction_pairs {
-        check_friction(Some(pair.mu), &format!("friction pair {:?}", pair.bodies))?;
-        for la in names.resolve(&pair.bodies[0])? {
-            for lb in names.resolve(&pair.bodies[1])? {
-                friction_pairs.insert(if la <= lb { (la, lb) } else { (lb, la) }, pair.mu);
-            }
-        }
-    }
+    let (filter, friction_pairs) = collision_rules(spec, &robots, &names)?;
     let plane_normal = p
         .plane_normal
         .map(|n| unit(n, "parameters.plane_normal"))
@@ -292,6 +246,45 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
     Ok(scene)
 }
 
+/// Friction coefficients per link pair, `(min, max)` ordered.
+type FrictionPairs = HashMap<(LinkId, LinkId), f64>;
+
+/// The collision filter (each robot's own links when `ignore_robot_self_contact`, then the
+/// ignored pairs) and the friction overrides per link pair, names resolved to links.
+fn collision_rules(
+    spec: &SceneSpec,
+    robots: &[Robot],
+    names: &NameIndex<'_>,
+) -> Result<(CollisionFilter, FrictionPairs), GeometryError> {
+    let mut filter = CollisionFilter::new();
+    if spec.collision_filter.ignore_robot_self_contact {
+        for robot in robots {
+            for (i, a) in robot.links.iter().enumerate() {
+                for b in &robot.links[i + 1..] {
+                    filter.ignore_bodies(*a, *b);
+                }
+            }
+        }
+    }
+    for [a, b] in &spec.collision_filter.ignore_pairs {
+        for la in names.resolve(a)? {
+            for lb in names.resolve(b)? {
+                filter.ignore_bodies(la, lb);
+            }
+        }
+    }
+    let mut friction_pairs = HashMap::new();
+    for pair in &spec.friction_pairs {
+        check_friction(Some(pair.mu), &format!("friction pair {:?}", pair.bodies))?;
+        for la in names.resolve(&pair.bodies[0])? {
+            for lb in names.resolve(&pair.bodies[1])? {
+                friction_pairs.insert(if la <= lb { (la, lb) } else { (lb, la) }, pair.mu);
+            }
+        }
+    }
+    Ok((filter, friction_pairs))
+}
+
 /// Splits `[parameters]` into the model's entries ([`MODEL_PARAMETER_KEYS`], parsed and
 /// checked here) and the rest (the step's, kept for the dynamics layer).
 fn model_parameters(
@@ -301,8 +294,29 @@ fn model_parameters(
         .clone()
         .into_iter()
         .partition(|(key, _)| MODEL_PARAMETER_KEYS.contains(&key.as_str()));
-    let model = parse_table(&model, "parameters").map_err(model_error)?;
-    Ok((model, rest))
+    let p: ModelParametersSpec = parse_table(&model, "parameters").map_err(model_error)?;
+    let checks = [
+        (
+            "d_detect",
+            p.d_detect,
+            is_non_negative(p.d_detect) && p.d_detect.is_finite(),
+            "finite and ≥ 0 (m)",
+        ),
+        (
+            "default_friction",
+            p.default_friction,
+            is_non_negative(p.default_friction) && p.default_friction.is_finite(),
+            "finite and ≥ 0",
+        ),
+    ];
+    for (name, value, ok, rule) in checks {
+        if !ok {
+            return Err(model_error(format!(
+                "parameters.{name} must be {rule}, got {value}"
+            )));
+        }
+    }
+    Ok((p, rest))
 }
 
 /// The sections of a scene file that belong to the layers above, by name.
@@ -330,6 +344,66 @@ pub fn parse_table<T: serde::de::DeserializeOwned>(
     toml::Value::Table(table.clone())
         .try_into()
         .map_err(|e: toml::de::Error| format!("[{section}]: {}", super::one_line(&e.to_string())))
+}
+
+/// A robot's actuated joints (listed, or every movable joint in tree order; every movable
+/// joint must be actuated, and each is revolute or prismatic) and their stiffness K (> 0).
+fn actuated_joints(
+    builder: &Builder,
+    spec: &RobotSpec,
+    model: &UrdfModel,
+) -> Result<(Vec<JointId>, Vec<f64>), GeometryError> {
+    let qualified = |n: &str| format!("{}/{n}", spec.name);
+    let movable: Vec<String> = model
+        .joints
+        .iter()
+        .filter(|j| j.kind.nv() > 0)
+        .map(|j| j.name.clone())
+        .collect();
+    let actuated_names = spec.actuated.clone().unwrap_or_else(|| movable.clone());
+    for name in &movable {
+        if !actuated_names.contains(name) {
+            return Err(model_error(format!(
+                "robot '{}': movable joint '{name}' is not actuated (make it fixed or list it)",
+                spec.name
+            )));
+        }
+    }
+    let mut actuated = Vec::new();
+    for name in &actuated_names {
+        let id = builder.tree.joint_id(&qualified(name)).ok_or_else(|| {
+            model_error(format!(
+                "robot '{}': unknown joint '{name}' in actuated",
+                spec.name
+            ))
+        })?;
+        if builder.tree.joints()[id].kind.nv() != 1 {
+            return Err(model_error(format!(
+                "robot '{}': actuated joint '{name}' must be revolute or prismatic",
+                spec.name
+            )));
+        }
+        actuated.push(id);
+    }
+    let stiffness = match &spec.stiffness {
+        StiffnessSpec::Uniform(k) => vec![*k; actuated.len()],
+        StiffnessSpec::PerJoint(ks) if ks.len() == actuated.len() => ks.clone(),
+        StiffnessSpec::PerJoint(ks) => {
+            return Err(model_error(format!(
+                "robot '{}': {} stiffness values for {} actuated joints",
+                spec.name,
+                ks.len(),
+                actuated.len()
+            )));
+        }
+    };
+    if let Some(k) = stiffness.iter().find(|k| !(**k > 0.0 && k.is_finite())) {
+        return Err(model_error(format!(
+            "robot '{}': stiffness {k} must be positive",
+            spec.name
+        )));
+    }
+    Ok((actuated, stiffness))
 }
 
 /// Resolves names in filter and friction rules to links.
@@ -536,56 +610,7 @@ fn add_robot(
         }
     }
 
-    // Actuated joints: listed, or every movable joint in tree order.
-    let movable: Vec<String> = model
-        .joints
-        .iter()
-        .filter(|j| j.kind.nv() > 0)
-        .map(|j| j.name.clone())
-        .collect();
-    let actuated_names = spec.actuated.clone().unwrap_or_else(|| movable.clone());
-    for name in &movable {
-        if !actuated_names.contains(name) {
-            return Err(model_error(format!(
-                "robot '{}': movable joint '{name}' is not actuated (make it fixed or list it)",
-                spec.name
-            )));
-        }
-    }
-    let mut actuated = Vec::new();
-    for name in &actuated_names {
-        let id = builder.tree.joint_id(&qualified(name)).ok_or_else(|| {
-            model_error(format!(
-                "robot '{}': unknown joint '{name}' in actuated",
-                spec.name
-            ))
-        })?;
-        if builder.tree.joints()[id].kind.nv() != 1 {
-            return Err(model_error(format!(
-                "robot '{}': actuated joint '{name}' must be revolute or prismatic",
-                spec.name
-            )));
-        }
-        actuated.push(id);
-    }
-    let stiffness = match &spec.stiffness {
-        StiffnessSpec::Uniform(k) => vec![*k; actuated.len()],
-        StiffnessSpec::PerJoint(ks) if ks.len() == actuated.len() => ks.clone(),
-        StiffnessSpec::PerJoint(ks) => {
-            return Err(model_error(format!(
-                "robot '{}': {} stiffness values for {} actuated joints",
-                spec.name,
-                ks.len(),
-                actuated.len()
-            )));
-        }
-    };
-    if let Some(k) = stiffness.iter().find(|k| !(**k > 0.0 && k.is_finite())) {
-        return Err(model_error(format!(
-            "robot '{}': stiffness {k} must be positive",
-            spec.name
-        )));
-    }
+    let (actuated, stiffness) = actuated_joints(builder, spec, &model)?;
     let mut defaults = Vec::new();
     if let Some(values) = &spec.default_q {
         if values.len() != actuated.len() {

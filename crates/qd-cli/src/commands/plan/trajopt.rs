@@ -99,6 +99,70 @@ fn report_line(report: &IterationReport) -> String {
     )
 }
 
+/// What either mode of the optimiser returns; they differ in what they say of their
+/// iterations.
+struct Outcome {
+    planner: &'static str,
+    states: Vec<Vec<f64>>,
+    inputs: Vec<Vec<f64>>,
+    cost: qd_trajopt::CostParts,
+    final_error: qd_trajopt::ObjectError,
+    evaluations: usize,
+    seconds: f64,
+    /// Open loop: every iteration's report.
+    iterations: Option<Vec<IterationReport>>,
+    /// Closed loop: iterations of each replanning.
+    per_step: Option<Vec<usize>>,
+}
+
+/// Runs the optimiser open loop (with progress) or in receding horizon (`--receding`).
+fn run_optimizer(
+    args: &PlanArgs,
+    problem: &TrajoptProblem,
+    settings: &TrajoptSettings,
+) -> anyhow::Result<Outcome> {
+    if args.receding {
+        let result = receding_horizon(problem, settings, None)?;
+        return Ok(Outcome {
+            planner: "trajopt (receding horizon)",
+            states: result.states,
+            inputs: result.inputs,
+            cost: result.cost,
+            final_error: result.final_error,
+            evaluations: result.dynamics_evaluations,
+            seconds: result.seconds,
+            iterations: None,
+            per_step: Some(result.iterations_per_step),
+        });
+    }
+    let progress = Progress::new(args.quiet, args.iterations as u64, "iterations");
+    let result = optimize_observed(problem, settings, None, |report| {
+        let message = format!(
+            "cost {:.4}, error {:.4} m {:.4} rad",
+            report.cost.total, report.final_error.position, report.final_error.angle
+        );
+        progress.update(
+            report.iteration as u64,
+            &message,
+            || report_line(report),
+            true,
+        );
+    });
+    progress.finish();
+    let result = result?;
+    Ok(Outcome {
+        planner: "trajopt",
+        states: result.states,
+        inputs: result.inputs,
+        cost: result.cost,
+        final_error: result.final_error,
+        evaluations: result.dynamics_evaluations,
+        seconds: result.seconds,
+        iterations: Some(result.iterations),
+        per_step: None,
+    })
+}
+
 /// Runs trajectory optimisation on `scene`'s task and reports or saves the plan.
 pub fn run(
     args: &PlanArgs,
@@ -117,50 +181,17 @@ pub fn run(
     };
     let h = problem.system().settings().h;
     let initial_error = qd_trajopt::object_error(&problem, problem.x0())?;
-    // Both modes end in the same record; they differ in what they say of their iterations.
-    let (planner, states, inputs, cost, final_error, evaluations, seconds, iterations, per_step) =
-        if args.receding {
-            let result = receding_horizon(&problem, &settings, None)?;
-            let per_step = result.iterations_per_step;
-            (
-                "trajopt (receding horizon)",
-                result.states,
-                result.inputs,
-                result.cost,
-                result.final_error,
-                result.dynamics_evaluations,
-                result.seconds,
-                None,
-                Some(per_step),
-            )
-        } else {
-            let progress = Progress::new(args.quiet, args.iterations as u64, "iterations");
-            let result = optimize_observed(&problem, &settings, None, |report| {
-                let message = format!(
-                    "cost {:.4}, error {:.4} m {:.4} rad",
-                    report.cost.total, report.final_error.position, report.final_error.angle
-                );
-                progress.update(
-                    report.iteration as u64,
-                    &message,
-                    || report_line(report),
-                    true,
-                );
-            });
-            progress.finish();
-            let result = result?;
-            (
-                "trajopt",
-                result.states,
-                result.inputs,
-                result.cost,
-                result.final_error,
-                result.dynamics_evaluations,
-                result.seconds,
-                Some(result.iterations),
-                None,
-            )
-        };
+    let Outcome {
+        planner,
+        states,
+        inputs,
+        cost,
+        final_error,
+        evaluations,
+        seconds,
+        iterations,
+        per_step,
+    } = run_optimizer(args, &problem, &settings)?;
     // The cost of holding the start, the first guess of both modes.
     let hold = problem.hold_inputs();
     let held = problem
