@@ -3,7 +3,8 @@
 //! that classify a contact as active, sliding or separating. The solver (its refinement on
 //! the active set) and the derivatives read the same classification from here.
 
-use nalgebra::DMatrix;
+use crate::problem::StepProblem;
+use nalgebra::{DMatrix, DVector, Vector3};
 
 /// Which exact form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,4 +77,117 @@ pub fn conic_row_map(directions: &[Vec<f64>], n_tangent: usize, mu: f64) -> DMat
         }
     }
     p
+}
+
+/// How one contact meets its cone at a solution of an exact form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContactMode {
+    /// Normal impulse at or below the activity threshold: the contact drops out.
+    Separated,
+    /// Conic rows that hold with equality, `s_a = 0`: the active rays of a pyramid, or every
+    /// row of a sticking cone contact.
+    Rows(Vec<usize>),
+    /// A sliding cone contact: `s₀ = ‖s_t‖`, the impulse on the cone's surface.
+    Sliding,
+}
+
+/// The modes of every contact at a solution (x, z), read once by the same rules for the
+/// refinement of the exact forms and for their derivatives.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModeReading {
+    /// Per contact.
+    pub modes: Vec<ContactMode>,
+    /// Contacts that are not separated.
+    pub active_contacts: usize,
+    /// Some contact is weakly active, or on the edge between sticking and sliding, or
+    /// touching without impulse: its mode could change for a tiny change of the problem.
+    pub near_mode_switch: bool,
+}
+
+/// Each contact's conic row map P ([`conic_row_map`]) in `form`.
+pub fn conic_row_maps(problem: &StepProblem, form: ConicForm) -> Vec<DMatrix<f64>> {
+    let (directions, _) = conic_layout(form, problem.n_tangent);
+    problem
+        .contacts
+        .iter()
+        .map(|rows| conic_row_map(&directions, problem.n_tangent, rows.mu))
+        .collect()
+}
+
+/// `y = C x + e = (J_n x + φ, J_t x)` of contact `i` (entries beyond 1 + n_t are zero): the
+/// conic slacks are `s = P y`.
+pub fn contact_y(problem: &StepProblem, i: usize, x: &DVector<f64>) -> Vector3<f64> {
+    let rows = &problem.contacts[i];
+    let mut y = Vector3::zeros();
+    y[0] = rows.jn.dot(x) + rows.phi;
+    for t in 0..problem.n_tangent {
+        y[1 + t] = (0..x.len()).map(|c| rows.jt[(t, c)] * x[c]).sum::<f64>();
+    }
+    y
+}
+
+/// Reads each contact's mode at (x, duals): a contact whose normal impulse (Σ β for the
+/// pyramid) exceeds [`ACTIVE_IMPULSE_FRACTION`] of the step's force scale `max(h, ‖b‖∞)` is
+/// active; a pyramid's active rays are those with β above it; a cone contact sticks when its
+/// tangential slack is within [`SLACK_TOLERANCE`] and slides otherwise. `projections` holds
+/// each contact's conic row map P ([`conic_row_maps`]).
+pub fn read_modes(
+    problem: &StepProblem,
+    form: ConicForm,
+    h: f64,
+    (x, duals): (&DVector<f64>, &[f64]),
+    projections: &[DMatrix<f64>],
+) -> ModeReading {
+    let nt = problem.n_tangent;
+    let rows_per_contact = conic_layout(form, nt).1;
+    let force_scale = problem.b.amax().max(h);
+    let threshold = ACTIVE_IMPULSE_FRACTION * force_scale;
+    let barely = NEAR_SWITCH_IMPULSE_FRACTION * force_scale;
+    let mut reading = ModeReading::default();
+    for i in 0..problem.contacts.len() {
+        let z = &duals[i * rows_per_contact..(i + 1) * rows_per_contact];
+        let (p, y) = (&projections[i], contact_y(problem, i, x));
+        // Row j of s = P y.
+        let s = |j: usize| (0..p.ncols()).map(|a| p[(j, a)] * y[a]).sum::<f64>();
+        let mode = match form {
+            ConicForm::Qp { .. } => {
+                let mut active = Vec::new();
+                for (j, &beta) in z.iter().enumerate() {
+                    if beta > threshold {
+                        active.push(j);
+                        reading.near_mode_switch |= beta < barely;
+                    } else if s(j) < SLACK_TOLERANCE {
+                        reading.near_mode_switch = true;
+                    }
+                }
+                if active.is_empty() {
+                    ContactMode::Separated
+                } else {
+                    ContactMode::Rows(active)
+                }
+            }
+            ConicForm::Socp => {
+                let normal = z[0];
+                if normal <= threshold {
+                    reading.near_mode_switch |= s(0) < SLACK_TOLERANCE;
+                    ContactMode::Separated
+                } else {
+                    reading.near_mode_switch |= normal < barely;
+                    let slip = (1..=nt).map(|t| s(t) * s(t)).sum::<f64>().sqrt();
+                    let z_t = z[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
+                    if slip <= SLACK_TOLERANCE {
+                        // Sticking; near a switch if the impulse is on the cone's edge.
+                        reading.near_mode_switch |= normal - z_t < 1e-6 * normal;
+                        ContactMode::Rows((0..rows_per_contact).collect())
+                    } else {
+                        reading.near_mode_switch |= slip < 1e3 * SLACK_TOLERANCE;
+                        ContactMode::Sliding
+                    }
+                }
+            }
+        };
+        reading.active_contacts += usize::from(mode != ContactMode::Separated);
+        reading.modes.push(mode);
+    }
+    reading
 }

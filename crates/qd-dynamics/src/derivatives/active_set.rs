@@ -21,7 +21,7 @@
 //! one-sided limits.
 
 use super::problem_rates::ProblemRates;
-use crate::cone::{ConicForm, conic_layout, conic_row_map};
+use crate::cone::{ConicForm, ContactMode, conic_layout, conic_row_maps, read_modes};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
 
@@ -59,164 +59,25 @@ pub fn sensitivities(
     dx_dq: &mut DMatrix<f64>,
 ) -> ActiveSetOutcome {
     let n = problem.var_to_v.len();
-    let nt = problem.n_tangent;
-    let dim = 1 + nt;
-    let mut outcome = ActiveSetOutcome::default();
-    let (directions, rows_per_contact) = conic_layout(form, nt);
-    let force_scale = problem.b.amax().max(h);
-    let threshold = ACTIVE_IMPULSE_FRACTION * force_scale;
-    let barely = NEAR_SWITCH_IMPULSE_FRACTION * force_scale;
-
-    // P of each contact (rows_per_contact × dim).
-    let projection = |mu: f64| conic_row_map(&directions, nt, mu);
-
-    let mut q_eff = problem.q_matrix.clone();
-    let mut active: Vec<ActiveRow> = Vec::new();
-    // Per contact: impulse λ = Pᵀ z (dim) and the sliding curvature in y-space (dim × dim).
-    let mut impulses: Vec<DVector<f64>> = Vec::with_capacity(problem.contacts.len());
-    let mut curvatures: Vec<Option<DMatrix<f64>>> = Vec::with_capacity(problem.contacts.len());
-    for (i, rows) in problem.contacts.iter().enumerate() {
-        let p = projection(rows.mu);
-        let z =
-            DVector::from_column_slice(&duals[i * rows_per_contact..(i + 1) * rows_per_contact]);
-        let mut c = DMatrix::zeros(dim, n);
-        c.row_mut(0).copy_from(&rows.jn.transpose());
-        c.rows_mut(1, nt).copy_from(&rows.jt);
-        let mut y = &c * x;
-        y[0] += rows.phi;
-        let s = &p * &y;
-        impulses.push(p.transpose() * &z);
-        let mut curvature = None;
-        match form {
-            ConicForm::Qp { .. } => {
-                let mut any = false;
-                for j in 0..rows_per_contact {
-                    if z[j] > threshold {
-                        any = true;
-                        if z[j] < barely {
-                            outcome.near_mode_switch = true;
-                        }
-                        active.push(ActiveRow {
-                            contact: i,
-                            g: p.row(j).iter().copied().collect(),
-                        });
-                    } else if s[j] < SLACK_TOLERANCE {
-                        outcome.near_mode_switch = true;
-                    }
-                }
-                outcome.active_contacts += usize::from(any);
-            }
-            ConicForm::Socp => {
-                let normal = z[0];
-                if normal <= threshold {
-                    if s[0] < SLACK_TOLERANCE {
-                        outcome.near_mode_switch = true;
-                    }
-                } else {
-                    outcome.active_contacts += 1;
-                    if normal < barely {
-                        outcome.near_mode_switch = true;
-                    }
-                    let s_t = s.rows(1, nt).into_owned();
-                    let slip = s_t.norm();
-                    let z_t = z.rows(1, nt).norm();
-                    if slip <= SLACK_TOLERANCE {
-                        // Sticking: s = 0; near a switch if the impulse is on the cone's edge.
-                        if normal - z_t < 1e-6 * normal {
-                            outcome.near_mode_switch = true;
-                        }
-                        for a in 0..dim {
-                            active.push(ActiveRow {
-                                contact: i,
-                                g: p.row(a).iter().copied().collect(),
-                            });
-                        }
-                    } else {
-                        if slip < 1e3 * SLACK_TOLERANCE {
-                            outcome.near_mode_switch = true;
-                        }
-                        // Sliding: ∇g = (1, −ŝ_t) in s-space, applied through P.
-                        let direction = &s_t / slip;
-                        let mut grad = DVector::zeros(rows_per_contact);
-                        grad[0] = 1.0;
-                        for t in 0..nt {
-                            grad[1 + t] = -direction[t];
-                        }
-                        active.push(ActiveRow {
-                            contact: i,
-                            g: (p.transpose() * &grad).iter().copied().collect(),
-                        });
-                        if nt > 1 {
-                            // ν/‖s_t‖ (I − ŝŝᵀ) on the tangential block of s, mapped to y.
-                            let mut hs = DMatrix::zeros(rows_per_contact, rows_per_contact);
-                            let projector =
-                                DMatrix::identity(nt, nt) - &direction * direction.transpose();
-                            hs.view_mut((1, 1), (nt, nt))
-                                .copy_from(&(projector * (normal / slip)));
-                            let hy = p.transpose() * hs * &p;
-                            q_eff += c.transpose() * &hy * &c;
-                            curvature = Some(hy);
-                        }
-                    }
-                }
-            }
-        }
-        curvatures.push(curvature);
-    }
-
-    // Right-hand sides: columns for u, then (optionally) for q.
+    let projections = conic_row_maps(problem, form);
+    let reading = read_modes(problem, form, h, (x, duals), &projections);
+    let mut outcome = ActiveSetOutcome {
+        active_contacts: reading.active_contacts,
+        near_mode_switch: reading.near_mode_switch,
+        unreliable: None,
+    };
+    let active_set = ActiveSet::new(problem, form, (x, duals), &projections, &reading.modes);
     let n_a = stiffness.len();
     let n_v = rates.map_or(0, |r| r.force.ncols());
-    let m = active.len();
-    let mut rhs = DMatrix::zeros(n + m, n_a + n_v);
-    for (j, k) in stiffness.iter().enumerate() {
-        // −r_x with r_x = ∂(Qx + b)/∂u_j = −h K_j e_j.
-        rhs[(j, j)] = h * k;
-    }
-    if let Some(rates) = rates {
-        for k in 0..n_v {
-            let mut r_x = rates.force.column(k).into_owned();
-            for (i, rows) in problem.contacts.iter().enumerate() {
-                let Some(d) = rates.contact_rate(i, k) else {
-                    continue;
-                };
-                d.for_each_transpose_times(impulses[i].as_slice(), |c, value| r_x[c] -= value);
-                if let Some(hy) = &curvatures[i] {
-                    let mut y_rate = DVector::from_iterator(dim, d.times_x().iter().copied());
-                    y_rate[0] += rows.jn_full[k];
-                    let mut c = DMatrix::zeros(dim, n);
-                    c.row_mut(0).copy_from(&rows.jn.transpose());
-                    c.rows_mut(1, nt).copy_from(&rows.jt);
-                    r_x += c.transpose() * (hy * y_rate);
-                }
-            }
-            for r in 0..n {
-                rhs[(r, n_a + k)] = -r_x[r];
-            }
-            for (row_index, row) in active.iter().enumerate() {
-                let rows = &problem.contacts[row.contact];
-                let mut r_c = row.g[0] * rows.jn_full[k];
-                if let Some(d) = rates.contact_rate(row.contact, k) {
-                    let y_rate = d.times_x();
-                    r_c += row
-                        .g
-                        .iter()
-                        .zip(y_rate.iter())
-                        .map(|(g, y)| g * y)
-                        .sum::<f64>();
-                }
-                rhs[(n + row_index, n_a + k)] = -r_c;
-            }
-        }
-    }
-
+    let rhs = right_hand_sides(problem, &active_set, stiffness, h, rates);
+    let m = active_set.rows.len();
     let mut kkt = DMatrix::zeros(n + m, n + m);
-    kkt.view_mut((0, 0), (n, n)).copy_from(&q_eff);
-    for (row_index, row) in active.iter().enumerate() {
+    kkt.view_mut((0, 0), (n, n)).copy_from(&active_set.q_eff);
+    for (row_index, row) in active_set.rows.iter().enumerate() {
         let rows = &problem.contacts[row.contact];
         for c in 0..n {
             let mut value = row.g[0] * rows.jn[c];
-            for t in 0..nt {
+            for t in 0..problem.n_tangent {
                 value += row.g[1 + t] * rows.jt[(t, c)];
             }
             kkt[(n + row_index, c)] = value;
@@ -229,6 +90,161 @@ pub fn sensitivities(
         *dx_dq = solution.view((0, n_a), (n, n_v)).into_owned();
     }
     outcome
+}
+
+/// The active set at a solution with the second-order data its derivatives need.
+struct ActiveSet {
+    /// Q plus the sliding contacts' cone curvature.
+    q_eff: DMatrix<f64>,
+    /// The equality rows.
+    rows: Vec<ActiveRow>,
+    /// Per contact: the impulse λ = Pᵀ z (dim entries).
+    impulses: Vec<DVector<f64>>,
+    /// Per contact: the sliding curvature in y-space (dim × dim), for sliding 3-D contacts.
+    curvatures: Vec<Option<DMatrix<f64>>>,
+}
+
+impl ActiveSet {
+    /// The rows of each contact's mode: a row `g = P_a` per row that holds with equality;
+    /// for a sliding contact the surface `s₀ − ‖s_t‖ = 0`, with `∇g = (1, −ŝ_t)` in s-space
+    /// applied through P, and its curvature `ν/‖s_t‖ Ŝ_tᵀ (I − ŝŝᵀ) Ŝ_t` added to Q.
+    fn new(
+        problem: &StepProblem,
+        form: ConicForm,
+        (x, duals): (&DVector<f64>, &[f64]),
+        projections: &[DMatrix<f64>],
+        modes: &[ContactMode],
+    ) -> Self {
+        let nt = problem.n_tangent;
+        let rows_per_contact = conic_layout(form, nt).1;
+        let mut set = ActiveSet {
+            q_eff: problem.q_matrix.clone(),
+            rows: Vec::new(),
+            impulses: Vec::with_capacity(problem.contacts.len()),
+            curvatures: Vec::with_capacity(problem.contacts.len()),
+        };
+        for (i, rows) in problem.contacts.iter().enumerate() {
+            let p = &projections[i];
+            let z = DVector::from_column_slice(
+                &duals[i * rows_per_contact..(i + 1) * rows_per_contact],
+            );
+            let c = constraint_matrix(problem, i);
+            let mut y = &c * x;
+            y[0] += rows.phi;
+            let s = p * &y;
+            set.impulses.push(p.transpose() * &z);
+            let mut curvature = None;
+            match &modes[i] {
+                ContactMode::Separated => {}
+                ContactMode::Rows(active) => {
+                    for &a in active {
+                        set.rows.push(ActiveRow {
+                            contact: i,
+                            g: p.row(a).iter().copied().collect(),
+                        });
+                    }
+                }
+                ContactMode::Sliding => {
+                    let normal = z[0];
+                    let s_t = s.rows(1, nt).into_owned();
+                    let slip = s_t.norm();
+                    let direction = &s_t / slip;
+                    let mut grad = DVector::zeros(rows_per_contact);
+                    grad[0] = 1.0;
+                    for t in 0..nt {
+                        grad[1 + t] = -direction[t];
+                    }
+                    set.rows.push(ActiveRow {
+                        contact: i,
+                        g: (p.transpose() * &grad).iter().copied().collect(),
+                    });
+                    if nt > 1 {
+                        // ν/‖s_t‖ (I − ŝŝᵀ) on the tangential block of s, mapped to y.
+                        let mut hs = DMatrix::zeros(rows_per_contact, rows_per_contact);
+                        let projector =
+                            DMatrix::identity(nt, nt) - &direction * direction.transpose();
+                        hs.view_mut((1, 1), (nt, nt))
+                            .copy_from(&(projector * (normal / slip)));
+                        let hy = p.transpose() * hs * p;
+                        set.q_eff += c.transpose() * &hy * &c;
+                        curvature = Some(hy);
+                    }
+                }
+            }
+            set.curvatures.push(curvature);
+        }
+        set
+    }
+}
+
+/// `C = [J_n; J_t]` of contact `i` on the free variables (dim × n).
+fn constraint_matrix(problem: &StepProblem, i: usize) -> DMatrix<f64> {
+    let rows = &problem.contacts[i];
+    let nt = problem.n_tangent;
+    let mut c = DMatrix::zeros(1 + nt, problem.var_to_v.len());
+    c.row_mut(0).copy_from(&rows.jn.transpose());
+    c.rows_mut(1, nt).copy_from(&rows.jt);
+    c
+}
+
+/// The right-hand sides of the differentiated KKT system: one column per input (−r_x =
+/// h K_j e_j), then, with `rates`, one per coordinate of q (how Q x + b, the impulses' Cᵀ λ,
+/// the sliding curvature and the active rows change with q_k).
+fn right_hand_sides(
+    problem: &StepProblem,
+    active_set: &ActiveSet,
+    stiffness: &[f64],
+    h: f64,
+    rates: Option<&ProblemRates>,
+) -> DMatrix<f64> {
+    let n = problem.var_to_v.len();
+    let dim = 1 + problem.n_tangent;
+    let n_a = stiffness.len();
+    let n_v = rates.map_or(0, |r| r.force.ncols());
+    let m = active_set.rows.len();
+    let mut rhs = DMatrix::zeros(n + m, n_a + n_v);
+    for (j, k) in stiffness.iter().enumerate() {
+        // −r_x with r_x = ∂(Qx + b)/∂u_j = −h K_j e_j.
+        rhs[(j, j)] = h * k;
+    }
+    let Some(rates) = rates else {
+        return rhs;
+    };
+    for k in 0..n_v {
+        let mut r_x = rates.force.column(k).into_owned();
+        for (i, rows) in problem.contacts.iter().enumerate() {
+            let Some(d) = rates.contact_rate(i, k) else {
+                continue;
+            };
+            d.for_each_transpose_times(active_set.impulses[i].as_slice(), |c, value| {
+                r_x[c] -= value;
+            });
+            if let Some(hy) = &active_set.curvatures[i] {
+                let mut y_rate = DVector::from_iterator(dim, d.times_x().iter().copied());
+                y_rate[0] += rows.jn_full[k];
+                let c = constraint_matrix(problem, i);
+                r_x += c.transpose() * (hy * y_rate);
+            }
+        }
+        for r in 0..n {
+            rhs[(r, n_a + k)] = -r_x[r];
+        }
+        for (row_index, row) in active_set.rows.iter().enumerate() {
+            let rows = &problem.contacts[row.contact];
+            let mut r_c = row.g[0] * rows.jn_full[k];
+            if let Some(d) = rates.contact_rate(row.contact, k) {
+                let y_rate = d.times_x();
+                r_c += row
+                    .g
+                    .iter()
+                    .zip(y_rate.iter())
+                    .map(|(g, y)| g * y)
+                    .sum::<f64>();
+            }
+            rhs[(n + row_index, n_a + k)] = -r_c;
+        }
+    }
+    rhs
 }
 
 /// The minimum-norm least-squares solution of `kkt · X = rhs` by SVD, with the checks that

@@ -322,6 +322,211 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
     None
 }
 
+/// Each contact's barrier: its rows, `C = [J_n; J_t]` and C's non-zero columns.
+fn contact_barriers<'a>(
+    problem: &'a StepProblem,
+    form: BarrierForm,
+    directions: &'a [Vec<f64>],
+) -> Vec<ContactBarrier<'a>> {
+    problem
+        .contacts
+        .iter()
+        .map(|rows| {
+            let nt = rows.jt.nrows();
+            let mut c = DMatrix::zeros(1 + nt, rows.jn.len());
+            c.row_mut(0).copy_from(&rows.jn.transpose());
+            c.rows_mut(1, nt).copy_from(&rows.jt);
+            let columns = (0..rows.jn.len())
+                .filter_map(|r| {
+                    let mut column = Vector3::zeros();
+                    for a in 0..1 + nt {
+                        column[a] = c[(a, r)];
+                    }
+                    (column != Vector3::zeros()).then_some((r, column))
+                })
+                .collect();
+            ContactBarrier {
+                rows,
+                form,
+                directions,
+                c,
+                columns,
+                dim: 1 + nt,
+            }
+        })
+        .collect()
+}
+
+/// How one Newton iteration ended.
+enum NewtonStep {
+    /// A step was taken; iterate again.
+    Taken,
+    /// The step was at round-off: x is the minimiser at this κ.
+    Converged,
+    /// No step length gave a decrease inside the domain: this κ's stage ends.
+    NoDecrease,
+}
+
+/// The Newton method's storage, sized once per solve and reused by every iteration.
+struct Newton {
+    g: DVector<f64>,
+    h: DMatrix<f64>,
+    dx: DVector<f64>,
+    factor_buffer: DMatrix<f64>,
+    qx_plus_b: DVector<f64>,
+    q_dx: DVector<f64>,
+    ys: Vec<Vector3<f64>>,
+    c_dx: Vec<Vector3<f64>>,
+}
+
+impl Newton {
+    fn new(n: usize, contacts: usize) -> Self {
+        Newton {
+            g: DVector::zeros(n),
+            h: DMatrix::zeros(n, n),
+            dx: DVector::zeros(n),
+            factor_buffer: DMatrix::zeros(n, n),
+            qx_plus_b: DVector::zeros(n),
+            q_dx: DVector::zeros(n),
+            ys: Vec::with_capacity(contacts),
+            c_dx: Vec::with_capacity(contacts),
+        }
+    }
+
+    /// One damped Newton iteration on `objective` from x (updated in place): direction from
+    /// the Cholesky factor of the Hessian, step length backtracked into the domain and to the
+    /// Armijo condition (pure Newton near the minimiser).
+    ///
+    /// # Errors
+    /// x outside the domain; a Hessian that cannot be factored.
+    fn step(
+        &mut self,
+        objective: &Objective<'_>,
+        x: &mut DVector<f64>,
+    ) -> Result<NewtonStep, DynamicsError> {
+        let problem = objective.problem;
+        let Newton {
+            g,
+            h,
+            dx,
+            factor_buffer,
+            qx_plus_b,
+            q_dx,
+            ys,
+            c_dx,
+        } = self;
+        // F(x) and the pieces the gradient and the line search reuse.
+        qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
+        let quadratic = 0.5 * x.dot(qx_plus_b) + problem.b.dot(x);
+        *qx_plus_b += &problem.b;
+        ys.clear();
+        ys.extend(objective.barriers.iter().map(|b| b.y(x)));
+        let mut barrier_sum = 0.0;
+        for (barrier, y) in objective.barriers.iter().zip(ys.iter()) {
+            barrier_sum += barrier
+                .value(y)
+                .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
+        }
+        let f0 = quadratic - barrier_sum / objective.kappa;
+        objective.gradient_and_hessian(qx_plus_b, ys, g, h);
+        let Some(chol) = factor_into(h, std::mem::take(factor_buffer)) else {
+            return Err(DynamicsError::SolverFailed {
+                mode: "barrier",
+                status: "Hessian not factorable".into(),
+            });
+        };
+        dx.copy_from(g);
+        chol.solve_mut(dx);
+        dx.neg_mut();
+        *factor_buffer = chol.unpack();
+        let decrement = -g.dot(dx);
+        // Along the direction: F(x + t dx) = quadratic + t slope + ½ t² curvature − Σ B(y + t C dx)/κ.
+        let slope = qx_plus_b.dot(dx);
+        q_dx.gemv(1.0, &problem.q_matrix, dx, 0.0);
+        let curvature = dx.dot(q_dx);
+        c_dx.clear();
+        c_dx.extend(objective.barriers.iter().map(|b| b.along(dx)));
+        let value_at = |t: f64| -> Option<f64> {
+            let mut total = quadratic + t * slope + 0.5 * t * t * curvature;
+            for ((barrier, y), cd) in objective.barriers.iter().zip(ys.iter()).zip(c_dx.iter()) {
+                total -= barrier.value(&(y + cd * t))? / objective.kappa;
+            }
+            Some(total)
+        };
+        // Far from the minimiser: damped steps with sufficient decrease. Close to it the
+        // objective's round-off (~1e-16 |F|) swamps the Armijo test, and the quadratically
+        // convergent pure Newton step is taken (kept inside the domain).
+        let damped = decrement * 0.5 > 1e-10 * (1.0 + f0.abs());
+        let mut t = 1.0;
+        let mut accepted = false;
+        for _ in 0..80 {
+            if let Some(f) = value_at(t)
+                && (!damped || f <= f0 - 0.01 * t * decrement)
+            {
+                accepted = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !accepted {
+            return Ok(NewtonStep::NoDecrease);
+        }
+        x.axpy(t, dx, 1.0);
+        // In the quadratic region the error after a full step is of the order of the
+        // decrement squared: once the decrement is at round-off, that step is the last.
+        let step = t * dx.amax();
+        if !damped
+            && (decrement * 0.5 <= 1e-16 * (1.0 + f0.abs()) || step <= 1e-13 * (1.0 + x.amax()))
+        {
+            return Ok(NewtonStep::Converged);
+        }
+        Ok(NewtonStep::Taken)
+    }
+
+    /// The Hessian at the solution, factored, with each contact's barrier derivatives, for the
+    /// implicit-function-theorem derivatives.
+    ///
+    /// # Errors
+    /// A Hessian that cannot be factored even with a shift.
+    fn second_order(
+        &mut self,
+        objective: &Objective<'_>,
+        x: &DVector<f64>,
+    ) -> Result<BarrierAtSolution, DynamicsError> {
+        let problem = objective.problem;
+        // The last Newton factor belongs to the point before the last step; near the
+        // barrier's edge the Hessian changes fast, so it is refactored at x itself (the cost
+        // of one more Newton iteration).
+        self.qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
+        self.qx_plus_b += &problem.b;
+        self.ys.clear();
+        self.ys.extend(objective.barriers.iter().map(|b| b.y(x)));
+        objective.gradient_and_hessian(&self.qx_plus_b, &self.ys, &mut self.g, &mut self.h);
+        // Singular to working precision if it only factors with a shift.
+        let (hessian, singular) =
+            factor_reporting_shift(&self.h, std::mem::take(&mut self.factor_buffer)).ok_or(
+                DynamicsError::SolverFailed {
+                    mode: "barrier",
+                    status: "Hessian at the solution not factorable".into(),
+                },
+            )?;
+        let contact_terms = objective
+            .barriers
+            .iter()
+            .zip(&self.ys)
+            .map(|(barrier, y)| {
+                let (gy, hy) = barrier.derivatives(y);
+                (gy / objective.kappa, hy / objective.kappa)
+            })
+            .collect();
+        Ok(BarrierAtSolution {
+            hessian,
+            contact_terms,
+            singular,
+        })
+    }
+}
+
 /// Solves the step's program in a barrier form at weight `kappa`. With
 /// `keep_second_order`, the Hessian at the returned point is factored once more and kept with
 /// the contacts' barrier derivatives, for the implicit-function-theorem derivatives.
@@ -345,36 +550,9 @@ pub fn solve(
         BarrierForm::Pyramid { nd } => pyramid_directions(problem.n_tangent, nd),
         BarrierForm::Cone => Vec::new(),
     };
-    let barriers: Vec<ContactBarrier<'_>> = problem
-        .contacts
-        .iter()
-        .map(|rows| {
-            let nt = rows.jt.nrows();
-            let mut c = DMatrix::zeros(1 + nt, rows.jn.len());
-            c.row_mut(0).copy_from(&rows.jn.transpose());
-            c.rows_mut(1, nt).copy_from(&rows.jt);
-            let columns = (0..rows.jn.len())
-                .filter_map(|r| {
-                    let mut column = Vector3::zeros();
-                    for a in 0..1 + nt {
-                        column[a] = c[(a, r)];
-                    }
-                    (column != Vector3::zeros()).then_some((r, column))
-                })
-                .collect();
-            ContactBarrier {
-                rows,
-                form,
-                directions: &directions,
-                c,
-                columns,
-                dim: 1 + nt,
-            }
-        })
-        .collect();
     let mut objective = Objective {
         problem,
-        barriers,
+        barriers: contact_barriers(problem, form, &directions),
         kappa: kappa.min(KAPPA_START),
     };
     let warm = start.filter(|x| {
@@ -396,85 +574,19 @@ pub fn solve(
     };
     let mut iterations = 0;
     let mut converged = false;
-    let n = problem.var_to_v.len();
-    let mut g = DVector::zeros(n);
-    let mut h = DMatrix::zeros(n, n);
-    let mut dx = DVector::zeros(n);
-    let mut factor_buffer = DMatrix::zeros(n, n);
-    let mut qx_plus_b = DVector::zeros(n);
-    let mut q_dx = DVector::zeros(n);
-    let mut ys: Vec<Vector3<f64>> = Vec::with_capacity(problem.contacts.len());
-    let mut c_dx: Vec<Vector3<f64>> = Vec::with_capacity(problem.contacts.len());
+    let mut newton = Newton::new(problem.var_to_v.len(), problem.contacts.len());
     for stage_kappa in stages {
         objective.kappa = stage_kappa;
         converged = false;
         for _ in 0..MAX_NEWTON_PER_STAGE {
             iterations += 1;
-            // F(x) and the pieces the gradient and the line search reuse.
-            qx_plus_b.gemv(1.0, &problem.q_matrix, &x, 0.0);
-            let quadratic = 0.5 * x.dot(&qx_plus_b) + problem.b.dot(&x);
-            qx_plus_b += &problem.b;
-            ys.clear();
-            ys.extend(objective.barriers.iter().map(|b| b.y(&x)));
-            let mut barrier_sum = 0.0;
-            for (barrier, y) in objective.barriers.iter().zip(&ys) {
-                barrier_sum += barrier
-                    .value(y)
-                    .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
-            }
-            let f0 = quadratic - barrier_sum / objective.kappa;
-            objective.gradient_and_hessian(&qx_plus_b, &ys, &mut g, &mut h);
-            let Some(chol) = factor_into(&h, std::mem::take(&mut factor_buffer)) else {
-                return Err(DynamicsError::SolverFailed {
-                    mode: "barrier",
-                    status: "Hessian not factorable".into(),
-                });
-            };
-            dx.copy_from(&g);
-            chol.solve_mut(&mut dx);
-            dx.neg_mut();
-            factor_buffer = chol.unpack();
-            let decrement = -g.dot(&dx);
-            // Along the direction: F(x + t dx) = quadratic + t slope + ½ t² curvature − Σ B(y + t C dx)/κ.
-            let slope = qx_plus_b.dot(&dx);
-            q_dx.gemv(1.0, &problem.q_matrix, &dx, 0.0);
-            let curvature = dx.dot(&q_dx);
-            c_dx.clear();
-            c_dx.extend(objective.barriers.iter().map(|b| b.along(&dx)));
-            let value_at = |t: f64| -> Option<f64> {
-                let mut total = quadratic + t * slope + 0.5 * t * t * curvature;
-                for ((barrier, y), cd) in objective.barriers.iter().zip(&ys).zip(&c_dx) {
-                    total -= barrier.value(&(y + cd * t))? / objective.kappa;
-                }
-                Some(total)
-            };
-            // Far from the minimiser: damped steps with sufficient decrease. Close to it the
-            // objective's round-off (~1e-16 |F|) swamps the Armijo test, and the quadratically
-            // convergent pure Newton step is taken (kept inside the domain).
-            let damped = decrement * 0.5 > 1e-10 * (1.0 + f0.abs());
-            let mut t = 1.0;
-            let mut accepted = false;
-            for _ in 0..80 {
-                if let Some(f) = value_at(t)
-                    && (!damped || f <= f0 - 0.01 * t * decrement)
-                {
-                    accepted = true;
+            match newton.step(&objective, &mut x)? {
+                NewtonStep::Taken => {}
+                NewtonStep::Converged => {
+                    converged = true;
                     break;
                 }
-                t *= 0.5;
-            }
-            if !accepted {
-                break;
-            }
-            x.axpy(t, &dx, 1.0);
-            // In the quadratic region the error after a full step is of the order of the
-            // decrement squared: once the decrement is at round-off, that step is the last.
-            let step = t * dx.amax();
-            if !damped
-                && (decrement * 0.5 <= 1e-16 * (1.0 + f0.abs()) || step <= 1e-13 * (1.0 + x.amax()))
-            {
-                converged = true;
-                break;
+                NewtonStep::NoDecrease => break,
             }
         }
     }
@@ -488,34 +600,7 @@ pub fn solve(
         })
         .collect();
     let barrier = if keep_second_order {
-        // The last Newton factor belongs to the point before the last step; near the
-        // barrier's edge the Hessian changes fast, so it is refactored at x itself (the cost
-        // of one more Newton iteration).
-        qx_plus_b.gemv(1.0, &problem.q_matrix, &x, 0.0);
-        qx_plus_b += &problem.b;
-        ys.clear();
-        ys.extend(objective.barriers.iter().map(|b| b.y(&x)));
-        objective.gradient_and_hessian(&qx_plus_b, &ys, &mut g, &mut h);
-        // Singular to working precision if it only factors with a shift.
-        let (hessian, singular) =
-            factor_reporting_shift(&h, factor_buffer).ok_or(DynamicsError::SolverFailed {
-                mode: "barrier",
-                status: "Hessian at the solution not factorable".into(),
-            })?;
-        let contact_terms = objective
-            .barriers
-            .iter()
-            .zip(&ys)
-            .map(|(barrier, y)| {
-                let (gy, hy) = barrier.derivatives(y);
-                (gy / objective.kappa, hy / objective.kappa)
-            })
-            .collect();
-        Some(BarrierAtSolution {
-            hessian,
-            contact_terms,
-            singular,
-        })
+        Some(newton.second_order(&objective, &x)?)
     } else {
         None
     };

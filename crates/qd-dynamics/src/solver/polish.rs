@@ -21,9 +21,7 @@
 //! complementarity holding by construction, that certifies it optimal. Otherwise Clarabel's
 //! answer stands and the report says so.
 
-use crate::cone::{
-    ACTIVE_IMPULSE_FRACTION, ConicForm, SLACK_TOLERANCE, conic_layout, conic_row_map,
-};
+use crate::cone::{ConicForm, ContactMode, conic_layout, conic_row_maps, read_modes};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
@@ -77,217 +75,242 @@ pub fn polish(
     x: &mut DVector<f64>,
     duals: &mut [f64],
 ) -> bool {
-    let n = x.len();
-    let nt = problem.n_tangent;
-    let dim = 1 + nt;
-    let (directions, rows_per_contact) = conic_layout(form, nt);
-    let force_scale = problem.b.amax().max(h);
-    let threshold = ACTIVE_IMPULSE_FRACTION * force_scale;
-    // P (rows_per_contact × dim): s = P y with y = C x + e.
-    let projection = |mu: f64| conic_row_map(&directions, nt, mu);
-    let constraint_matrix = |i: usize| -> DMatrix<f64> {
-        let rows = &problem.contacts[i];
-        let mut c = DMatrix::zeros(dim, n);
-        c.row_mut(0).copy_from(&rows.jn.transpose());
-        c.rows_mut(1, nt).copy_from(&rows.jt);
-        c
-    };
-    let projections: Vec<DMatrix<f64>> = problem
-        .contacts
-        .iter()
-        .map(|rows| projection(rows.mu))
-        .collect();
-    // P C per contact (rows_per_contact × n) and P e.
-    let pc: Vec<DMatrix<f64>> = (0..problem.contacts.len())
-        .map(|i| &projections[i] * constraint_matrix(i))
-        .collect();
-    let slack = |i: usize, x: &DVector<f64>| -> DVector<f64> {
-        let mut s = &pc[i] * x;
-        for r in 0..rows_per_contact {
-            s[r] += projections[i][(r, 0)] * problem.contacts[i].phi;
-        }
-        s
-    };
-
-    // The modes, read off the solver's answer as the derivatives read them.
-    let mut active: Vec<ActiveRow> = Vec::new();
-    for i in 0..problem.contacts.len() {
-        let z = &duals[i * rows_per_contact..(i + 1) * rows_per_contact];
-        match form {
-            ConicForm::Qp { .. } => {
-                for (j, &beta) in z.iter().enumerate() {
-                    if beta > threshold {
-                        active.push(ActiveRow {
-                            contact: i,
-                            kind: RowKind::Linear { row: j },
-                            multiplier: beta,
-                        });
-                    }
-                }
-            }
-            ConicForm::Socp => {
-                if z[0] <= threshold {
-                    continue;
-                }
-                let s = slack(i, x);
-                if s.rows(1, nt).norm() <= SLACK_TOLERANCE {
-                    for (a, &value) in z.iter().enumerate() {
-                        active.push(ActiveRow {
-                            contact: i,
-                            kind: RowKind::Linear { row: a },
-                            multiplier: value,
-                        });
-                    }
-                } else {
-                    active.push(ActiveRow {
-                        contact: i,
-                        kind: RowKind::Sliding,
-                        multiplier: z[0],
-                    });
-                }
-            }
+    let system = ModeSystem::new(problem, form, h);
+    // The modes, read off the solver's answer by the rules the derivatives use.
+    let reading = read_modes(problem, form, h, (x, duals), &system.projections);
+    let mut active = Vec::new();
+    for (i, mode) in reading.modes.iter().enumerate() {
+        let z = &duals[i * system.rows_per_contact..(i + 1) * system.rows_per_contact];
+        match mode {
+            ContactMode::Separated => {}
+            ContactMode::Rows(rows) => active.extend(rows.iter().map(|&a| ActiveRow {
+                contact: i,
+                kind: RowKind::Linear { row: a },
+                multiplier: z[a],
+            })),
+            ContactMode::Sliding => active.push(ActiveRow {
+                contact: i,
+                kind: RowKind::Sliding,
+                multiplier: z[0],
+            }),
         }
     }
-
-    let m = active.len();
-    // The only nonlinear equality is a sliding contact's `s₀ = ‖s_t‖` with a 2-D tangent
-    // (with one tangent direction it is linear while the slip keeps its sign).
-    let linear = nt == 1 || active.iter().all(|row| row.kind != RowKind::Sliding);
-    let start = x.clone();
-    let mut candidate = x.clone();
-    let mut kkt = DMatrix::zeros(n + m, n + m);
-    let mut residual = DVector::zeros(n + m);
-    let mut converged = false;
-    // The last Newton step's size in x (∞-norm), once one was taken.
-    let mut last_step: Option<f64> = None;
-    for _ in 0..=MAX_NEWTON_STEPS {
-        // Residual and Jacobian at `candidate`.
-        kkt.fill(0.0);
-        kkt.view_mut((0, 0), (n, n)).copy_from(&problem.q_matrix);
-        let mut r_x = &problem.q_matrix * &candidate + &problem.b;
-        for (k, row) in active.iter().enumerate() {
-            let i = row.contact;
-            let (gradient, value) = match row.kind {
-                RowKind::Linear { row: a } => {
-                    let s = slack(i, &candidate);
-                    (pc[i].row(a).transpose(), s[a])
-                }
-                RowKind::Sliding => {
-                    let s = slack(i, &candidate);
-                    let s_t = s.rows(1, nt).into_owned();
-                    let slip = s_t.norm();
-                    if slip == 0.0 {
-                        return false;
-                    }
-                    let direction = &s_t / slip;
-                    // ∇g in s-space = (1, −ŝ_t), mapped through P C.
-                    let mut gradient = pc[i].row(0).transpose();
-                    for t in 0..nt {
-                        gradient -= pc[i].row(1 + t).transpose() * direction[t];
-                    }
-                    if nt > 1 {
-                        // The cone surface's curvature: ν/‖s_t‖ (P C)_tᵀ (I − ŝŝᵀ) (P C)_t.
-                        let tangential = pc[i].rows(1, nt);
-                        let projector =
-                            DMatrix::identity(nt, nt) - &direction * direction.transpose();
-                        let curvature = tangential.transpose()
-                            * (projector * (row.multiplier / slip))
-                            * tangential;
-                        let mut block = kkt.view_mut((0, 0), (n, n));
-                        block += curvature;
-                    }
-                    (gradient, s[0] - slip)
-                }
-            };
-            r_x -= &gradient * row.multiplier;
-            for c in 0..n {
-                kkt[(n + k, c)] = gradient[c];
-                kkt[(c, n + k)] = -gradient[c];
-            }
-            residual[n + k] = value;
-        }
-        residual.rows_mut(0, n).copy_from(&r_x);
-        let scale = candidate.amax().max(1.0);
-        if last_step.is_some_and(|size| size <= CONVERGED_STEP * scale) {
-            converged = true;
-            break;
-        }
-        let Some(step) = solve(&kkt, &(-&residual), n) else {
-            // Once Newton has landed, the residual is round-off and need not be consistent
-            // with the (rank-deficient) system; the certificate below still checks it.
-            if last_step.is_some_and(|size| size <= ROUND_OFF_STEP * scale) {
-                converged = true;
-                break;
-            }
-            return false;
-        };
-        candidate += step.rows(0, n);
-        for (k, row) in active.iter_mut().enumerate() {
-            row.multiplier += step[n + k];
-        }
-        if !candidate.iter().all(|v| v.is_finite())
-            || (&candidate - &start).amax() > MAX_RELATIVE_MOVE * scale
-        {
-            return false;
-        }
-        // Without a curved sliding row the system is linear and one step solves it: the next
-        // pass only evaluates the residual for the certificate.
-        last_step = Some(if linear { 0.0 } else { step.rows(0, n).amax() });
-    }
-    // Stationarity and the active equalities, at the point the last residual was taken.
-    let residual_scale = MODE_TOLERANCE * (1.0 + candidate.amax());
-    if !converged
-        || residual.rows(0, n).amax() > MODE_TOLERANCE * force_scale
-        || residual.rows(n, m).amax() > residual_scale
-    {
+    let Some(candidate) = system.newton(x, &mut active) else {
         return false;
-    }
-
-    // The refined duals, and the checks that the modes still hold.
-    let mut refined = vec![0.0; duals.len()];
-    let multiplier_tolerance = MODE_TOLERANCE * force_scale;
-    for row in &active {
-        let base = row.contact * rows_per_contact;
-        match row.kind {
-            RowKind::Linear { row: a } => refined[base + a] = row.multiplier,
-            RowKind::Sliding => {
-                if row.multiplier < -multiplier_tolerance {
-                    return false;
-                }
-                let s = slack(row.contact, &candidate);
-                let s_t = s.rows(1, nt);
-                let slip = s_t.norm();
-                refined[base] = row.multiplier;
-                for t in 0..nt {
-                    refined[base + 1 + t] = -row.multiplier * s_t[t] / slip;
-                }
-            }
-        }
-    }
-    let slack_tolerance = MODE_TOLERANCE * (1.0 + candidate.amax());
-    for i in 0..problem.contacts.len() {
-        let z = &refined[i * rows_per_contact..(i + 1) * rows_per_contact];
-        let s = slack(i, &candidate);
-        match form {
-            ConicForm::Qp { .. } => {
-                for j in 0..rows_per_contact {
-                    if z[j] < -multiplier_tolerance || s[j] < -slack_tolerance {
-                        return false;
-                    }
-                }
-            }
-            ConicForm::Socp => {
-                let z_t = z[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
-                let s_t = s.rows(1, nt).norm();
-                if z[0] - z_t < -multiplier_tolerance || s[0] - s_t < -slack_tolerance {
-                    return false;
-                }
-            }
-        }
-    }
+    };
+    let Some(refined) = system.certified_duals(&candidate, &active, duals.len()) else {
+        return false;
+    };
     *x = candidate;
     duals.copy_from_slice(&refined);
     true
+}
+
+/// The smooth system of one step's KKT conditions once the modes are fixed: each contact's
+/// conic rows `s = P C x + P e` as `pc` and `projections`.
+struct ModeSystem<'a> {
+    problem: &'a StepProblem,
+    form: ConicForm,
+    rows_per_contact: usize,
+    /// P per contact (rows_per_contact × dim).
+    projections: Vec<DMatrix<f64>>,
+    /// P C per contact (rows_per_contact × n).
+    pc: Vec<DMatrix<f64>>,
+    /// max(h, ‖b‖∞): the step's force scale.
+    force_scale: f64,
+}
+
+impl<'a> ModeSystem<'a> {
+    fn new(problem: &'a StepProblem, form: ConicForm, h: f64) -> Self {
+        let n = problem.var_to_v.len();
+        let nt = problem.n_tangent;
+        let dim = 1 + nt;
+        let rows_per_contact = conic_layout(form, nt).1;
+        let projections = conic_row_maps(problem, form);
+        let pc = problem
+            .contacts
+            .iter()
+            .zip(&projections)
+            .map(|(rows, p)| {
+                let mut c = DMatrix::zeros(dim, n);
+                c.row_mut(0).copy_from(&rows.jn.transpose());
+                c.rows_mut(1, nt).copy_from(&rows.jt);
+                p * c
+            })
+            .collect();
+        ModeSystem {
+            problem,
+            form,
+            rows_per_contact,
+            projections,
+            pc,
+            force_scale: problem.b.amax().max(h),
+        }
+    }
+
+    /// The conic slacks of contact `i` at x.
+    fn slack(&self, i: usize, x: &DVector<f64>) -> DVector<f64> {
+        let mut s = &self.pc[i] * x;
+        for r in 0..self.rows_per_contact {
+            s[r] += self.projections[i][(r, 0)] * self.problem.contacts[i].phi;
+        }
+        s
+    }
+
+    /// Newton's method on stationarity and the active equalities from `start`, updating the
+    /// rows' multipliers. Returns the point once the steps reach round-off and the residuals
+    /// are within [`MODE_TOLERANCE`]; `None` when the system cannot be solved consistently, a
+    /// sliding contact stops slipping, or the point runs away.
+    fn newton(&self, start: &DVector<f64>, active: &mut [ActiveRow]) -> Option<DVector<f64>> {
+        let (problem, nt) = (self.problem, self.problem.n_tangent);
+        let n = start.len();
+        let m = active.len();
+        // The only nonlinear equality is a sliding contact's `s₀ = ‖s_t‖` with a 2-D tangent
+        // (with one tangent direction it is linear while the slip keeps its sign).
+        let linear = nt == 1 || active.iter().all(|row| row.kind != RowKind::Sliding);
+        let mut candidate = start.clone();
+        let mut kkt = DMatrix::zeros(n + m, n + m);
+        let mut residual = DVector::zeros(n + m);
+        let mut converged = false;
+        // The last Newton step's size in x (∞-norm), once one was taken.
+        let mut last_step: Option<f64> = None;
+        for _ in 0..=MAX_NEWTON_STEPS {
+            // Residual and Jacobian at `candidate`.
+            kkt.fill(0.0);
+            kkt.view_mut((0, 0), (n, n)).copy_from(&problem.q_matrix);
+            let mut r_x = &problem.q_matrix * &candidate + &problem.b;
+            for (k, row) in active.iter().enumerate() {
+                let (gradient, value) = self.equality(row, &candidate, &mut kkt)?;
+                r_x -= &gradient * row.multiplier;
+                for c in 0..n {
+                    kkt[(n + k, c)] = gradient[c];
+                    kkt[(c, n + k)] = -gradient[c];
+                }
+                residual[n + k] = value;
+            }
+            residual.rows_mut(0, n).copy_from(&r_x);
+            let scale = candidate.amax().max(1.0);
+            if last_step.is_some_and(|size| size <= CONVERGED_STEP * scale) {
+                converged = true;
+                break;
+            }
+            let Some(step) = solve(&kkt, &(-&residual), n) else {
+                // Once Newton has landed, the residual is round-off and need not be consistent
+                // with the (rank-deficient) system; the certificate below still checks it.
+                if last_step.is_some_and(|size| size <= ROUND_OFF_STEP * scale) {
+                    converged = true;
+                    break;
+                }
+                return None;
+            };
+            candidate += step.rows(0, n);
+            for (k, row) in active.iter_mut().enumerate() {
+                row.multiplier += step[n + k];
+            }
+            if !candidate.iter().all(|v| v.is_finite())
+                || (&candidate - start).amax() > MAX_RELATIVE_MOVE * scale
+            {
+                return None;
+            }
+            // Without a curved sliding row the system is linear and one step solves it: the
+            // next pass only evaluates the residual for the certificate.
+            last_step = Some(if linear { 0.0 } else { step.rows(0, n).amax() });
+        }
+        // Stationarity and the active equalities, at the point the last residual was taken.
+        let residual_scale = MODE_TOLERANCE * (1.0 + candidate.amax());
+        let rejected = !converged
+            || residual.rows(0, n).amax() > MODE_TOLERANCE * self.force_scale
+            || residual.rows(n, m).amax() > residual_scale;
+        (!rejected).then_some(candidate)
+    }
+
+    /// One active equality at x: its gradient in x and its value; a sliding row adds the cone
+    /// surface's curvature `ν/‖s_t‖ (P C)_tᵀ (I − ŝŝᵀ) (P C)_t` to the Newton matrix's x
+    /// block. `None` for a sliding contact that does not slip.
+    fn equality(
+        &self,
+        row: &ActiveRow,
+        x: &DVector<f64>,
+        kkt: &mut DMatrix<f64>,
+    ) -> Option<(DVector<f64>, f64)> {
+        let (i, nt, n) = (row.contact, self.problem.n_tangent, x.len());
+        let pc = &self.pc[i];
+        let s = self.slack(i, x);
+        match row.kind {
+            RowKind::Linear { row: a } => Some((pc.row(a).transpose(), s[a])),
+            RowKind::Sliding => {
+                let s_t = s.rows(1, nt).into_owned();
+                let slip = s_t.norm();
+                if slip == 0.0 {
+                    return None;
+                }
+                let direction = &s_t / slip;
+                // ∇g in s-space = (1, −ŝ_t), mapped through P C.
+                let mut gradient = pc.row(0).transpose();
+                for t in 0..nt {
+                    gradient -= pc.row(1 + t).transpose() * direction[t];
+                }
+                if nt > 1 {
+                    let tangential = pc.rows(1, nt);
+                    let projector = DMatrix::identity(nt, nt) - &direction * direction.transpose();
+                    let curvature =
+                        tangential.transpose() * (projector * (row.multiplier / slip)) * tangential;
+                    let mut block = kkt.view_mut((0, 0), (n, n));
+                    block += curvature;
+                }
+                Some((gradient, s[0] - slip))
+            }
+        }
+    }
+
+    /// The duals of the refined point (a sliding contact's z mirrors its slack), if every
+    /// mode still holds there: multipliers in their cones, every contact's slack feasible.
+    fn certified_duals(
+        &self,
+        x: &DVector<f64>,
+        active: &[ActiveRow],
+        len: usize,
+    ) -> Option<Vec<f64>> {
+        let (nt, rows_per_contact) = (self.problem.n_tangent, self.rows_per_contact);
+        let mut refined = vec![0.0; len];
+        let multiplier_tolerance = MODE_TOLERANCE * self.force_scale;
+        for row in active {
+            let base = row.contact * rows_per_contact;
+            match row.kind {
+                RowKind::Linear { row: a } => refined[base + a] = row.multiplier,
+                RowKind::Sliding => {
+                    if row.multiplier < -multiplier_tolerance {
+                        return None;
+                    }
+                    let s = self.slack(row.contact, x);
+                    let s_t = s.rows(1, nt);
+                    let slip = s_t.norm();
+                    refined[base] = row.multiplier;
+                    for t in 0..nt {
+                        refined[base + 1 + t] = -row.multiplier * s_t[t] / slip;
+                    }
+                }
+            }
+        }
+        let slack_tolerance = MODE_TOLERANCE * (1.0 + x.amax());
+        for i in 0..self.problem.contacts.len() {
+            let z = &refined[i * rows_per_contact..(i + 1) * rows_per_contact];
+            let s = self.slack(i, x);
+            let violated = match self.form {
+                ConicForm::Qp { .. } => (0..rows_per_contact)
+                    .any(|j| z[j] < -multiplier_tolerance || s[j] < -slack_tolerance),
+                ConicForm::Socp => {
+                    let z_t = z[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
+                    let s_t = s.rows(1, nt).norm();
+                    z[0] - z_t < -multiplier_tolerance || s[0] - s_t < -slack_tolerance
+                }
+            };
+            if violated {
+                return None;
+            }
+        }
+        Some(refined)
+    }
 }
 
 /// Solves the Newton system `[Q_eff −Gᵀ; G 0] [dx; dm] = [t; c]` (Q_eff is its leading n × n
