@@ -1,8 +1,9 @@
 //! Splits one barrier step (planar-hand, or the scene named by `QD_TIME_SPLIT_SCENE`) into
 //! assembly and solve time, then times the step with A and B (a profiling aid).
 
+use qd_dynamics::cone::ConeKind;
 use qd_dynamics::problem::{StepProblem, assemble};
-use qd_dynamics::solver::barrier::{BarrierForm, solve};
+use qd_dynamics::solver::barrier::solve;
 use qd_geometry::ContactQuery;
 use std::time::Instant;
 
@@ -31,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut iterations = 0;
     for _ in 0..n {
-        iterations = solve(&problem, BarrierForm::Cone, settings.kappa, false, None)?.iterations;
+        iterations = solve(&problem, ConeKind::Lorentz, settings.kappa, false, None)?.iterations;
     }
     let solving = start.elapsed().as_secs_f64() / n as f64;
     println!(

@@ -4,8 +4,8 @@ use crate::derivatives::{self, StepGradients, problem_rates::ProblemRates};
 use crate::error::DynamicsError;
 use crate::problem::{StepProblem, assemble, update_inputs};
 use crate::settings::{ForwardMode, GradientMode, StepSettings};
-use crate::solver::barrier::{self, BarrierForm};
-use crate::solver::conic::{self, ConicForm};
+use crate::solver::barrier;
+use crate::solver::conic;
 use crate::solver::{Solution, SolveStatus};
 use nalgebra::DVector;
 use qd_geometry::ContactQuery;
@@ -440,18 +440,10 @@ fn solve(
     start: Option<&DVector<f64>>,
 ) -> Result<Solution, DynamicsError> {
     let p = settings;
-    Ok(match p.forward_mode {
-        ForwardMode::Socp => conic::solve(problem, ConicForm::Socp, p.h)?,
-        ForwardMode::Qp => conic::solve(problem, ConicForm::Qp { nd: p.nd }, p.h)?,
-        ForwardMode::LogBarrierCone => {
-            barrier::solve(problem, BarrierForm::Cone, p.kappa, with_gradients, start)?
-        }
-        ForwardMode::LogBarrierPyramid => barrier::solve(
-            problem,
-            BarrierForm::Pyramid { nd: p.nd },
-            p.kappa,
-            with_gradients,
-            start,
-        )?,
-    })
+    let cone = crate::cone::ConeKind::of_mode(p.forward_mode, p.nd);
+    if p.forward_mode.is_barrier() {
+        barrier::solve(problem, cone, p.kappa, with_gradients, start)
+    } else {
+        conic::solve(problem, cone, p.h)
+    }
 }

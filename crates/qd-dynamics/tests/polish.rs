@@ -19,8 +19,9 @@ mod common;
 use common::seeded_runner;
 use nalgebra::DVector;
 use qd_dynamics::StepSettings;
+use qd_dynamics::cone::ConeKind;
 use qd_dynamics::problem::{StepProblem, assemble};
-use qd_dynamics::solver::conic::{ConicForm, solve};
+use qd_dynamics::solver::conic::solve;
 use qd_dynamics::solver::pyramid_directions;
 use qd_geometry::ContactQuery;
 use qd_geometry::scene::Scene;
@@ -41,7 +42,7 @@ struct Violations {
 
 fn violations(
     problem: &StepProblem,
-    form: ConicForm,
+    form: ConeKind,
     x: &DVector<f64>,
     impulses: &[(f64, Vec<f64>)],
     h: f64,
@@ -60,8 +61,8 @@ fn violations(
         let yt: Vec<f64> = (0..nt).map(|t| (rows.jt.row(t) * x)[0]).collect();
         let slip = yt.iter().map(|v| v * v).sum::<f64>().sqrt();
         let primal = match form {
-            ConicForm::Socp => (rows.mu * slip - y0).max(0.0),
-            ConicForm::Qp { nd } => pyramid_directions(nt, nd)
+            ConeKind::Lorentz => (rows.mu * slip - y0).max(0.0),
+            ConeKind::Pyramid { nd } => pyramid_directions(nt, nd)
                 .iter()
                 .map(|d| -(y0 + rows.mu * d.iter().zip(&yt).map(|(a, b)| a * b).sum::<f64>()))
                 .fold(0.0, f64::max),
@@ -136,7 +137,7 @@ fn check(
                 &mut problem,
             )
             .expect("assembles");
-            for form in [ConicForm::Socp, ConicForm::Qp { nd: 4 }] {
+            for form in [ConeKind::Lorentz, ConeKind::Pyramid { nd: 4 }] {
                 let solution = solve(&problem, form, h).expect("solves");
                 total.set(total.get() + 1);
                 if solution

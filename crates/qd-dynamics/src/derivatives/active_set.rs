@@ -21,7 +21,7 @@
 //! one-sided limits.
 
 use super::problem_rates::ProblemRates;
-use crate::cone::{ConicForm, ContactMode, conic_layout, conic_row_maps, read_modes};
+use crate::cone::{ConeKind, ContactMode, conic_row_maps, read_modes};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
 
@@ -49,7 +49,7 @@ struct ActiveRow {
 #[allow(clippy::too_many_arguments)]
 pub fn sensitivities(
     problem: &StepProblem,
-    form: ConicForm,
+    kind: ConeKind,
     stiffness: &[f64],
     h: f64,
     x: &DVector<f64>,
@@ -59,14 +59,22 @@ pub fn sensitivities(
     dx_dq: &mut DMatrix<f64>,
 ) -> ActiveSetOutcome {
     let n = problem.var_to_v.len();
-    let projections = conic_row_maps(problem, form);
-    let reading = read_modes(problem, form, h, (x, duals), &projections);
+    let cone = kind.on(problem.n_tangent);
+    let projections = conic_row_maps(problem, &cone);
+    let reading = read_modes(problem, &cone, h, (x, duals), &projections);
     let mut outcome = ActiveSetOutcome {
         active_contacts: reading.active_contacts,
         near_mode_switch: reading.near_mode_switch,
         unreliable: None,
     };
-    let active_set = ActiveSet::new(problem, form, (x, duals), &projections, &reading.modes);
+    let rows_per_contact = cone.rows_per_contact();
+    let active_set = ActiveSet::new(
+        problem,
+        rows_per_contact,
+        (x, duals),
+        &projections,
+        &reading.modes,
+    );
     let n_a = stiffness.len();
     let n_v = rates.map_or(0, |r| r.force.ncols());
     let rhs = right_hand_sides(problem, &active_set, stiffness, h, rates);
@@ -110,13 +118,12 @@ impl ActiveSet {
     /// applied through P, and its curvature `ν/‖s_t‖ Ŝ_tᵀ (I − ŝŝᵀ) Ŝ_t` added to Q.
     fn new(
         problem: &StepProblem,
-        form: ConicForm,
+        rows_per_contact: usize,
         (x, duals): (&DVector<f64>, &[f64]),
         projections: &[DMatrix<f64>],
         modes: &[ContactMode],
     ) -> Self {
         let nt = problem.n_tangent;
-        let rows_per_contact = conic_layout(form, nt).1;
         let mut set = ActiveSet {
             q_eff: problem.q_matrix.clone(),
             rows: Vec::new(),

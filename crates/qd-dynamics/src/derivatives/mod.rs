@@ -10,7 +10,6 @@ pub mod barrier_ift;
 pub mod coordinates;
 pub mod problem_rates;
 
-use crate::cone::ConicForm;
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use crate::settings::{ForwardMode, GradientMode, StepSettings};
@@ -100,13 +99,9 @@ pub(crate) fn compute(
             }
         }
         ForwardMode::Socp | ForwardMode::Qp => {
-            let form = match p.forward_mode {
-                ForwardMode::Qp => ConicForm::Qp { nd: p.nd },
-                _ => ConicForm::Socp,
-            };
             let outcome = active_set::sensitivities(
                 problem,
-                form,
+                crate::cone::ConeKind::of_mode(p.forward_mode, p.nd),
                 &scene.split.stiffness,
                 p.h,
                 x,

@@ -13,22 +13,11 @@
 //! contacts to a small positive gap (phase 1). At the solution, stationarity reads
 //! `Qx + b = Σ Cᵢᵀ (∇Bᵢ / κ)`, so `∇Bᵢ / κ = (λ_n, λ_t)` are the contact impulses.
 
-use super::{BarrierAtSolution, Solution, SolveStatus, pyramid_directions};
+use super::{BarrierAtSolution, Solution, SolveStatus};
+use crate::cone::{Cone, ConeKind};
 use crate::error::DynamicsError;
 use crate::problem::{ContactRows, StepProblem};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn, Matrix3, Vector3};
-
-/// Which barrier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BarrierForm {
-    /// Barrier of the Lorentz cone.
-    Cone,
-    /// Barrier of the pyramid with `nd` rays.
-    Pyramid {
-        /// Rays per pyramid (3-D scenes).
-        nd: usize,
-    },
-}
 
 /// First κ of the continuation; targets at or below it are solved directly.
 const KAPPA_START: f64 = 100.0;
@@ -37,13 +26,12 @@ const KAPPA_GROWTH: f64 = 10.0;
 /// Newton iterations per stage before giving up on the stage.
 const MAX_NEWTON_PER_STAGE: u32 = 80;
 
-/// The barrier of one contact, its gradient and Hessian in y. y has `dim = 1 + n_t ≤ 3`
-/// entries, kept in fixed-size vectors (unused entries zero) so that evaluations allocate
-/// nothing.
+/// The barrier of one contact (its cone's, [`Cone::barrier_value`]), its gradient and
+/// Hessian in y. y has `dim = 1 + n_t ≤ 3` entries, kept in fixed-size vectors (unused
+/// entries zero) so that evaluations allocate nothing.
 struct ContactBarrier<'a> {
     rows: &'a ContactRows,
-    form: BarrierForm,
-    directions: &'a [Vec<f64>],
+    cone: &'a Cone,
     /// `C = [J_n; J_t]` (dim × n), built once per solve.
     c: DMatrix<f64>,
     /// The non-zero columns of C, padded to 3 entries, with their variable index: the
@@ -55,11 +43,13 @@ struct ContactBarrier<'a> {
 }
 
 impl ContactBarrier<'_> {
+    #[inline]
     fn y(&self, x: &DVector<f64>) -> Vector3<f64> {
         self.along(x) + Vector3::new(self.rows.phi, 0.0, 0.0)
     }
 
     /// `C v` for any vector v on the variables.
+    #[inline]
     fn along(&self, v: &DVector<f64>) -> Vector3<f64> {
         self.columns
             .iter()
@@ -71,70 +61,15 @@ impl ContactBarrier<'_> {
     }
 
     /// `B(y)`, or `None` outside the domain.
+    #[inline]
     fn value(&self, y: &Vector3<f64>) -> Option<f64> {
-        let mu = self.rows.mu;
-        match self.form {
-            BarrierForm::Cone if mu == 0.0 => (y[0] > 0.0).then(|| 2.0 * y[0].ln()),
-            BarrierForm::Cone => {
-                let f = y[0] * y[0] / (mu * mu) - self.tangential_norm_squared(y);
-                (y[0] > 0.0 && f > 0.0).then(|| f.ln())
-            }
-            BarrierForm::Pyramid { .. } => {
-                let mut total = 0.0;
-                for d in self.directions {
-                    let s = y[0]
-                        + mu * d
-                            .iter()
-                            .enumerate()
-                            .map(|(t, dt)| dt * y[1 + t])
-                            .sum::<f64>();
-                    if s <= 0.0 {
-                        return None;
-                    }
-                    total += s.ln();
-                }
-                Some(total)
-            }
-        }
+        self.cone.barrier_value(y, self.rows.mu)
     }
 
     /// `(∇B, ∇²B)` at a point of the domain (entries beyond `dim` are zero).
+    #[inline]
     fn derivatives(&self, y: &Vector3<f64>) -> (Vector3<f64>, Matrix3<f64>) {
-        let mu = self.rows.mu;
-        let mut g = Vector3::zeros();
-        let mut h = Matrix3::zeros();
-        match self.form {
-            BarrierForm::Cone if mu == 0.0 => {
-                g[0] = 2.0 / y[0];
-                h[(0, 0)] = -2.0 / (y[0] * y[0]);
-            }
-            BarrierForm::Cone => {
-                let f = y[0] * y[0] / (mu * mu) - self.tangential_norm_squared(y);
-                let mut grad_f = Vector3::zeros();
-                let mut hess_f = Matrix3::zeros();
-                grad_f[0] = 2.0 * y[0] / (mu * mu);
-                hess_f[(0, 0)] = 2.0 / (mu * mu);
-                for a in 1..self.dim {
-                    grad_f[a] = -2.0 * y[a];
-                    hess_f[(a, a)] = -2.0;
-                }
-                g = grad_f / f;
-                h = hess_f / f - grad_f * grad_f.transpose() / (f * f);
-            }
-            BarrierForm::Pyramid { .. } => {
-                for d in self.directions {
-                    let mut a = Vector3::zeros();
-                    a[0] = 1.0;
-                    for (t, dt) in d.iter().enumerate() {
-                        a[1 + t] = mu * dt;
-                    }
-                    let s = a.dot(y);
-                    g += a / s;
-                    h -= a * a.transpose() / (s * s);
-                }
-            }
-        }
-        (g, h)
+        self.cone.barrier_derivatives(y, self.rows.mu)
     }
 }
 
@@ -323,11 +258,7 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
 }
 
 /// Each contact's barrier: its rows, `C = [J_n; J_t]` and C's non-zero columns.
-fn contact_barriers<'a>(
-    problem: &'a StepProblem,
-    form: BarrierForm,
-    directions: &'a [Vec<f64>],
-) -> Vec<ContactBarrier<'a>> {
+fn contact_barriers<'a>(problem: &'a StepProblem, cone: &'a Cone) -> Vec<ContactBarrier<'a>> {
     problem
         .contacts
         .iter()
@@ -347,8 +278,7 @@ fn contact_barriers<'a>(
                 .collect();
             ContactBarrier {
                 rows,
-                form,
-                directions,
+                cone,
                 c,
                 columns,
                 dim: 1 + nt,
@@ -399,6 +329,7 @@ impl Newton {
     ///
     /// # Errors
     /// x outside the domain; a Hessian that cannot be factored.
+    #[inline]
     fn step(
         &mut self,
         objective: &Objective<'_>,
@@ -536,7 +467,7 @@ impl Newton {
 /// samples — saves most iterations. Otherwise the usual feasible start and κ continuation run.
 pub fn solve(
     problem: &StepProblem,
-    form: BarrierForm,
+    kind: ConeKind,
     kappa: f64,
     keep_second_order: bool,
     start: Option<&DVector<f64>>,
@@ -546,13 +477,10 @@ pub fn solve(
             "kappa must be positive and finite, got {kappa}"
         )));
     }
-    let directions = match form {
-        BarrierForm::Pyramid { nd } => pyramid_directions(problem.n_tangent, nd),
-        BarrierForm::Cone => Vec::new(),
-    };
+    let cone = kind.on(problem.n_tangent);
     let mut objective = Objective {
         problem,
-        barriers: contact_barriers(problem, form, &directions),
+        barriers: contact_barriers(problem, &cone),
         kappa: kappa.min(KAPPA_START),
     };
     let warm = start.filter(|x| {

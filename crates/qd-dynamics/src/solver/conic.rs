@@ -8,14 +8,11 @@
 
 use super::polish::polish;
 use super::{Solution, SolveStatus};
-pub use crate::cone::ConicForm;
-use crate::cone::pyramid_directions;
+use crate::cone::{Cone, ConeKind};
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use clarabel::algebra::CscMatrix;
-use clarabel::solver::{
-    DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
-};
+use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus};
 use nalgebra::{DMatrix, DVector};
 
 /// Dense → CSC, keeping only the upper triangle if asked (Clarabel reads P's upper triangle).
@@ -39,71 +36,30 @@ fn to_csc(matrix: &DMatrix<f64>, upper_only: bool) -> CscMatrix<f64> {
     CscMatrix::new(m, n, colptr, rowval, nzval)
 }
 
-/// Clarabel's `A` (−[J_n; μ J_t] per contact for the cone, −(J_n + μ d_jᵀ J_t) per ray for the
-/// pyramid) and `b` (φ on every contact's normal or ray rows).
-fn conic_rows(
-    problem: &StepProblem,
-    form: ConicForm,
-    directions: &[Vec<f64>],
-    rows_per_contact: usize,
-) -> (DMatrix<f64>, Vec<f64>) {
-    let (n, nt) = (problem.var_to_v.len(), problem.n_tangent);
+/// Clarabel's `A` and `b` of every contact's conic rows ([`Cone::clarabel_rows`]).
+fn conic_rows(problem: &StepProblem, cone: &Cone) -> (DMatrix<f64>, Vec<f64>) {
+    let rows_per_contact = cone.rows_per_contact();
+    let n = problem.var_to_v.len();
     let m = rows_per_contact * problem.contacts.len();
     let mut a = DMatrix::zeros(m, n);
     let mut b = vec![0.0; m];
     for (i, contact) in problem.contacts.iter().enumerate() {
-        let base = i * rows_per_contact;
-        match form {
-            ConicForm::Socp => {
-                a.row_mut(base).copy_from(&(-contact.jn.transpose()));
-                b[base] = contact.phi;
-                for t in 0..nt {
-                    a.row_mut(base + 1 + t)
-                        .copy_from(&(-contact.mu * contact.jt.row(t)));
-                }
-            }
-            ConicForm::Qp { .. } => {
-                for (j, d) in directions.iter().enumerate() {
-                    let mut row = contact.jn.transpose();
-                    for (t, dt) in d.iter().enumerate() {
-                        row += contact.jt.row(t) * (contact.mu * dt);
-                    }
-                    a.row_mut(base + j).copy_from(&(-row));
-                    b[base + j] = contact.phi;
-                }
-            }
-        }
+        cone.clarabel_rows(contact, &mut a, &mut b, i * rows_per_contact);
     }
     (a, b)
 }
 
 /// Solves the step's program in an exact form, then refines Clarabel's answer on its active
 /// set ([`super::polish`]); `h` is the step's time step (s), the scale of its impulses.
-pub fn solve(problem: &StepProblem, form: ConicForm, h: f64) -> Result<Solution, DynamicsError> {
-    let nt = problem.n_tangent;
-    let mode = match form {
-        ConicForm::Socp => "socp",
-        ConicForm::Qp { .. } => "qp",
+pub fn solve(problem: &StepProblem, kind: ConeKind, h: f64) -> Result<Solution, DynamicsError> {
+    let mode = match kind {
+        ConeKind::Lorentz => "socp",
+        ConeKind::Pyramid { .. } => "qp",
     };
-    let directions = match form {
-        ConicForm::Qp { nd } => pyramid_directions(nt, nd),
-        ConicForm::Socp => Vec::new(),
-    };
-    let rows_per_contact = match form {
-        ConicForm::Socp => 1 + nt,
-        ConicForm::Qp { .. } => directions.len(),
-    };
-    let (a, b) = conic_rows(problem, form, &directions, rows_per_contact);
-    let m = b.len();
-    let cones: Vec<SupportedConeT<f64>> = match form {
-        ConicForm::Socp => problem
-            .contacts
-            .iter()
-            .map(|_| SupportedConeT::SecondOrderConeT(1 + nt))
-            .collect(),
-        ConicForm::Qp { .. } if m > 0 => vec![SupportedConeT::NonnegativeConeT(m)],
-        ConicForm::Qp { .. } => Vec::new(),
-    };
+    let cone = kind.on(problem.n_tangent);
+    let rows_per_contact = cone.rows_per_contact();
+    let (a, b) = conic_rows(problem, &cone);
+    let cones = cone.clarabel_cones(problem.contacts.len());
     // Gap tolerances tighter than Clarabel's defaults (1e-8): at a contact that is exactly
     // touching the complementarity is degenerate and the default stop leaves ~1e-5 m in δv.
     // Feasibility at 1e-10: with 1e-12, steps of the Allegro hand stalled with primal
@@ -134,7 +90,7 @@ pub fn solve(problem: &StepProblem, form: ConicForm, h: f64) -> Result<Solution,
     let solution = &solver.solution;
     let mut x = DVector::from_column_slice(&solution.x);
     let mut duals = solution.z.clone();
-    let polished = polish(problem, form, h, &mut x, &mut duals);
+    let polished = polish(problem, &cone, h, &mut x, &mut duals);
     let status = match solution.status {
         SolverStatus::Solved => SolveStatus::Solved,
         SolverStatus::AlmostSolved => SolveStatus::AlmostSolved,
@@ -151,22 +107,7 @@ pub fn solve(problem: &StepProblem, form: ConicForm, h: f64) -> Result<Solution,
         .enumerate()
         .map(|(i, contact)| {
             let z = &duals[i * rows_per_contact..(i + 1) * rows_per_contact];
-            match form {
-                ConicForm::Socp => (z[0], z[1..].iter().map(|zt| contact.mu * zt).collect()),
-                ConicForm::Qp { .. } => {
-                    let normal: f64 = z.iter().sum();
-                    let tangent = (0..nt)
-                        .map(|t| {
-                            contact.mu
-                                * z.iter()
-                                    .zip(&directions)
-                                    .map(|(beta, d)| beta * d[t])
-                                    .sum::<f64>()
-                        })
-                        .collect();
-                    (normal, tangent)
-                }
-            }
+            cone.impulse(z, contact.mu)
         })
         .collect();
     Ok(Solution {

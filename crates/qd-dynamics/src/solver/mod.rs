@@ -5,7 +5,7 @@ pub mod barrier;
 pub mod conic;
 pub mod polish;
 
-pub use crate::cone::{conic_layout, conic_row_map, pyramid_directions};
+pub use crate::cone::pyramid_directions;
 
 use nalgebra::{Cholesky, DVector, Dyn, Matrix3, Vector3};
 

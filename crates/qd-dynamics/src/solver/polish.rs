@@ -21,7 +21,7 @@
 //! complementarity holding by construction, that certifies it optimal. Otherwise Clarabel's
 //! answer stands and the report says so.
 
-use crate::cone::{ConicForm, ContactMode, conic_layout, conic_row_maps, read_modes};
+use crate::cone::{Cone, ContactMode, conic_row_maps, read_modes};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
@@ -70,14 +70,14 @@ struct ActiveRow {
 /// Refines `x` and `duals` in place. Returns whether the refined point was kept.
 pub fn polish(
     problem: &StepProblem,
-    form: ConicForm,
+    cone: &Cone,
     h: f64,
     x: &mut DVector<f64>,
     duals: &mut [f64],
 ) -> bool {
-    let system = ModeSystem::new(problem, form, h);
+    let system = ModeSystem::new(problem, cone, h);
     // The modes, read off the solver's answer by the rules the derivatives use.
-    let reading = read_modes(problem, form, h, (x, duals), &system.projections);
+    let reading = read_modes(problem, cone, h, (x, duals), &system.projections);
     let mut active = Vec::new();
     for (i, mode) in reading.modes.iter().enumerate() {
         let z = &duals[i * system.rows_per_contact..(i + 1) * system.rows_per_contact];
@@ -110,7 +110,7 @@ pub fn polish(
 /// conic rows `s = P C x + P e` as `pc` and `projections`.
 struct ModeSystem<'a> {
     problem: &'a StepProblem,
-    form: ConicForm,
+    cone: &'a Cone,
     rows_per_contact: usize,
     /// P per contact (rows_per_contact × dim).
     projections: Vec<DMatrix<f64>>,
@@ -121,12 +121,12 @@ struct ModeSystem<'a> {
 }
 
 impl<'a> ModeSystem<'a> {
-    fn new(problem: &'a StepProblem, form: ConicForm, h: f64) -> Self {
+    fn new(problem: &'a StepProblem, cone: &'a Cone, h: f64) -> Self {
         let n = problem.var_to_v.len();
         let nt = problem.n_tangent;
         let dim = 1 + nt;
-        let rows_per_contact = conic_layout(form, nt).1;
-        let projections = conic_row_maps(problem, form);
+        let rows_per_contact = cone.rows_per_contact();
+        let projections = conic_row_maps(problem, cone);
         let pc = problem
             .contacts
             .iter()
@@ -140,7 +140,7 @@ impl<'a> ModeSystem<'a> {
             .collect();
         ModeSystem {
             problem,
-            form,
+            cone,
             rows_per_contact,
             projections,
             pc,
@@ -296,15 +296,9 @@ impl<'a> ModeSystem<'a> {
         for i in 0..self.problem.contacts.len() {
             let z = &refined[i * rows_per_contact..(i + 1) * rows_per_contact];
             let s = self.slack(i, x);
-            let violated = match self.form {
-                ConicForm::Qp { .. } => (0..rows_per_contact)
-                    .any(|j| z[j] < -multiplier_tolerance || s[j] < -slack_tolerance),
-                ConicForm::Socp => {
-                    let z_t = z[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
-                    let s_t = s.rows(1, nt).norm();
-                    z[0] - z_t < -multiplier_tolerance || s[0] - s_t < -slack_tolerance
-                }
-            };
+            let violated = self
+                .cone
+                .violated(z, &s, (multiplier_tolerance, slack_tolerance));
             if violated {
                 return None;
             }

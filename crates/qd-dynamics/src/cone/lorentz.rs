@@ -1,0 +1,141 @@
+//! The Lorentz (second-order) friction cone `μ λ_n ≥ ‖λ_t‖`: the SOCP form's rows, impulses
+//! and modes, and its log-barrier `log(y₀²/μ² − ‖y_t‖²)`.
+
+use super::{ContactMode, ModeThresholds, SLACK_TOLERANCE};
+use crate::problem::ContactRows;
+use clarabel::solver::SupportedConeT;
+use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
+
+/// The Lorentz cone on an n_t-dimensional tangent space.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lorentz {
+    pub(super) n_tangent: usize,
+}
+
+impl Lorentz {
+    /// 1 + n_t conic rows per contact: `s = (y₀, μ y_t)`.
+    pub(super) fn rows_per_contact(&self) -> usize {
+        1 + self.n_tangent
+    }
+
+    /// `P = diag(1, μ, …)`.
+    pub(super) fn row_map(&self, mu: f64) -> DMatrix<f64> {
+        let nt = self.n_tangent;
+        let mut p = DMatrix::zeros(1 + nt, 1 + nt);
+        p[(0, 0)] = 1.0;
+        for t in 0..nt {
+            p[(1 + t, 1 + t)] = mu;
+        }
+        p
+    }
+
+    /// Clarabel's rows of one contact: `A = −[J_n; μ J_t]`, `b = (φ, 0)`.
+    pub(super) fn clarabel_rows(
+        &self,
+        contact: &ContactRows,
+        a: &mut DMatrix<f64>,
+        b: &mut [f64],
+        base: usize,
+    ) {
+        a.row_mut(base).copy_from(&(-contact.jn.transpose()));
+        b[base] = contact.phi;
+        for t in 0..self.n_tangent {
+            a.row_mut(base + 1 + t)
+                .copy_from(&(-contact.mu * contact.jt.row(t)));
+        }
+    }
+
+    /// One second-order cone per contact.
+    pub(super) fn clarabel_cones(&self, contacts: usize) -> Vec<SupportedConeT<f64>> {
+        (0..contacts)
+            .map(|_| SupportedConeT::SecondOrderConeT(1 + self.n_tangent))
+            .collect()
+    }
+
+    /// `λ_n = z₀`, `λ_t = μ z_t`.
+    pub(super) fn impulse(&self, z: &[f64], mu: f64) -> (f64, Vec<f64>) {
+        (z[0], z[1..].iter().map(|zt| mu * zt).collect())
+    }
+
+    /// Separated when the normal impulse is at or below the threshold; else sticking (every
+    /// row an equality) when the tangential slack is within [`SLACK_TOLERANCE`], sliding
+    /// otherwise. Also whether the contact is near a mode switch.
+    pub(super) fn mode(
+        &self,
+        z: &[f64],
+        s: impl Fn(usize) -> f64,
+        thresholds: ModeThresholds,
+    ) -> (ContactMode, bool) {
+        let normal = z[0];
+        if normal <= thresholds.active {
+            return (ContactMode::Separated, s(0) < SLACK_TOLERANCE);
+        }
+        let mut near = normal < thresholds.barely;
+        let slip = (1..=self.n_tangent)
+            .map(|t| s(t) * s(t))
+            .sum::<f64>()
+            .sqrt();
+        let z_t = z[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        if slip <= SLACK_TOLERANCE {
+            // Sticking; near a switch if the impulse is on the cone's edge.
+            near |= normal - z_t < 1e-6 * normal;
+            (
+                ContactMode::Rows((0..self.rows_per_contact()).collect()),
+                near,
+            )
+        } else {
+            near |= slip < 1e3 * SLACK_TOLERANCE;
+            (ContactMode::Sliding, near)
+        }
+    }
+
+    /// Whether duals z and slacks s violate the cone (`z₀ ≥ ‖z_t‖`, `s₀ ≥ ‖s_t‖`) by more
+    /// than the tolerances.
+    pub(super) fn violated(&self, z: &[f64], s: &DVector<f64>, (dual, primal): (f64, f64)) -> bool {
+        let z_t = z[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        let s_t = s.rows(1, self.n_tangent).norm();
+        z[0] - z_t < -dual || s[0] - s_t < -primal
+    }
+
+    fn tangential_norm_squared(&self, y: &Vector3<f64>) -> f64 {
+        (1..=self.n_tangent).map(|a| y[a] * y[a]).sum()
+    }
+
+    /// `B(y) = log(y₀²/μ² − ‖y_t‖²)` (`2 log y₀` when μ = 0), or `None` outside the domain.
+    #[inline]
+    pub(super) fn barrier_value(&self, y: &Vector3<f64>, mu: f64) -> Option<f64> {
+        if mu == 0.0 {
+            return (y[0] > 0.0).then(|| 2.0 * y[0].ln());
+        }
+        let f = y[0] * y[0] / (mu * mu) - self.tangential_norm_squared(y);
+        (y[0] > 0.0 && f > 0.0).then(|| f.ln())
+    }
+
+    /// `(∇B, ∇²B)` at a point of the domain.
+    #[inline]
+    pub(super) fn barrier_derivatives(
+        &self,
+        y: &Vector3<f64>,
+        mu: f64,
+    ) -> (Vector3<f64>, Matrix3<f64>) {
+        let mut g = Vector3::zeros();
+        let mut h = Matrix3::zeros();
+        if mu == 0.0 {
+            g[0] = 2.0 / y[0];
+            h[(0, 0)] = -2.0 / (y[0] * y[0]);
+            return (g, h);
+        }
+        let f = y[0] * y[0] / (mu * mu) - self.tangential_norm_squared(y);
+        let mut grad_f = Vector3::zeros();
+        let mut hess_f = Matrix3::zeros();
+        grad_f[0] = 2.0 * y[0] / (mu * mu);
+        hess_f[(0, 0)] = 2.0 / (mu * mu);
+        for a in 1..1 + self.n_tangent {
+            grad_f[a] = -2.0 * y[a];
+            hess_f[(a, a)] = -2.0;
+        }
+        g = grad_f / f;
+        h = hess_f / f - grad_f * grad_f.transpose() / (f * f);
+        (g, h)
+    }
+}
