@@ -2,7 +2,8 @@
 
 use qd_dynamics::ForwardMode;
 use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepSettings, StepWorkspace};
-use qd_geometry::scene::Scene;
+use qd_geometry::PoseSpec;
+use qd_geometry::scene::{RobotBuilder, Scene, SceneBuilder};
 
 fn planar_hand() -> QuasiDynamicSystem {
     QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene")).expect("step settings")
@@ -156,14 +157,27 @@ axis = [1.0, 0.0, 0.0]
     }
 }
 
-/// A pusher on a rail and nothing else, with `parameters` as its `[parameters]` lines.
-fn pusher_with(parameters: &str) -> Scene {
-    let text = format!(
-        "name = \"t\"\n[parameters]\n{parameters}\n[[robots]]\nname = \"pusher\"\nstiffness = 100.0\n\
-         [[robots.links]]\nname = \"base\"\n[[robots.links]]\nname = \"tip\"\n\
-         [[robots.joints]]\nname = \"slide\"\ntype = \"prismatic\"\nparent = \"base\"\nchild = \"tip\"\n"
-    );
-    Scene::from_toml_str(&text, &|p: &str| Err(format!("no file {p}"))).expect("valid model")
+/// A pusher on a rail and nothing else, with `parameters` as its `[parameters]` entries.
+fn pusher_with(parameters: &[(&str, toml::Value)]) -> Scene {
+    let origin = PoseSpec::at([0.0; 3]);
+    let pusher = RobotBuilder::new("pusher", 100.0)
+        .link("base", &[])
+        .link("tip", &[])
+        .prismatic("slide", ["base", "tip"], origin, [0.0, 0.0, 1.0]);
+    parameters
+        .iter()
+        .fold(
+            SceneBuilder::new("t").robot(pusher),
+            |builder, (key, value)| builder.parameter(key, value.clone()),
+        )
+        .build()
+        .expect("valid model")
+}
+
+/// One `[parameters]` line as (key, value).
+fn entry(line: &str) -> (String, toml::Value) {
+    let table: toml::Table = line.parse().expect("a TOML line");
+    table.into_iter().next().expect("one entry")
 }
 
 #[test]
@@ -179,14 +193,15 @@ fn bad_step_parameters_are_errors_naming_the_key() {
         ("kapa = 10.0", "kapa"),
         ("forward_mode = \"sopc\"", "sopc"),
     ] {
-        let scene = pusher_with(line);
+        let (key, value) = entry(line);
+        let scene = pusher_with(&[(&key, value)]);
         let error = QuasiDynamicSystem::new(scene.clone()).expect_err(line);
         let message = error.to_string();
         assert!(message.contains(name), "{line}: {message}");
         assert!(!message.contains('\n'), "{line}: {message}");
     }
     // Settings given in code are checked at every step too.
-    let system = QuasiDynamicSystem::with_settings(pusher_with(""), StepSettings::default())
+    let system = QuasiDynamicSystem::with_settings(pusher_with(&[]), StepSettings::default())
         .expect("default settings");
     let q = system.scene().default_q.clone();
     let u = system.scene().actuated_positions(&q);
@@ -200,7 +215,11 @@ fn bad_step_parameters_are_errors_naming_the_key() {
         "κ = 1e300 in code"
     );
     // The model's keys are read by the model, not refused by the step.
-    let scene = pusher_with("d_detect = 0.01\ndefault_friction = 0.3\nh = 0.05");
+    let scene = pusher_with(&[
+        ("d_detect", 0.01.into()),
+        ("default_friction", 0.3.into()),
+        ("h", 0.05.into()),
+    ]);
     let system = QuasiDynamicSystem::new(scene).expect("valid");
     assert_eq!(system.settings().h, 0.05);
     assert_eq!(system.scene().d_detect, 0.01);

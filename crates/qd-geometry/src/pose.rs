@@ -30,6 +30,23 @@ fn identity_wxyz() -> [f64; 4] {
 }
 
 impl PoseSpec {
+    /// At `position` (m) with the identity orientation.
+    pub fn at(position: [f64; 3]) -> Self {
+        PoseSpec {
+            position,
+            quaternion_wxyz: [1.0, 0.0, 0.0, 0.0],
+        }
+    }
+
+    /// At `position` (m), turned by `angle` (rad) about the unit `axis`.
+    pub fn turned(position: [f64; 3], axis: [f64; 3], angle: f64) -> Self {
+        let (s, c) = (0.5 * angle).sin_cos();
+        PoseSpec {
+            position,
+            quaternion_wxyz: [c, s * axis[0], s * axis[1], s * axis[2]],
+        }
+    }
+
     /// Converts to a [`Pose`], checking finiteness and the quaternion norm.
     pub fn to_pose(&self) -> Result<Pose, GeometryError> {
         if !self

@@ -4,10 +4,12 @@
 //! tables ([`Scene::section`]) for those layers to parse into their own settings.
 
 mod build;
+mod builder;
 mod model;
 mod spec;
 
 pub use build::{FileSource, build_scene, parse_table};
+pub use builder::{ObjectBuilder, RobotBuilder, SceneBuilder};
 pub use model::{CollisionGeometry, CoordinateSplit, Object, Robot, Scene};
 pub use spec::{
     FilterSpec, FrictionPairSpec, GeometrySpec, InertiaSpec, JointSpec, LinkSpec,
