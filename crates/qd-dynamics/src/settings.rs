@@ -26,6 +26,21 @@ pub enum ForwardMode {
 }
 
 impl ForwardMode {
+    /// Every forward mode, in the order the documentation lists them.
+    pub const ALL: [ForwardMode; 4] = [
+        ForwardMode::Socp,
+        ForwardMode::Qp,
+        ForwardMode::LogBarrierCone,
+        ForwardMode::LogBarrierPyramid,
+    ];
+
+    /// The mode of a name ([`ForwardMode::name`]).
+    pub fn from_name(name: &str) -> Option<ForwardMode> {
+        ForwardMode::ALL
+            .into_iter()
+            .find(|mode| mode.name() == name)
+    }
+
     /// The exact form with the same friction cones: `Socp` for the cone forms, `Qp` for the
     /// pyramid forms (what planners roll out with, whatever the scene smooths with).
     pub fn exact(self) -> ForwardMode {

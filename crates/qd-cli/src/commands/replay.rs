@@ -14,8 +14,8 @@ pub struct ReplayArgs {
     /// the plan).
     plan: PathBuf,
     /// Forward mode of the replay (default: the plan's).
-    #[arg(long, value_enum)]
-    mode: Option<super::sim::ModeArg>,
+    #[arg(long, value_parser = super::sim::mode_parser())]
+    mode: Option<qd_dynamics::ForwardMode>,
     /// Steps per plan step: replay at h / SUBSTEPS, each command reached by linear
     /// interpolation over its substeps.
     #[arg(long, default_value_t = 1)]
@@ -27,7 +27,7 @@ pub struct ReplayArgs {
 }
 
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    let mode = args.mode.map(qd_dynamics::ForwardMode::from);
+    let mode = args.mode;
     if args.substeps == 0 {
         bail!("--substeps must be at least 1");
     }

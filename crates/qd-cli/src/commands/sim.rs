@@ -30,8 +30,8 @@ pub struct SimArgs {
     #[arg(long)]
     force: bool,
     /// Forward mode, overriding the scene's.
-    #[arg(long, value_enum)]
-    mode: Option<ModeArg>,
+    #[arg(long, value_parser = mode_parser())]
+    mode: Option<ForwardMode>,
     /// Barrier weight κ, overriding the scene's.
     #[arg(long)]
     kappa: Option<f64>,
@@ -63,32 +63,13 @@ struct Trajectory {
     steps: Vec<StepOut>,
 }
 
-/// The forward modes on the command line, named as in scene files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModeArg {
-    /// Exact, Lorentz friction cones (Clarabel).
-    #[value(name = "socp")]
-    Socp,
-    /// Exact, pyramidal friction cones (Clarabel).
-    #[value(name = "qp")]
-    Qp,
-    /// Log-barrier relaxation of the Lorentz cones (analytic smoothing).
-    #[value(name = "log_barrier_cone")]
-    LogBarrierCone,
-    /// Log-barrier relaxation of the pyramids.
-    #[value(name = "log_barrier_pyramid")]
-    LogBarrierPyramid,
-}
-
-impl From<ModeArg> for ForwardMode {
-    fn from(mode: ModeArg) -> Self {
-        match mode {
-            ModeArg::Socp => ForwardMode::Socp,
-            ModeArg::Qp => ForwardMode::Qp,
-            ModeArg::LogBarrierCone => ForwardMode::LogBarrierCone,
-            ModeArg::LogBarrierPyramid => ForwardMode::LogBarrierPyramid,
-        }
-    }
+/// The forward modes on the command line, named as in scene files (every mode the dynamics
+/// layer registers, so a new one needs no change here).
+pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = ForwardMode> {
+    use clap::builder::TypedValueParser as _;
+    let names: Vec<&'static str> = ForwardMode::ALL.iter().map(|m| m.name()).collect();
+    clap::builder::PossibleValuesParser::new(names)
+        .map(|name| ForwardMode::from_name(&name).unwrap_or_default())
 }
 
 /// Reads the inputs file.
@@ -127,7 +108,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
     let scene = load_scene(&args.scene)?;
     let mut system = QuasiDynamicSystem::new(scene)?;
     if let Some(mode) = args.mode {
-        system.settings_mut().forward_mode = mode.into();
+        system.settings_mut().forward_mode = mode;
     }
     if let Some(kappa) = args.kappa {
         let (low, high) = qd_dynamics::KAPPA_RANGE;
