@@ -208,7 +208,7 @@ fn every_built_in_scene_shows_and_simulates() {
         );
         // Two steps holding the default configuration.
         let scene = qd_scenes::load(name).expect("scene");
-        let hold = scene.actuated_positions(&scene.default_q);
+        let hold = scene.actuated_positions(scene.default_q());
         let inputs = dir.join(format!("{name}.json"));
         let body = serde_json::json!({ "u": [hold.clone(), hold] });
         std::fs::write(&inputs, body.to_string()).expect("write inputs");

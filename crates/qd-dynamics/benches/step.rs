@@ -22,7 +22,7 @@ fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::W
 fn scene_pushing(name: &str) -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
     let system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"))
         .expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     (system, q, u)
 }

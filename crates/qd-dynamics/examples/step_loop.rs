@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ab" => GradientMode::Ab,
         other => return Err(format!("unknown gradient mode '{other}'; {usage}").into()),
     };
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     let mut workspace = StepWorkspace::default();
     for _ in 0..steps {

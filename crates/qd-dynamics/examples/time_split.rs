@@ -11,9 +11,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = std::env::var("QD_TIME_SPLIT_SCENE").unwrap_or_else(|_| "planar-hand".into());
     let scene = qd_scenes::load(&name)?;
     let settings = qd_dynamics::StepSettings::from_scene(&scene)?;
-    let q = scene.default_q.clone();
+    let q = scene.default_q().to_vec();
     let u: Vec<f64> = scene
-        .split
+        .split()
         .actuated
         .iter()
         .map(|&i| q[i] + if q[i] < 0.0 { -0.1 } else { 0.1 })

@@ -17,7 +17,7 @@
 //!
 //! let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?)?;
 //! let mut workspace = StepWorkspace::default();
-//! let q = system.scene().default_q.clone();
+//! let q = system.scene().default_q().to_vec();
 //! // Command the fingers to hold their current joint angles.
 //! let u = system.scene().actuated_positions(&q);
 //! let result = system.step(&mut workspace, &q, &u)?;

@@ -73,7 +73,7 @@ pub fn object_mass_scale(
 /// ε for `scene` given the objects' mass matrix on v.
 pub fn scene_mass_scale(scene: &Scene, settings: &StepSettings, mass: &DMatrix<f64>) -> f64 {
     let mass_diag_max = scene
-        .split
+        .split()
         .unactuated_v
         .iter()
         .map(|&i| mass[(i, i)])
@@ -81,7 +81,7 @@ pub fn scene_mass_scale(scene: &Scene, settings: &StepSettings, mass: &DMatrix<f
     object_mass_scale(
         settings.mass_scale,
         settings.h,
-        &scene.split.stiffness,
+        &scene.split().stiffness,
         mass_diag_max.max(f64::MIN_POSITIVE),
     )
 }
@@ -97,7 +97,7 @@ pub fn object_mass_and_gravity(
     tau: &mut DVector<f64>,
     scratch: &mut (DMatrix<f64>, DMatrix<f64>),
 ) {
-    let tree = &scene.tree;
+    let tree = &scene.tree();
     let nv = tree.nv();
     if mass.shape() != (nv, nv) {
         *mass = DMatrix::zeros(nv, nv);
@@ -109,7 +109,7 @@ pub fn object_mass_and_gravity(
     } else {
         tau.fill(0.0);
     }
-    for object in &scene.objects {
+    for object in scene.objects() {
         let link = &tree.links()[object.link];
         let pose = &query.kinematics.world_from_link[object.link];
         let com = pose * link.inertia.com;
@@ -141,10 +141,10 @@ pub fn update_inputs(
 ) {
     let h = settings.h;
     for (i, (&q_index, &k)) in scene
-        .split
+        .split()
         .actuated
         .iter()
-        .zip(&scene.split.stiffness)
+        .zip(&scene.split().stiffness)
         .enumerate()
     {
         problem.b[i] = -h * k * (u[i] - q[q_index]);
@@ -163,7 +163,7 @@ pub fn assemble(
 ) -> Result<(), DynamicsError> {
     let p = settings;
     let h = p.h;
-    let tree = &scene.tree;
+    let tree = &scene.tree();
     query.contacts(scene, q, None)?;
     let mut mass = std::mem::take(&mut problem.mass);
     let mut tau = std::mem::take(&mut problem.tau);
@@ -180,14 +180,14 @@ pub fn assemble(
     // Free variables: actuated coordinates, then the objects' unless frozen.
     let frozen = p.mass_scale == Some(0.0);
     problem.var_to_v.clear();
-    for robot in &scene.robots {
+    for robot in scene.robots() {
         for joint in &robot.actuated {
             problem.var_to_v.push(tree.joints()[*joint].v_start);
         }
     }
     let na = problem.var_to_v.len();
     if !frozen {
-        problem.var_to_v.extend(&scene.split.unactuated_v);
+        problem.var_to_v.extend(&scene.split().unactuated_v);
     }
     let n = problem.var_to_v.len();
 
@@ -204,7 +204,7 @@ pub fn assemble(
     } else {
         problem.b = DVector::zeros(n);
     }
-    for (i, &k) in scene.split.stiffness.iter().enumerate() {
+    for (i, &k) in scene.split().stiffness.iter().enumerate() {
         problem.q_matrix[(i, i)] = h * k;
     }
     update_inputs(scene, settings, q, u, problem);
@@ -219,7 +219,7 @@ pub fn assemble(
         }
     }
 
-    problem.n_tangent = if scene.plane_normal.is_some() { 1 } else { 2 };
+    problem.n_tangent = if scene.plane_normal().is_some() { 1 } else { 2 };
     // Contact rows overwrite the previous step's in place; the vector only grows.
     let mut count = 0;
     let nt = problem.n_tangent;

@@ -142,7 +142,7 @@ impl StepSettings {
             Some(table) => parse_table(table, "parameters").map_err(|message| {
                 DynamicsError::InvalidParameter(format!(
                     "scene '{}': {message} (the model reads {} too)",
-                    scene.name,
+                    scene.name(),
                     MODEL_PARAMETER_KEYS.join(", ")
                 ))
             })?,

@@ -195,7 +195,7 @@ impl QuasiDynamicSystem {
     /// # Errors
     /// The first problem found, naming the vector and index.
     pub fn check_inputs(&self, q: &[f64], u: &[f64]) -> Result<(), DynamicsError> {
-        self.scene.tree.check_lengths(q, None)?;
+        self.scene.tree().check_lengths(q, None)?;
         if u.len() != self.na() {
             return Err(DynamicsError::InputLength {
                 expected: self.na(),
@@ -205,7 +205,7 @@ impl QuasiDynamicSystem {
         if let Some(index) = u.iter().position(|v| !v.is_finite()) {
             return Err(DynamicsError::NonFinite { what: "u", index });
         }
-        for joint in self.scene.tree.joints() {
+        for joint in self.scene.tree().joints() {
             if matches!(joint.kind, JointKind::Free) {
                 let quaternion = &q[joint.q_start + 3..joint.q_start + 7];
                 let norm = quaternion.iter().map(|c| c * c).sum::<f64>().sqrt();
@@ -279,12 +279,12 @@ impl QuasiDynamicSystem {
                 status: format!("non-finite δv[{index}]"),
             });
         }
-        let mut dv = vec![0.0; self.scene.tree.nv()];
+        let mut dv = vec![0.0; self.scene.tree().nv()];
         for (x, &v) in solution.x.iter().zip(&problem.var_to_v) {
             dv[v] = *x;
         }
         let mut q_next = q.to_vec();
-        self.scene.tree.integrate(&mut q_next, &dv)?;
+        self.scene.tree().integrate(&mut q_next, &dv)?;
         if p.gradient_mode == GradientMode::Ab {
             // A's rates move the contact query's poses: the next step assembles afresh.
             workspace.assembled_for = None;
@@ -387,9 +387,9 @@ impl QuasiDynamicSystem {
     ) -> Result<Option<DVector<f64>>, DynamicsError> {
         Ok(match guess {
             Some(dv) => {
-                if dv.len() != self.scene.tree.nv() {
+                if dv.len() != self.scene.tree().nv() {
                     return Err(DynamicsError::InputLength {
-                        expected: self.scene.tree.nv(),
+                        expected: self.scene.tree().nv(),
                         got: dv.len(),
                     });
                 }

@@ -17,7 +17,7 @@ fn norm_diff(a: &[f64], b: &[f64]) -> f64 {
 fn planar_hand_squeeze() -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
     let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
         .expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     // Close the left finger and lift the right one: the ball is pushed and rolled.
     let u = vec![q[0] - 0.2, q[1] - 0.1, q[2] + 0.15, q[3] + 0.2];
     (system, q, u)
@@ -102,7 +102,7 @@ fn pyramid_qp_approaches_socp_as_nd_grows() {
     let scene =
         Scene::from_toml_str(&pushed_box(), &|p: &str| Err(format!("no file {p}"))).expect("scene");
     let mut system = QuasiDynamicSystem::new(scene).expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     // Push diagonally (x and y) into the box's −x face.
     let u = vec![-0.02, 0.12, 0.05];
     let exact = step_with(&mut system, ForwardMode::Socp, 1.0, &q, &u);

@@ -12,7 +12,7 @@ fn planar_hand() -> QuasiDynamicSystem {
 #[test]
 fn wrong_lengths_are_errors() {
     let system = planar_hand();
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let mut ws = StepWorkspace::default();
     assert!(matches!(
         system.step(&mut ws, &q, &[0.0; 3]),
@@ -31,7 +31,7 @@ fn wrong_lengths_are_errors() {
 fn nan_and_infinity_are_errors() {
     let system = planar_hand();
     let mut ws = StepWorkspace::default();
-    let mut q = system.scene().default_q.clone();
+    let mut q = system.scene().default_q().to_vec();
     let u = [0.0, 0.0, 0.0, f64::INFINITY];
     assert!(matches!(
         system.step(&mut ws, &q, &u),
@@ -76,7 +76,7 @@ fn invalid_kappa_is_an_error_in_barrier_modes() {
     let mut system = planar_hand();
     system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
     system.settings_mut().kappa = -1.0;
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let err = system
         .step(&mut StepWorkspace::default(), &q, &[q[0], q[1], q[2], q[3]])
         .unwrap_err();
@@ -88,7 +88,7 @@ fn deep_penetration_gets_a_feasible_barrier_start() {
     // Push the ball 5 cm into the left fingertip: the barrier needs a phase-1 start.
     let mut system = planar_hand();
     system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
-    let mut q = system.scene().default_q.clone();
+    let mut q = system.scene().default_q().to_vec();
     q[4] -= 0.05;
     let u = [q[0], q[1], q[2], q[3]];
     let result = system
@@ -203,7 +203,7 @@ fn bad_step_parameters_are_errors_naming_the_key() {
     // Settings given in code are checked at every step too.
     let system = QuasiDynamicSystem::with_settings(pusher_with(&[]), StepSettings::default())
         .expect("default settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = system.scene().actuated_positions(&q);
     let settings = StepSettings {
         kappa: 1e300,
@@ -222,5 +222,5 @@ fn bad_step_parameters_are_errors_naming_the_key() {
     ]);
     let system = QuasiDynamicSystem::new(scene).expect("valid");
     assert_eq!(system.settings().h, 0.05);
-    assert_eq!(system.scene().d_detect, 0.01);
+    assert_eq!(system.scene().d_detect(), 0.01);
 }

@@ -12,7 +12,7 @@ use qd_geometry::scene::Scene;
 #[test]
 fn barrier_b_converges_to_the_exact_b_as_kappa_grows() {
     let exact_system = system_with("planar-hand", ForwardMode::Socp, GradientMode::B, 1.0);
-    let q = exact_system.scene().default_q.clone();
+    let q = exact_system.scene().default_q().to_vec();
     // A squeeze with both fingers loaded and no contact on a mode boundary.
     let u = vec![q[0] - 0.2, q[1] - 0.1, q[2] + 0.15, q[3] + 0.2];
     let exact = step(&exact_system, &q, &u).gradients.expect("B");
@@ -47,7 +47,7 @@ fn at_the_touching_switch_the_exact_derivative_is_a_one_sided_limit_and_flagged(
     // pusher-box-1d: the box moves k'/(k' + m') · max(x, 0) with x = (u − q_a) − φ (see
     // pusher_box_closed_form.rs); at x = 0 the two one-sided slopes are 0 and k'/(k' + m').
     let system = system_with("pusher-box-1d", ForwardMode::Socp, GradientMode::B, 1.0);
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let (h, k, m) = (0.1, 100.0, 1.0);
     let (k_prime, m_prime) = (h * k, m / h);
     let phi = q[1] - q[0] - 0.15;
@@ -101,7 +101,7 @@ shape = {{ sphere = {{ radius = 0.1 }} }}
     );
     let scene = Scene::from_toml_str(&text, &|p: &str| Err(format!("no file {p}"))).expect("scene");
     let mut system = QuasiDynamicSystem::new(scene).expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = vec![q[0], q[1], q[2]];
     for mode in [ForwardMode::Socp, ForwardMode::LogBarrierCone] {
         system.settings_mut().forward_mode = mode;
@@ -127,7 +127,7 @@ fn bad_input_is_an_error_with_derivatives_too() {
         GradientMode::Ab,
         1e3,
     );
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let mut workspace = qd_dynamics::StepWorkspace::default();
     let u_nan = vec![f64::NAN, q[1], q[2], q[3]];
     assert!(system.step(&mut workspace, &q, &u_nan).is_err());

@@ -44,20 +44,20 @@ fn sample(
     reach: f64,
 ) -> (Vec<f64>, Vec<f64>) {
     let scene = system.scene();
-    let tree = &scene.tree;
-    let mut q = scene.default_q.clone();
+    let tree = &scene.tree();
+    let mut q = scene.default_q().to_vec();
     let mut dv = vec![0.0; tree.nv()];
-    for (i, &v) in scene.split.unactuated_v.iter().enumerate() {
+    for (i, &v) in scene.split().unactuated_v.iter().enumerate() {
         dv[v] = object_spread * shifts[i];
     }
     for joint in tree.joints() {
-        if scene.split.actuated.contains(&joint.q_start) {
+        if scene.split().actuated.contains(&joint.q_start) {
             dv[joint.v_start] = robot_spread * shifts[10 + joint.v_start % 20];
         }
     }
     tree.integrate(&mut q, &dv).expect("lengths");
     let u = scene
-        .split
+        .split()
         .actuated
         .iter()
         .enumerate()
@@ -101,7 +101,7 @@ fn check_case(
     }
     let free = system
         .scene()
-        .tree
+        .tree()
         .joints()
         .iter()
         .any(|j| matches!(j.kind, qd_geometry::kinematics::JointKind::Free));

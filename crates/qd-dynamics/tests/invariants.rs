@@ -41,7 +41,7 @@ fn objects_resting_on_the_ground_stay_at_rest() {
     ] {
         let system =
             QuasiDynamicSystem::new(scene(&resting(shape, height))).expect("step settings");
-        let q = system.scene().default_q.clone();
+        let q = system.scene().default_q().to_vec();
         let result = system
             .step(
                 &mut StepWorkspace::default(),
@@ -72,13 +72,13 @@ fn without_contacts_the_robot_reaches_u_and_objects_fall_as_q_prescribes() {
     // The object hangs 1 m above the ground: no contact within d_detect.
     let system = QuasiDynamicSystem::new(scene(&resting("{ sphere = { radius = 0.1 } }", 1.0)))
         .expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = vec![0.3, -0.2, 0.5];
     let result = system
         .step(&mut StepWorkspace::default(), &q, &u)
         .expect("step");
     assert_eq!(result.report.n_contacts, 0);
-    for (k, &i) in system.scene().split.actuated.iter().enumerate() {
+    for (k, &i) in system.scene().split().actuated.iter().enumerate() {
         assert!(
             (result.q_next[i] - u[k]).abs() <= 1e-9,
             "robot coordinate {i}: {} vs {}",
@@ -87,7 +87,7 @@ fn without_contacts_the_robot_reaches_u_and_objects_fall_as_q_prescribes() {
         );
     }
     // Q_uu = M/h, b_u = −h m g: δz = g h² (quasi-dynamic: the velocity restarts every step).
-    let object_z = system.scene().split.unactuated_q[2];
+    let object_z = system.scene().split().unactuated_q[2];
     assert!((result.q_next[object_z] - (1.0 - 9.81 * 0.01)).abs() <= 1e-9);
 }
 
@@ -96,7 +96,7 @@ fn frozen_objects_do_not_move() {
     let mut text = resting("{ sphere = { radius = 0.1 } }", 1.0);
     text = text.replace("d_detect = 0.05", "d_detect = 0.05\nmass_scale = 0.0");
     let system = QuasiDynamicSystem::new(scene(&text)).expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let result = system
         .step(
             &mut StepWorkspace::default(),
@@ -104,7 +104,7 @@ fn frozen_objects_do_not_move() {
             &system.scene().actuated_positions(&q),
         )
         .expect("step");
-    for &i in &system.scene().split.unactuated_v {
+    for &i in &system.scene().split().unactuated_v {
         assert_eq!(result.dv[i], 0.0);
     }
 }
@@ -113,7 +113,7 @@ fn frozen_objects_do_not_move() {
 fn impulses_lie_in_their_friction_cones() {
     let mut system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
         .expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let mut workspace = StepWorkspace::default();
     let mut loaded_with_friction = 0;
     for mode in [
@@ -164,7 +164,7 @@ fn penetration_does_not_grow_when_fingers_push_into_the_ball() {
     let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand").expect("scene"))
         .expect("step settings");
     let mut workspace = StepWorkspace::default();
-    let mut q = system.scene().default_q.clone();
+    let mut q = system.scene().default_q().to_vec();
     // Squeeze hard for several steps.
     let u = vec![q[0] - 0.6, q[1] - 0.6, q[2] + 0.6, q[3] + 0.6];
     let mut query = qd_geometry::ContactQuery::new();

@@ -113,15 +113,15 @@ fn check(
     let total = std::cell::Cell::new(0usize);
     runner
         .run(&proptest::collection::vec(-1.0..1.0f64, 40), |shifts| {
-            let tree = &scene.tree;
-            let mut q = scene.default_q.clone();
+            let tree = &scene.tree();
+            let mut q = scene.default_q().to_vec();
             let mut dv = vec![0.0; tree.nv()];
-            for (i, &a) in scene.split.actuated.iter().enumerate() {
+            for (i, &a) in scene.split().actuated.iter().enumerate() {
                 dv[a] = robot_spread * shifts[i % 40];
             }
             tree.integrate(&mut q, &dv).expect("lengths");
             let u: Vec<f64> = scene
-                .split
+                .split()
                 .actuated
                 .iter()
                 .enumerate()

@@ -21,7 +21,7 @@ fn y_kappa(x: f64, kappa: f64) -> f64 {
 fn exact_and_barrier_steps_match_their_closed_forms() {
     let mut system = QuasiDynamicSystem::new(qd_scenes::load("pusher-box-1d").expect("scene"))
         .expect("step settings");
-    let q = system.scene().default_q.clone(); // pusher at 0, box at 0.25: φ = 0.1
+    let q = system.scene().default_q().to_vec(); // pusher at 0, box at 0.25: φ = 0.1
     let (h, k, m) = (0.1, 100.0, 1.0);
     let (k_prime, m_prime) = (h * k, m / h);
     let w = 1.0 / m_prime + 1.0 / k_prime;

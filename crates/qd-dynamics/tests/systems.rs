@@ -11,14 +11,14 @@ fn drift_while_holding(name: &str, mode: ForwardMode, steps: usize) -> f64 {
     let mut system =
         QuasiDynamicSystem::new(qd_scenes::load(name).expect("scene")).expect("step settings");
     system.settings_mut().forward_mode = mode;
-    let q0 = system.scene().default_q.clone();
+    let q0 = system.scene().default_q().to_vec();
     let u = system.scene().actuated_positions(&q0);
     let rollout = system
         .rollout(&mut StepWorkspace::default(), &q0, &vec![u; steps])
         .expect("rollout");
-    let object = &system.scene().split.unactuated_q;
+    let object = &system.scene().split().unactuated_q;
     let last = rollout.states.last().expect("states");
-    let translations = if system.scene().plane_normal.is_some() {
+    let translations = if system.scene().plane_normal().is_some() {
         2
     } else {
         3
@@ -72,8 +72,8 @@ fn swinging_one_allegro_finger_against_the_sphere_moves_it_the_way_the_finger_mo
         .collect();
     let mut workspace = StepWorkspace::default();
     for (finger, joints) in [("index", 0..4), ("ring", 8..12)] {
-        let mut q = scene.default_q.clone();
-        for (k, &i) in scene.split.actuated.iter().enumerate() {
+        let mut q = scene.default_q().to_vec();
+        for (k, &i) in scene.split().actuated.iter().enumerate() {
             if !joints.contains(&k) {
                 q[i] = open[k];
             }
@@ -84,8 +84,8 @@ fn swinging_one_allegro_finger_against_the_sphere_moves_it_the_way_the_finger_mo
         let contact = contacts
             .iter()
             .filter(|c| {
-                scene.geometries[c.geometry_a].name.contains(finger)
-                    && scene.geometries[c.geometry_b].name.contains("sphere")
+                scene.geometries()[c.geometry_a].name.contains(finger)
+                    && scene.geometries()[c.geometry_b].name.contains("sphere")
             })
             .min_by(|a, b| a.distance.distance.total_cmp(&b.distance.distance))
             .expect("the finger touches the sphere");
@@ -101,7 +101,7 @@ fn swinging_one_allegro_finger_against_the_sphere_moves_it_the_way_the_finger_mo
             finger_velocity -= contact.tangents.column(t) * contact.jac_tangent[(t, knuckle)];
         }
         finger_velocity *= sign;
-        let sphere = &scene.split.unactuated_q[..3];
+        let sphere = &scene.split().unactuated_q[..3];
         let resting = system.step(&mut workspace, &q, &hold).expect("step").q_next;
         let mut u = hold.clone();
         u[knuckle] += sign * 0.2;

@@ -27,7 +27,7 @@ proptest! {
         let mode = if pyramid { ForwardMode::LogBarrierPyramid } else { ForwardMode::LogBarrierCone };
         let mut system = planar_hand(mode);
         system.settings_mut().kappa = kappa;
-        let q = system.scene().default_q.clone();
+        let q = system.scene().default_q().to_vec();
         let hold = system.scene().actuated_positions(&q);
         let u: Vec<f64> = hold.iter().zip(&offsets).map(|(h, o)| h + o).collect();
         let mut workspace = StepWorkspace::default();
@@ -46,14 +46,14 @@ proptest! {
 #[test]
 fn an_infeasible_guess_is_ignored_and_a_bad_one_refused() {
     let system = planar_hand(ForwardMode::LogBarrierCone);
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = system.scene().actuated_positions(&q);
     let mut workspace = StepWorkspace::default();
     let cold = system.step(&mut workspace, &q, &u).unwrap();
     // The ball thrown 5 m sideways, into one finger or the other: outside the barrier's
     // domain, so the usual start is used and the result is bit for bit the cold one.
-    let nv = system.scene().tree.nv();
-    let ball_y = system.scene().split.unactuated_v[0];
+    let nv = system.scene().tree().nv();
+    let ball_y = system.scene().split().unactuated_v[0];
     let mut guess = vec![0.0; nv];
     for shift in [5.0, -5.0] {
         guess[ball_y] = shift;
@@ -84,7 +84,7 @@ fn an_infeasible_guess_is_ignored_and_a_bad_one_refused() {
 #[test]
 fn reusing_the_assembly_changes_nothing() {
     let mut hand = planar_hand(ForwardMode::LogBarrierCone);
-    let q = hand.scene().default_q.clone();
+    let q = hand.scene().default_q().to_vec();
     let hold = hand.scene().actuated_positions(&q);
     let mut moved = q.clone();
     moved[4] += 0.01;

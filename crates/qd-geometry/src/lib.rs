@@ -54,7 +54,7 @@
 //! "#;
 //! let scene = Scene::from_toml_str(text, &|path: &str| Err(format!("no file {path}")))?;
 //! let mut query = ContactQuery::new();
-//! let contacts = query.contacts(&scene, &scene.default_q, None)?;
+//! let contacts = query.contacts(&scene, scene.default_q(), None)?;
 //! assert_eq!(contacts.len(), 1);
 //! assert!(contacts[0].distance.distance.abs() < 1e-12); // resting on the ground
 //! assert!((contacts[0].jac_normal[2] - 1.0).abs() < 1e-12); // lifting the ball opens the gap

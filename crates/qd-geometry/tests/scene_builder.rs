@@ -44,26 +44,31 @@ fn in_code() -> Scene {
 #[test]
 fn a_scene_built_in_code_is_the_scene_of_its_file() {
     let (file, code) = (from_file(), in_code());
-    assert_eq!(file.tree.nq(), code.tree.nq());
-    assert_eq!(file.tree.nv(), code.tree.nv());
-    assert_eq!(file.default_q, code.default_q);
-    assert_eq!(file.d_detect, code.d_detect);
-    assert_eq!(file.plane_normal, code.plane_normal);
-    assert_eq!(file.split.actuated, code.split.actuated);
-    assert_eq!(file.split.unactuated_q, code.split.unactuated_q);
-    assert_eq!(file.split.stiffness, code.split.stiffness);
+    assert_eq!(file.tree().nq(), code.tree().nq());
+    assert_eq!(file.tree().nv(), code.tree().nv());
+    assert_eq!(file.default_q(), code.default_q());
+    assert_eq!(file.d_detect(), code.d_detect());
+    assert_eq!(file.plane_normal(), code.plane_normal());
+    assert_eq!(file.split().actuated, code.split().actuated);
+    assert_eq!(file.split().unactuated_q, code.split().unactuated_q);
+    assert_eq!(file.split().stiffness, code.split().stiffness);
     let names = |scene: &Scene| -> Vec<String> {
-        scene.tree.joints().iter().map(|j| j.name.clone()).collect()
+        scene
+            .tree()
+            .joints()
+            .iter()
+            .map(|j| j.name.clone())
+            .collect()
     };
     assert_eq!(names(&file), names(&code));
-    assert_eq!(file.geometries.len(), code.geometries.len());
-    for (a, b) in file.geometries.iter().zip(&code.geometries) {
+    assert_eq!(file.geometries().len(), code.geometries().len());
+    for (a, b) in file.geometries().iter().zip(code.geometries()) {
         assert_eq!(a.link, b.link);
         assert_eq!(format!("{:?}", a.shape), format!("{:?}", b.shape));
         assert_eq!(a.friction, b.friction);
         assert_eq!(a.link_from_geometry, b.link_from_geometry);
     }
-    for (a, b) in file.tree.links().iter().zip(code.tree.links()) {
+    for (a, b) in file.tree().links().iter().zip(code.tree().links()) {
         assert_eq!(a.name, b.name);
         assert_eq!(a.inertia.mass, b.inertia.mass);
     }

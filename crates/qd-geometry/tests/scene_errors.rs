@@ -30,8 +30,8 @@ axis = [1.0, 0.0, 0.0]
 fn a_minimal_inline_robot_loads() {
     let scene = load(PUSHER).expect("valid scene");
     assert_eq!(scene.na(), 1);
-    assert_eq!(scene.split.stiffness, vec![100.0]);
-    assert_eq!(scene.tree.link_id("pusher/tip"), Some(2));
+    assert_eq!(scene.split().stiffness, vec![100.0]);
+    assert_eq!(scene.tree().link_id("pusher/tip"), Some(2));
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn the_step_parameters_and_the_task_are_kept_for_the_layers_above() {
     );
     // The model reads its own keys and does not judge the others.
     let scene = load(&text).expect("the model is valid");
-    assert_eq!(scene.d_detect, 0.02);
+    assert_eq!(scene.d_detect(), 0.02);
     let parameters = scene.section("parameters").expect("kept");
     assert!(parameters.contains_key("kappa") && parameters.contains_key("h"));
     assert!(!parameters.contains_key("d_detect"));

@@ -62,8 +62,8 @@ fn resolvable_meshes_become_hulls_and_others_are_warned_about() {
     let text =
         "name = \"m\"\n[[robots]]\nname = \"r\"\nurdf = \"models/meshy.urdf\"\nstiffness = 1.0\n";
     let scene = Scene::from_toml_str(text, &source).expect("scene loads");
-    assert_eq!(scene.geometries.len(), 2, "cube and tetrahedron");
-    let Shape::ConvexPolyhedron(cube) = &scene.geometries[0].shape else {
+    assert_eq!(scene.geometries().len(), 2, "cube and tetrahedron");
+    let Shape::ConvexPolyhedron(cube) = &scene.geometries()[0].shape else {
         panic!("cube is a hull")
     };
     assert_eq!(cube.vertices().len(), 8);
@@ -73,14 +73,14 @@ fn resolvable_meshes_become_hulls_and_others_are_warned_about() {
             .iter()
             .all(|v| v.coords.iter().all(|c| (c.abs() - 0.5).abs() < 1e-12))
     );
-    let Shape::ConvexPolyhedron(tetra) = &scene.geometries[1].shape else {
+    let Shape::ConvexPolyhedron(tetra) = &scene.geometries()[1].shape else {
         panic!("tetra is a hull")
     };
     assert_eq!(tetra.vertices().len(), 4);
-    assert_eq!(scene.warnings.len(), 1, "{:?}", scene.warnings);
+    assert_eq!(scene.warnings().len(), 1, "{:?}", scene.warnings());
     assert!(
-        scene.warnings[0].contains("package://"),
+        scene.warnings()[0].contains("package://"),
         "{:?}",
-        scene.warnings
+        scene.warnings()
     );
 }

@@ -67,8 +67,8 @@ stiffness = 100.0
 fn allegro_has_sixteen_actuated_joints_with_the_files_limits() {
     let scene = load(ALLEGRO);
     assert_eq!(scene.na(), 16);
-    assert_eq!(scene.tree.nq(), 16);
-    assert_eq!(scene.tree.nv(), 16);
+    assert_eq!(scene.tree().nq(), 16);
+    assert_eq!(scene.tree().nv(), 16);
     // (joint, lower, upper) as written in allegro_hand_right.urdf.
     for (name, lower, upper) in [
         ("joint_0", -0.47, 0.47),
@@ -80,34 +80,37 @@ fn allegro_has_sixteen_actuated_joints_with_the_files_limits() {
         ("joint_15", -0.162, 1.719),
     ] {
         let id = scene
-            .tree
+            .tree()
             .joint_id(&format!("allegro/{name}"))
             .expect("joint exists");
         assert_eq!(
-            scene.tree.joints()[id].limits,
+            scene.tree().joints()[id].limits,
             Some((lower, upper)),
             "{name}"
         );
     }
     // Visual meshes are ignored; only collision primitives become geometry (21 in the file).
-    assert_eq!(scene.geometries.len(), 21);
+    assert_eq!(scene.geometries().len(), 21);
 }
 
 #[test]
 fn allegro_index_fingertip_matches_transforms_chained_by_hand() {
     let scene = load(ALLEGRO);
-    let tip = scene.tree.link_id("allegro/link_3_tip").expect("tip link");
+    let tip = scene
+        .tree()
+        .link_id("allegro/link_3_tip")
+        .expect("tip link");
     let mut cache = KinematicsCache::default();
     for finger_q in [[0.0; 4], [0.3, 0.5, 0.4, -0.2]] {
         let mut q = vec![0.0; 16];
         for (k, value) in finger_q.iter().enumerate() {
             let joint = scene
-                .tree
+                .tree()
                 .joint_id(&format!("allegro/joint_{k}"))
                 .expect("joint");
-            q[scene.tree.joints()[joint].q_start] = *value;
+            q[scene.tree().joints()[joint].q_start] = *value;
         }
-        cache.update(&scene.tree, &q).expect("valid q");
+        cache.update(scene.tree(), &q).expect("valid q");
         let computed = cache.world_from_link[tip].translation.vector;
         let expected = index_tip_by_hand(finger_q);
         assert!(
@@ -129,10 +132,10 @@ stiffness = [800.0, 600.0, 600.0, 600.0, 400.0, 200.0, 200.0]
 "#,
     );
     assert_eq!(scene.na(), 7);
-    assert_eq!((scene.tree.nq(), scene.tree.nv()), (7, 7));
-    let joint_1 = scene.tree.joint_id("iiwa/iiwa_joint_1").expect("joint");
+    assert_eq!((scene.tree().nq(), scene.tree().nv()), (7, 7));
+    let joint_1 = scene.tree().joint_id("iiwa/iiwa_joint_1").expect("joint");
     assert_eq!(
-        scene.tree.joints()[joint_1].limits,
+        scene.tree().joints()[joint_1].limits,
         Some((-2.96705972839, 2.96705972839))
     );
 }

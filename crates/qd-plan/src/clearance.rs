@@ -37,11 +37,12 @@ impl Clearance {
 impl ClearanceCheck {
     /// The pairs of `scene` a transition must keep apart.
     pub fn new(scene: &Scene) -> Self {
-        let robot_of_link = |link: usize| scene.robots.iter().position(|r| r.links.contains(&link));
-        let is_object = |link: usize| scene.objects.iter().any(|o| o.link == link);
+        let robot_of_link =
+            |link: usize| scene.robots().iter().position(|r| r.links.contains(&link));
+        let is_object = |link: usize| scene.objects().iter().any(|o| o.link == link);
         let mut pairs = Vec::new();
-        for (a, ga) in scene.geometries.iter().enumerate() {
-            for (b, gb) in scene.geometries.iter().enumerate().skip(a + 1) {
+        for (a, ga) in scene.geometries().iter().enumerate() {
+            for (b, gb) in scene.geometries().iter().enumerate().skip(a + 1) {
                 let keep = match (robot_of_link(ga.link), robot_of_link(gb.link)) {
                     (Some(ra), Some(rb)) => ra != rb,
                     (Some(_), None) => is_object(gb.link),
@@ -56,8 +57,8 @@ impl ClearanceCheck {
         let robot_robot = pairs
             .iter()
             .map(|&(a, b)| {
-                robot_of_link(scene.geometries[a].link).is_some()
-                    && robot_of_link(scene.geometries[b].link).is_some()
+                robot_of_link(scene.geometries()[a].link).is_some()
+                    && robot_of_link(scene.geometries()[b].link).is_some()
             })
             .collect();
         ClearanceCheck { pairs, robot_robot }
@@ -105,7 +106,7 @@ impl ClearanceCheck {
         query.update_poses(scene, q)?;
         out.clear();
         for &(a, b) in &self.pairs {
-            let (ga, gb) = (&scene.geometries[a], &scene.geometries[b]);
+            let (ga, gb) = (&scene.geometries()[a], &scene.geometries()[b]);
             let d = signed_distance(
                 &ga.shape,
                 &query.world_from_geometry[a],

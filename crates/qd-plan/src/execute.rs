@@ -78,7 +78,7 @@ impl ExecutionSettings {
         let task = qd_task::Task::from_scene(scene).map_err(|e| PlanError::Scene(e.to_string()))?;
         let rrt = match &task {
             Some(task) if task.planner_section(qd_rrt::TASK_SECTION).is_some() => {
-                Some(qd_rrt::RrtTask::from_task(task, &scene.name)?)
+                Some(qd_rrt::RrtTask::from_task(task, scene.name())?)
             }
             _ => None,
         };

@@ -158,7 +158,7 @@ impl Plan {
             h: motion.h,
             forward_mode: motion.forward_mode,
             goal: Some(PlanGoal {
-                object: model.objects[problem.object().index].name.clone(),
+                object: model.objects()[problem.object().index].name.clone(),
                 q: problem.goal().to_vec(),
                 tolerance,
             }),
@@ -194,7 +194,7 @@ impl Plan {
         let model = problem.system().scene();
         let task = qd_task::Task::from_scene(model)
             .map_err(|e| PlanError::Scene(e.to_string()))?
-            .ok_or_else(|| malformed("goal", format!("scene '{}' has no task", model.name)))?;
+            .ok_or_else(|| malformed("goal", format!("scene '{}' has no task", model.name())))?;
         let object = task.object_coordinates(model);
         let goal_q = object.block(problem.x_goal()).to_vec();
         let tolerance = PoseError {
@@ -270,7 +270,7 @@ impl Plan {
                 format!("{} is not a positive time step", self.h),
             ));
         }
-        let (nq, na) = (scene.tree.nq(), scene.na());
+        let (nq, na) = (scene.tree().nq(), scene.na());
         check_rows("u_before", std::slice::from_ref(&self.u_before), 1, na)?;
         check_rows("inputs", &self.inputs, self.inputs.len(), na)?;
         check_rows("states", &self.states, self.inputs.len() + 1, nq)?;
@@ -295,11 +295,13 @@ impl Plan {
         }
         if let Some(goal) = &self.goal {
             let object = scene
-                .objects
+                .objects()
                 .iter()
                 .position(|o| o.name == goal.object)
                 .ok_or_else(|| malformed("goal", format!("no object '{}'", goal.object)))?;
-            let nq_object = scene.tree.joints()[scene.objects[object].joint].kind.nq();
+            let nq_object = scene.tree().joints()[scene.objects()[object].joint]
+                .kind
+                .nq();
             check_rows("goal.q", std::slice::from_ref(&goal.q), 1, nq_object)?;
         }
         Ok(())

@@ -44,9 +44,16 @@ pub struct Replay {
 /// [`PlanError::SceneMismatch`] naming both.
 pub fn check_scene(plan: &Plan, scene: &Scene) -> Result<(), PlanError> {
     let carried = plan.scene.load()?;
-    let describe = |s: &Scene| format!("scene '{}' (n_q {}, n_a {})", s.name, s.tree.nq(), s.na());
-    if carried.name != scene.name
-        || carried.tree.nq() != scene.tree.nq()
+    let describe = |s: &Scene| {
+        format!(
+            "scene '{}' (n_q {}, n_a {})",
+            s.name(),
+            s.tree().nq(),
+            s.na()
+        )
+    };
+    if carried.name() != scene.name()
+        || carried.tree().nq() != scene.tree().nq()
         || carried.na() != scene.na()
     {
         return Err(PlanError::SceneMismatch {
@@ -99,7 +106,7 @@ pub fn replay(plan: &Plan, scene: &Scene, options: ReplayOptions) -> Result<Repl
     let mut max_deviation = 0.0f64;
     let mut max_deviation_step = 0;
     for (t, (saved, replayed)) in plan.states.iter().zip(&states).enumerate() {
-        let difference = scene.tree.difference(saved, replayed)?;
+        let difference = scene.tree().difference(saved, replayed)?;
         let deviation = difference.iter().fold(0.0f64, |m, d| m.max(d.abs()));
         if deviation > max_deviation {
             max_deviation = deviation;
@@ -109,7 +116,7 @@ pub fn replay(plan: &Plan, scene: &Scene, options: ReplayOptions) -> Result<Repl
     let (final_error, reached) = match &plan.goal {
         Some(goal) => {
             let index = scene
-                .objects
+                .objects()
                 .iter()
                 .position(|o| o.name == goal.object)
                 .ok_or_else(|| PlanError::Malformed {

@@ -34,7 +34,7 @@ impl SceneSource {
             Err(format!("a scene given as text reads no file ('{path}')"))
         })?;
         let source = SceneSource {
-            name: scene.name.clone(),
+            name: scene.name().to_string(),
             origin: origin.to_string(),
             text: text.to_string(),
             files: BTreeMap::new(),
@@ -65,7 +65,7 @@ impl SceneSource {
             reason: e.to_string(),
         })?;
         let source = SceneSource {
-            name: scene.name.clone(),
+            name: scene.name().to_string(),
             origin: format!("file:{}", path.display()),
             text,
             files: read.into_inner(),

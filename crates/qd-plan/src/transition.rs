@@ -157,7 +157,7 @@ impl<'a> TransitionPlanner<'a> {
     }
 
     fn set_actuated(&self, q: &mut [f64], actuated: &[f64]) {
-        for (&index, &value) in self.scene.split.actuated.iter().zip(actuated) {
+        for (&index, &value) in self.scene.split().actuated.iter().zip(actuated) {
             q[index] = value;
         }
     }
@@ -228,14 +228,14 @@ impl<'a> TransitionPlanner<'a> {
         const MAX_CHANGE: f64 = 0.05;
         const DAMPING: f64 = 1e-6;
         let scene = self.scene;
-        let actuated = &scene.split.actuated;
+        let actuated = &scene.split().actuated;
         let is_object = |g: usize| {
-            let link = scene.geometries[g].link;
-            scene.objects.iter().any(|o| o.link == link)
+            let link = scene.geometries()[g].link;
+            scene.objects().iter().any(|o| o.link == link)
         };
         let is_robot = |g: usize| {
-            let link = scene.geometries[g].link;
-            scene.robots.iter().any(|r| r.links.contains(&link))
+            let link = scene.geometries()[g].link;
+            scene.robots().iter().any(|r| r.links.contains(&link))
         };
         let limits = scene.actuated_limits();
         let mut q = q.to_vec();
@@ -387,7 +387,7 @@ pub fn plan_transition(
     seed: u64,
 ) -> Result<TransitionPath, PlanError> {
     settings.check()?;
-    scene.tree.check_lengths(q, None)?;
+    scene.tree().check_lengths(q, None)?;
     if grasp.len() != scene.na() || grasp.iter().any(|v| !v.is_finite()) {
         return Err(PlanError::Malformed {
             what: "grasp".to_string(),

@@ -91,9 +91,9 @@ fn a_planner_written_outside_the_library_reads_its_own_task_table() {
     // The layers below are untouched by the new table: the model, the step settings and the
     // other planners' tables read as before.
     let plain = qd_scenes::load("planar-pushing").expect("built-in");
-    assert_eq!(scene.d_detect, plain.d_detect);
+    assert_eq!(scene.d_detect(), plain.d_detect());
     let task = Task::from_scene(&scene).expect("task").expect("a task");
-    assert!(qd_rrt::RrtTask::from_task(&task, &scene.name).is_ok());
+    assert!(qd_rrt::RrtTask::from_task(&task, scene.name()).is_ok());
     assert!(task.planner_sections().any(|name| name == "greedy"));
     let (before, after) = greedy(&scene);
     assert!(
@@ -146,7 +146,7 @@ fn a_noise_model_written_outside_the_library_smooths_the_step() {
         Derivatives::B,
     )
     .expect("smoother");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = system.scene().actuated_positions(&q);
     let narrow = Uniform { half_width: 1e-4 };
     let estimate = |noise: &Uniform, seed| {

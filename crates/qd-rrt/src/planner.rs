@@ -172,7 +172,7 @@ pub fn plan_observed(
     settings: &RrtSettings,
     mut observe: impl FnMut(usize, PoseError),
 ) -> Result<RrtResult, RrtError> {
-    let _span = tracing::info_span!("rrt", scene = %problem.system.scene().name).entered();
+    let _span = tracing::info_span!("rrt", scene = %problem.system.scene().name()).entered();
     let clock = Instant::now();
     settings.check()?;
     let scene = problem.system.scene();
@@ -537,6 +537,6 @@ fn hold_step(
 ) -> Option<Vec<f64>> {
     settings
         .warm_start
-        .then(|| problem.system.scene().tree.difference(q, c).ok())
+        .then(|| problem.system.scene().tree().difference(q, c).ok())
         .flatten()
 }

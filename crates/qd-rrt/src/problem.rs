@@ -85,7 +85,7 @@ impl RrtSettings {
     pub fn from_task(scene: &Scene, seed: u64) -> Result<Self, RrtError> {
         let task = scene_task(scene)?;
         Ok(Self::from_rrt_task(
-            &RrtTask::from_task(&task, &scene.name)?,
+            &RrtTask::from_task(&task, scene.name())?,
             seed,
         ))
     }
@@ -188,9 +188,9 @@ impl RrtProblem {
     pub fn from_task(scene: &Scene) -> Result<Self, RrtError> {
         let task = scene_task(scene)?;
         let object = task.object_coordinates(scene);
-        let sampling = SamplingRegion::from_task(&task, &object, &scene.name)?;
+        let sampling = SamplingRegion::from_task(&task, &object, scene.name())?;
         let grasp = Grasp::from_scene(scene).map_err(|e| RrtError::Task {
-            scene: scene.name.clone(),
+            scene: scene.name().to_string(),
             reason: e.reason,
         })?;
         let loaded = QuasiDynamicSystem::new(scene.clone()).map_err(RrtError::StepSettings)?;
@@ -436,7 +436,7 @@ impl RrtProblem {
 /// The scene's task, or an error saying it has none.
 fn scene_task(scene: &Scene) -> Result<Task, RrtError> {
     let error = |reason: String| RrtError::Task {
-        scene: scene.name.clone(),
+        scene: scene.name().to_string(),
         reason,
     };
     Task::from_scene(scene)

@@ -55,7 +55,7 @@ pub(crate) fn regrasp(
     let scene = problem.system.scene();
     let mut candidate = q.to_vec();
     for ((&index, &open), &(lower, upper)) in scene
-        .split
+        .split()
         .actuated
         .iter()
         .zip(&grasp.open)

@@ -7,10 +7,13 @@ fn scenes_without_an_rrt_task_are_refused() {
     let scene = qd_scenes::load("pusher-box-1d").expect("built-in");
     let error = RrtProblem::from_task(&scene).expect_err("no task");
     assert!(matches!(error, RrtError::Task { .. }) && error.to_string().contains("no [task]"));
-    let mut scene = qd_scenes::load("planar-pushing").expect("built-in");
-    if let Some(toml::Value::Table(task)) = scene.sections.get_mut("task") {
-        task.remove("rrt");
-    }
+    // planar-pushing without its [task.rrt] table (the file's last).
+    let text = qd_scenes::source("planar-pushing").expect("built-in");
+    let cut = text.find("[task.rrt]").expect("an rrt table");
+    let scene = qd_geometry::scene::Scene::from_toml_str(&text[..cut], &|p: &str| {
+        Err(format!("no file {p}"))
+    })
+    .expect("valid scene");
     let error = RrtSettings::from_task(&scene, 0).expect_err("no [task.rrt]");
     assert!(error.to_string().contains("[task.rrt]"), "{error}");
 }

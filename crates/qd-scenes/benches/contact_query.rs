@@ -15,12 +15,12 @@ fn bench_scenes(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(2));
     for name in qd_scenes::names() {
         let scene = qd_scenes::load(name).expect("built-in scene loads");
-        let q = scene.default_q.clone();
+        let q = scene.default_q().to_vec();
         let mut cache = KinematicsCache::default();
         group.bench_function(format!("{name}.kinematics"), |b| {
             b.iter(|| {
                 cache
-                    .update(black_box(&scene.tree), black_box(&q))
+                    .update(black_box(scene.tree()), black_box(&q))
                     .expect("valid q")
             })
         });

@@ -29,7 +29,7 @@ pub fn point_pusher_3d(start: [f64; 3], radius: f64) -> String {
 /// presses the robots into their objects and the contacts are active.
 pub fn pressing_command(scene: &qd_geometry::scene::Scene, q: &[f64], amount: f64) -> Vec<f64> {
     scene
-        .split
+        .split()
         .actuated
         .iter()
         .map(|&i| q[i] + if q[i] < 0.0 { -amount } else { amount })

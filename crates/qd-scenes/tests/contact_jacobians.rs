@@ -51,10 +51,10 @@ thread_local! {
 
 fn check_scene(name: &str, perturbation: &[f64], direction: &[f64]) -> Result<(), TestCaseError> {
     let scene = scene(name);
-    let nv = scene.tree.nv();
-    let mut q = scene.default_q.clone();
+    let nv = scene.tree().nv();
+    let mut q = scene.default_q().to_vec();
     let dq: Vec<f64> = perturbation.iter().take(nv).copied().collect();
-    scene.tree.integrate(&mut q, &dq).expect("lengths match");
+    scene.tree().integrate(&mut q, &dq).expect("lengths match");
     let dv = DVector::from_iterator(nv, direction.iter().take(nv).copied());
 
     let mut query = ContactQuery::new();
@@ -67,7 +67,10 @@ fn check_scene(name: &str, perturbation: &[f64], direction: &[f64]) -> Result<()
     let mut displaced = |sign: f64| {
         let mut qd = q.clone();
         let step: Vec<f64> = dv.iter().map(|d| sign * eps * d).collect();
-        scene.tree.integrate(&mut qd, &step).expect("lengths match");
+        scene
+            .tree()
+            .integrate(&mut qd, &step)
+            .expect("lengths match");
         let contacts = query
             .contacts(&scene, &qd, Some(10.0))
             .expect("query")
@@ -96,8 +99,8 @@ fn check_scene(name: &str, perturbation: &[f64], direction: &[f64]) -> Result<()
 
         // Material points: the witnesses carried by their links.
         let (ga, gb) = (
-            &scene.geometries[c.geometry_a],
-            &scene.geometries[c.geometry_b],
+            &scene.geometries()[c.geometry_a],
+            &scene.geometries()[c.geometry_b],
         );
         let local_a = world_from_link[ga.link].inverse_transform_point(&c.distance.witness_a);
         let local_b = world_from_link[gb.link].inverse_transform_point(&c.distance.witness_b);

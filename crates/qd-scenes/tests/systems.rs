@@ -9,19 +9,19 @@ use qd_geometry::scene::Scene;
 fn touching_robots(scene: &Scene, within: f64) -> Vec<String> {
     let mut query = ContactQuery::new();
     let contacts = query
-        .contacts(scene, &scene.default_q, None)
+        .contacts(scene, scene.default_q(), None)
         .expect("contacts");
-    let object_links: Vec<usize> = scene.objects.iter().map(|o| o.link).collect();
+    let object_links: Vec<usize> = scene.objects().iter().map(|o| o.link).collect();
     let mut robots = Vec::new();
     for c in contacts.iter().filter(|c| c.distance.distance <= within) {
         let links = [
-            scene.geometries[c.geometry_a].link,
-            scene.geometries[c.geometry_b].link,
+            scene.geometries()[c.geometry_a].link,
+            scene.geometries()[c.geometry_b].link,
         ];
         if !links.iter().any(|l| object_links.contains(l)) {
             continue;
         }
-        for robot in &scene.robots {
+        for robot in scene.robots() {
             if links.iter().any(|l| robot.links.contains(l)) && !robots.contains(&robot.name) {
                 robots.push(robot.name.clone());
             }
@@ -36,14 +36,14 @@ fn every_scene_loads_without_deep_penetration() {
         let scene = qd_scenes::load(name).expect("built-in scene loads");
         let mut query = ContactQuery::new();
         let contacts = query
-            .contacts(&scene, &scene.default_q, None)
+            .contacts(&scene, scene.default_q(), None)
             .expect("contacts");
         for c in contacts {
             assert!(
                 c.distance.distance >= -1e-3,
                 "{name}: {} – {} penetrates by {:.4} m",
-                scene.geometries[c.geometry_a].name,
-                scene.geometries[c.geometry_b].name,
+                scene.geometries()[c.geometry_a].name,
+                scene.geometries()[c.geometry_b].name,
                 -c.distance.distance
             );
         }
@@ -73,12 +73,12 @@ fn hands_and_arms_start_in_contact_with_their_object() {
 fn allegro_fingers_touch_the_sphere_and_the_sphere_rests_on_the_palm() {
     let scene = qd_scenes::load("allegro-sphere").expect("scene");
     assert_eq!(scene.na(), 16);
-    assert_eq!(scene.tree.nq(), 23);
+    assert_eq!(scene.tree().nq(), 23);
     let mut query = ContactQuery::new();
     let contacts = query
-        .contacts(&scene, &scene.default_q, None)
+        .contacts(&scene, scene.default_q(), None)
         .expect("contacts");
-    let name = |g: usize| scene.geometries[g].name.clone();
+    let name = |g: usize| scene.geometries()[g].name.clone();
     let touching: Vec<(String, String, f64)> = contacts
         .iter()
         .filter(|c| c.distance.distance <= 1e-3)

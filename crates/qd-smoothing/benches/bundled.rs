@@ -30,7 +30,7 @@ fn bench_bundled(c: &mut Criterion) {
     for name in qd_scenes::names() {
         let mut system = QuasiDynamicSystem::new(qd_scenes::load(name).expect("built-in scene"))
             .expect("step settings");
-        let q = system.scene().default_q.clone();
+        let q = system.scene().default_q().to_vec();
         let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
         for (label, mode) in [
             ("socp", ForwardMode::Socp),

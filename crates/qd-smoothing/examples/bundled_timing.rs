@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut system =
         QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?).expect("step settings");
     system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     let (sigma_u, sigma_q, samples, seed) = (0.05, 0.0, 100, 1);
     let method = if std::env::var("ZO").is_ok() {

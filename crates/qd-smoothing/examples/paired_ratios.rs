@@ -80,7 +80,7 @@ fn report(name: &str, ratio: Ratio) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for name in qd_scenes::names() {
         let base = QuasiDynamicSystem::new(qd_scenes::load(name)?).expect("step settings");
-        let q = base.scene().default_q.clone();
+        let q = base.scene().default_q().to_vec();
         let u = qd_scenes::fixtures::pressing_command(base.scene(), &q, 0.1);
         for (label, mode) in [
             ("log_barrier_cone", ForwardMode::LogBarrierCone),
@@ -113,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Thread scaling of the planar hand's bundled B.
     let mut system =
         QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?).expect("step settings");
-    let q = system.scene().default_q.clone();
+    let q = system.scene().default_q().to_vec();
     let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
     let single = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let all = rayon::ThreadPoolBuilder::new().build()?;

@@ -22,7 +22,7 @@
 //! use qd_smoothing::{Derivatives, Smoother, Smoothing};
 //!
 //! let system = QuasiDynamicSystem::new(qd_scenes::load("planar-hand")?)?;
-//! let q = system.scene().default_q.clone();
+//! let q = system.scene().default_q().to_vec();
 //! let u = system.scene().actuated_positions(&q);
 //! let bundled = Smoothing::RandomizedFirstOrder { sigma_u: 0.05, sigma_q: 0.0, samples: 20, seed: 7 };
 //! let smoother = Smoother::new(&system, bundled, Derivatives::B)?;

@@ -323,7 +323,7 @@ fn a_warm_started_linearisation_has_the_same_minimiser() {
     let near = smoother.linearize(&q, &nearby).expect("nearby point");
     let guess = system
         .scene()
-        .tree
+        .tree()
         .difference(&q, &near.c)
         .expect("same sizes");
     let zero = vec![0.0; guess.len()];

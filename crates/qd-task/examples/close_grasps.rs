@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scene = qd_scenes::load(&name)?;
     let grasp = qd_task::Grasp::from_scene(&scene)?
         .ok_or_else(|| format!("scene '{name}' has no grasp data"))?;
-    let mut q = grasp.opened(&scene, &scene.default_q);
+    let mut q = grasp.opened(&scene, scene.default_q());
     for synergy in &grasp.synergies {
         match close_until_contact(&scene, &q, &synergy.direction, 0, gap, 3.0)? {
             Some(closed) => {
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let u: Vec<String> = scene
-        .split
+        .split()
         .actuated
         .iter()
         .map(|&i| format!("{:.4}", q[i]))
@@ -38,8 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for c in contacts {
         println!(
             "  {} – {}: φ = {:+.5} m",
-            scene.geometries[c.geometry_a].name,
-            scene.geometries[c.geometry_b].name,
+            scene.geometries()[c.geometry_a].name,
+            scene.geometries()[c.geometry_b].name,
             c.distance.distance
         );
     }

@@ -34,7 +34,7 @@ impl Grasp {
     /// Unknown keys, missing fields, vectors of the wrong length or not finite.
     pub fn from_scene(scene: &Scene) -> Result<Option<Grasp>, TaskError> {
         let error = |reason: String| TaskError {
-            scene: scene.name.clone(),
+            scene: scene.name().to_string(),
             reason,
         };
         let Some(table) = scene.section("grasp") else {
@@ -57,7 +57,7 @@ impl Grasp {
     /// `q` with the actuated joints at the open pose.
     pub fn opened(&self, scene: &Scene, q: &[f64]) -> Vec<f64> {
         let mut q = q.to_vec();
-        for (&index, value) in scene.split.actuated.iter().zip(&self.open) {
+        for (&index, value) in scene.split().actuated.iter().zip(&self.open) {
             q[index] = *value;
         }
         q

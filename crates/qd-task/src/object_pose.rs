@@ -41,7 +41,7 @@ pub struct PoseError {
 impl ObjectCoordinates {
     /// The object `index` of `scene`.
     pub fn new(scene: &Scene, index: usize) -> Self {
-        let joint = &scene.tree.joints()[scene.objects[index].joint];
+        let joint = &scene.tree().joints()[scene.objects()[index].joint];
         let translations = match joint.kind {
             JointKind::Free => 3,
             JointKind::Planar { .. } => 2,

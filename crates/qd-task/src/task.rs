@@ -57,7 +57,7 @@ impl Task {
     /// the scene, vectors of the wrong length or not finite, tolerances that are not positive.
     pub fn from_scene(scene: &Scene) -> Result<Option<Task>, TaskError> {
         let error = |reason: String| TaskError {
-            scene: scene.name.clone(),
+            scene: scene.name().to_string(),
             reason,
         };
         let Some(table) = scene.section("task") else {
@@ -76,14 +76,14 @@ impl Task {
         let spec: TaskSpec = parse_table(&shared, "task").map_err(error)?;
         let start_q = match spec.start_q {
             Some(q) => {
-                check_length(&q, scene.tree.nq(), "task.start_q").map_err(error)?;
+                check_length(&q, scene.tree().nq(), "task.start_q").map_err(error)?;
                 q
             }
-            None => scene.default_q.clone(),
+            None => scene.default_q().to_vec(),
         };
         let goal = spec.goal;
         let object = scene
-            .objects
+            .objects()
             .iter()
             .position(|o| o.name == goal.object)
             .ok_or_else(|| {
@@ -92,13 +92,15 @@ impl Task {
                     goal.object
                 ))
             })?;
-        let nq = scene.tree.joints()[scene.objects[object].joint].kind.nq();
+        let nq = scene.tree().joints()[scene.objects()[object].joint]
+            .kind
+            .nq();
         check_length(&goal.q, nq, "task.goal.q").map_err(error)?;
         if !(goal.position_tolerance > 0.0 && goal.angle_tolerance > 0.0) {
             return Err(error("task.goal tolerances must be positive".to_string()));
         }
         Ok(Some(Task {
-            scene: scene.name.clone(),
+            scene: scene.name().to_string(),
             description: spec.description,
             start_q,
             goal,

@@ -19,7 +19,7 @@ fn every_grasp_synergy_reaches_the_object_from_the_open_pose() {
         let grasp = Grasp::from_scene(&scene)
             .expect("valid grasp data")
             .expect("grasp data");
-        let q = grasp.opened(&scene, &scene.default_q);
+        let q = grasp.opened(&scene, scene.default_q());
         for synergy in &grasp.synergies {
             let closed = close_until_contact(&scene, &q, &synergy.direction, 0, 1e-4, 3.0)
                 .expect("query")

@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("unknown method '{other}'").into()),
     };
     let mut settings =
-        TrajoptSettings::from_task(&TrajoptTask::from_task(&task, &scene.name)?, kind, 1);
+        TrajoptSettings::from_task(&TrajoptTask::from_task(&task, scene.name())?, kind, 1);
     if let Some(iterations) = args.get(2) {
         settings.iterations = iterations.parse()?;
     }

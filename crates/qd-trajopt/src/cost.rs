@@ -45,7 +45,7 @@ pub fn trajectory_cost(
             got: states.len(),
         });
     }
-    let tree = &problem.system().scene().tree;
+    let tree = &problem.system().scene().tree();
     let weights = problem.weights();
     let q = problem.state_weights();
     let mut parts = CostParts::default();
@@ -75,7 +75,7 @@ pub fn trajectory_cost(
 /// # Errors
 /// Wrong length or non-finite entries.
 pub fn object_error(problem: &TrajoptProblem, x: &[f64]) -> Result<ObjectError, TrajoptError> {
-    problem.system().scene().tree.check_lengths(x, None)?;
+    problem.system().scene().tree().check_lengths(x, None)?;
     let mut error = ObjectError::default();
     for object in problem.objects() {
         let this = object.error(object.block(problem.x_goal()), object.block(x));

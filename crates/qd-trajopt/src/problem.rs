@@ -72,7 +72,7 @@ impl TrajoptProblem {
         weights: CostWeights,
     ) -> Result<Self, TrajoptError> {
         let scene = system.scene();
-        let tree = &scene.tree;
+        let tree = &scene.tree();
         check_length(x0, tree.nq(), "x0")?;
         check_length(x_goal, tree.nq(), "x_goal")?;
         // Unit quaternions and lengths, through the step's own check.
@@ -87,10 +87,10 @@ impl TrajoptProblem {
         let exact = system.with_step_settings(system.settings().clone().exact_rollout())?;
 
         let mut state_weights = vec![weights.robot; tree.nv()];
-        for &v in &scene.split.unactuated_v {
+        for &v in &scene.split().unactuated_v {
             state_weights[v] = weights.object;
         }
-        let objects = (0..scene.objects.len())
+        let objects = (0..scene.objects().len())
             .map(|index| ObjectCoordinates::new(scene, index))
             .collect();
         let input_limits = scene.actuated_limits();
@@ -117,13 +117,13 @@ impl TrajoptProblem {
     /// anything [`TrajoptProblem::new`] refuses.
     pub fn from_task(scene: &Scene, weights: CostWeights) -> Result<Self, TrajoptError> {
         let task_error = |reason: String| TrajoptError::Task {
-            scene: scene.name.clone(),
+            scene: scene.name().to_string(),
             reason,
         };
         let task = Task::from_scene(scene)
             .map_err(|e| task_error(e.reason))?
             .ok_or_else(|| task_error("it has no [task]".to_string()))?;
-        let trajopt = TrajoptTask::from_task(&task, &scene.name)?;
+        let trajopt = TrajoptTask::from_task(&task, scene.name())?;
         let mut system = QuasiDynamicSystem::new(scene.clone())?;
         if let Some(h) = trajopt.h {
             system.settings_mut().h = h;

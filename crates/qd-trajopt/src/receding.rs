@@ -43,7 +43,7 @@ pub fn receding_horizon(
     initial_inputs: Option<&[Vec<f64>]>,
 ) -> Result<RecedingHorizonResult, TrajoptError> {
     let _span =
-        tracing::info_span!("receding_horizon", scene = %problem.system().scene().name).entered();
+        tracing::info_span!("receding_horizon", scene = %problem.system().scene().name()).entered();
     let start = Instant::now();
     let horizon = problem.horizon();
     let mut plan = match initial_inputs {

@@ -7,7 +7,7 @@ use qd_trajopt::{
 
 fn planar_hand() -> (QuasiDynamicSystem, Vec<f64>) {
     let scene = qd_scenes::load("planar-hand").expect("built-in scene");
-    let q = scene.default_q.clone();
+    let q = scene.default_q().to_vec();
     (QuasiDynamicSystem::new(scene).expect("step settings"), q)
 }
 

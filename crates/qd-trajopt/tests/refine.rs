@@ -7,7 +7,7 @@ use qd_trajopt::{CostWeights, TrajoptSettings, refine};
 fn coarse() -> (QuasiDynamicSystem, Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let scene = qd_scenes::load("planar-hand").expect("built-in scene");
     let system = QuasiDynamicSystem::new(scene).expect("step settings");
-    let q0 = system.scene().default_q.clone();
+    let q0 = system.scene().default_q().to_vec();
     let hold = system.scene().actuated_positions(&q0);
     let inputs: Vec<Vec<f64>> = (1..=4)
         .map(|k| {
@@ -52,7 +52,7 @@ fn factor_one_starts_from_the_coarse_trajectory_itself() {
 fn a_finer_step_reaches_the_coarse_end() {
     let (system, states, inputs) = coarse();
     let moved = {
-        let object = &system.scene().split.unactuated_q;
+        let object = &system.scene().split().unactuated_q;
         let start: Vec<f64> = object.iter().map(|&i| states[0][i]).collect();
         let end: Vec<f64> = object.iter().map(|&i| states[4][i]).collect();
         start

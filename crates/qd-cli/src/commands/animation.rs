@@ -31,7 +31,7 @@ impl View {
     /// The plane of a planar scene (the two axes its normal is not along), else a side view
     /// (x across, z up).
     pub fn for_scene(scene: &Scene) -> View {
-        match scene.plane_normal {
+        match scene.plane_normal() {
             Some(normal) => {
                 let along = (0..3)
                     .max_by(|&a, &b| normal[a].abs().total_cmp(&normal[b].abs()))
@@ -185,15 +185,15 @@ pub fn animate(
     if states.is_empty() {
         bail!("the plan has no configurations to animate");
     }
-    let object_links: Vec<usize> = scene.objects.iter().map(|o| o.link).collect();
+    let object_links: Vec<usize> = scene.objects().iter().map(|o| o.link).collect();
     let mut cache = KinematicsCache::default();
     let mut frames = Vec::with_capacity(states.len());
     for (t, q) in states.iter().enumerate() {
         cache
-            .update(&scene.tree, q)
-            .with_context(|| format!("configuration {t} does not fit scene '{}'", scene.name))?;
+            .update(scene.tree(), q)
+            .with_context(|| format!("configuration {t} does not fit scene '{}'", scene.name()))?;
         let pieces = scene
-            .geometries
+            .geometries()
             .iter()
             .filter_map(|g| {
                 let pose = cache.world_from_link[g.link] * g.link_from_geometry;
@@ -218,7 +218,7 @@ pub fn animate(
     let _ = writeln!(
         svg,
         r#"<title>{}: {} frames</title><rect x="{x0}" y="{}" width="{width}" height="{height}" fill="white"/>"#,
-        scene.name,
+        scene.name(),
         frames.len(),
         -y1
     );

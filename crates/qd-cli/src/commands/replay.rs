@@ -48,7 +48,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     super::stdout::line(format_args!(
         "{}: replayed {} steps ({} plan by qd {}, seed {}) at h = {} s with {}: largest \
          deviation from the saved states {:.3e} (step {})",
-        scene.name,
+        scene.name(),
         plan.inputs.len(),
         plan.planner,
         plan.qd_version,

@@ -79,7 +79,7 @@ pub fn run(command: &SceneCommand) -> anyhow::Result<ExitCode> {
         SceneCommand::List => {
             for name in qd_scenes::names() {
                 let scene = qd_scenes::load(name)?;
-                super::stdout::line(format_args!("{name:<16} {}", scene.description))?;
+                super::stdout::line(format_args!("{name:<16} {}", scene.description()))?;
             }
         }
         SceneCommand::Show { scene } => {
@@ -97,21 +97,21 @@ fn fmt_vec(values: &[f64]) -> String {
 
 /// The text `qd scene show` prints.
 pub fn summary(scene: &Scene) -> anyhow::Result<String> {
-    let tree = &scene.tree;
+    let tree = &scene.tree();
     let p = StepSettings::from_scene(scene)?;
     let mut s = String::new();
-    writeln!(s, "scene {}: {}", scene.name, scene.description)?;
+    writeln!(s, "scene {}: {}", scene.name(), scene.description())?;
     writeln!(
         s,
         "dof: n_q = {}, n_v = {}, n_a = {} actuated, {} unactuated (q) / {} (v)",
         tree.nq(),
         tree.nv(),
         scene.na(),
-        scene.split.unactuated_q.len(),
-        scene.split.unactuated_v.len()
+        scene.split().unactuated_q.len(),
+        scene.split().unactuated_v.len()
     )?;
     writeln!(s, "\nrobots:")?;
-    for robot in &scene.robots {
+    for robot in scene.robots() {
         writeln!(s, "  {} ({} links)", robot.name, robot.links.len())?;
         for (joint_id, k) in robot.actuated.iter().zip(&robot.stiffness) {
             let joint = &tree.joints()[*joint_id];
@@ -129,7 +129,7 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
         }
     }
     writeln!(s, "\nobjects:")?;
-    for object in &scene.objects {
+    for object in scene.objects() {
         let joint = &tree.joints()[object.joint];
         let link = &tree.links()[object.link];
         writeln!(
@@ -143,8 +143,8 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
             link.inertia.mass
         )?;
     }
-    writeln!(s, "\ngeometry: {} shapes", scene.geometries.len())?;
-    for g in &scene.geometries {
+    writeln!(s, "\ngeometry: {} shapes", scene.geometries().len())?;
+    for g in scene.geometries() {
         writeln!(
             s,
             "  {:<28} {:<9} on {:<22} μ = {:.3}",
@@ -159,7 +159,7 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
         "\nparameters: h = {} s, gravity = {} m/s², d_detect = {} m, mass_scale = {}, quasi_dynamic = {}, κ = {}, nd = {}, forward = {}, gradient = {}",
         p.h,
         fmt_vec(&p.gravity),
-        scene.d_detect,
+        scene.d_detect(),
         p.mass_scale
             .map(|m| m.to_string())
             .unwrap_or_else(|| "none".into()),
@@ -173,19 +173,19 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
             GradientMode::Ab => "ab",
         }
     )?;
-    writeln!(s, "\ndefault q = {}", fmt_vec(&scene.default_q))?;
+    writeln!(s, "\ndefault q = {}", fmt_vec(scene.default_q()))?;
     let mut query = ContactQuery::new();
-    let contacts = query.contacts(scene, &scene.default_q, None)?;
+    let contacts = query.contacts(scene, scene.default_q(), None)?;
     writeln!(
         s,
         "contacts at the default configuration (φ ≤ {} m): {}",
-        scene.d_detect,
+        scene.d_detect(),
         contacts.len()
     )?;
     for c in contacts {
         let (a, b) = (
-            &scene.geometries[c.geometry_a],
-            &scene.geometries[c.geometry_b],
+            &scene.geometries()[c.geometry_a],
+            &scene.geometries()[c.geometry_b],
         );
         writeln!(
             s,
@@ -209,7 +209,7 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
             names.join(", ")
         )?;
     }
-    for warning in &scene.warnings {
+    for warning in scene.warnings() {
         writeln!(s, "warning: {warning}")?;
     }
     Ok(s)
@@ -233,7 +233,7 @@ fn task_summary(s: &mut String, scene: &Scene, task: &Task) -> anyhow::Result<()
         goal.angle_tolerance
     )?;
     if task.planner_section(qd_rrt::TASK_SECTION).is_some() {
-        let rrt = qd_rrt::RrtTask::from_task(task, &scene.name)?;
+        let rrt = qd_rrt::RrtTask::from_task(task, scene.name())?;
         writeln!(
             s,
             "  rrt: step {}, γ {}, {} nodes, p_goal {}, p_grasp {}, σ_u {}",
@@ -247,7 +247,7 @@ fn task_summary(s: &mut String, scene: &Scene, task: &Task) -> anyhow::Result<()
     }
     if task.planner_section(qd_rrt::SAMPLING_SECTION).is_some() {
         let object = task.object_coordinates(scene);
-        let region = qd_rrt::SamplingRegion::from_task(task, &object, &scene.name)?;
+        let region = qd_rrt::SamplingRegion::from_task(task, &object, scene.name())?;
         writeln!(
             s,
             "  sampling: position {} … {}, angle {} rad",
@@ -257,7 +257,7 @@ fn task_summary(s: &mut String, scene: &Scene, task: &Task) -> anyhow::Result<()
         )?;
     }
     if task.planner_section(qd_trajopt::TASK_SECTION).is_some() {
-        let trajopt = qd_trajopt::TrajoptTask::from_task(task, &scene.name)?;
+        let trajopt = qd_trajopt::TrajoptTask::from_task(task, scene.name())?;
         writeln!(
             s,
             "  trajopt: T = {}, h {}, goal {}, samples {}, σ₀ {}, κ {}",

@@ -136,11 +136,11 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
             system.na()
         );
     }
-    let q0 = system.scene().default_q.clone();
+    let q0 = system.scene().default_q().to_vec();
     let rollout = system.rollout(&mut StepWorkspace::default(), &q0, &inputs)?;
-    let names = |i: usize| system.scene().geometries[i].name.clone();
+    let names = |i: usize| system.scene().geometries()[i].name.clone();
     let trajectory = Trajectory {
-        scene: system.scene().name.clone(),
+        scene: system.scene().name().to_string(),
         mode: system.settings().forward_mode.name().to_string(),
         h: system.settings().h,
         q: rollout.states,

@@ -65,10 +65,10 @@ pub(crate) fn compute(
 ) -> Result<StepGradients, DynamicsError> {
     let _span = tracing::debug_span!("step_gradients").entered();
     let p = settings;
-    let tree = &scene.tree;
+    let tree = &scene.tree();
     let with_a = p.gradient_mode == GradientMode::Ab;
     let n = problem.var_to_v.len();
-    let (n_v, n_a) = (tree.nv(), scene.split.actuated.len());
+    let (n_v, n_a) = (tree.nv(), scene.split().actuated.len());
     let x = &solution.x;
     if with_a {
         rates.compute(scene, settings, query, problem, q, x)?;
@@ -93,7 +93,13 @@ pub(crate) fn compute(
                     "the barrier Hessian is singular: some direction of δv is undetermined".into(),
                 );
             }
-            barrier_ift::input_sensitivity(problem, &scene.split.stiffness, p.h, data, &mut dx_du);
+            barrier_ift::input_sensitivity(
+                problem,
+                &scene.split().stiffness,
+                p.h,
+                data,
+                &mut dx_du,
+            );
             if with_a {
                 barrier_ift::configuration_sensitivity(problem, rates, data, &mut dx_dq);
             }
@@ -102,7 +108,7 @@ pub(crate) fn compute(
             let outcome = active_set::sensitivities(
                 problem,
                 crate::cone::ConeKind::of_mode(p.forward_mode, p.nd),
-                &scene.split.stiffness,
+                &scene.split().stiffness,
                 p.h,
                 x,
                 &solution.duals,

@@ -135,7 +135,7 @@ struct ContactScratch {
 /// one fixed world axis (planar) or not at all (prismatic), so that the inertia it shows
 /// along its velocity coordinates never changes.
 fn mass_is_configuration_independent(scene: &Scene, link: usize) -> bool {
-    let tree = &scene.tree;
+    let tree = &scene.tree();
     let inertia = &tree.links()[link].inertia;
     let Some(joint) = tree.links()[link].parent_joint.map(|j| &tree.joints()[j]) else {
         return true;
@@ -181,10 +181,10 @@ impl ProblemRates {
         q: &[f64],
         x: &DVector<f64>,
     ) -> Result<(), DynamicsError> {
-        let tree = &scene.tree;
+        let tree = &scene.tree();
         let n_v = tree.nv();
         let n = problem.var_to_v.len();
-        let n_a = scene.split.actuated.len();
+        let n_a = scene.split().actuated.len();
         let dim = 1 + problem.n_tangent;
         let contacts = &problem.contacts;
         self.n_v = n_v;
@@ -196,7 +196,7 @@ impl ProblemRates {
 
         // Actuated rows: b_i = −h K_i (u_i − q_i).
         let h = settings.h;
-        for (i, &k) in scene.split.stiffness.iter().enumerate() {
+        for (i, &k) in scene.split().stiffness.iter().enumerate() {
             self.force[(i, problem.var_to_v[i])] += h * k;
         }
         // Only objects whose mass matrix or gravity force can change with q need differencing.
@@ -206,7 +206,7 @@ impl ProblemRates {
         if objects_are_variables {
             varying_object_links.extend(
                 scene
-                    .objects
+                    .objects()
                     .iter()
                     .filter(|object| !mass_is_configuration_independent(scene, object.link))
                     .map(|object| object.link),
@@ -266,7 +266,7 @@ impl ProblemRates {
     /// For every contact: the variables (columns of C) and the coordinates that move it, and
     /// where its rates start in `values` and `times_x` (sized here).
     fn lay_out_contacts(&mut self, scene: &Scene, problem: &StepProblem) {
-        let tree = &scene.tree;
+        let tree = &scene.tree();
         let (n_v, dim) = (self.n_v, self.dim);
         let contacts = &problem.contacts;
         let moving = &mut self.scratch.moving;
@@ -276,8 +276,8 @@ impl ProblemRates {
         for (i, rows) in contacts.iter().enumerate() {
             let (ga, gb) = rows.geometries;
             moving.clear();
-            tree.coordinates_moving_link(scene.geometries[ga].link, moving);
-            tree.coordinates_moving_link(scene.geometries[gb].link, moving);
+            tree.coordinates_moving_link(scene.geometries()[ga].link, moving);
+            tree.coordinates_moving_link(scene.geometries()[gb].link, moving);
             let columns = &mut self.columns[i];
             columns.clear();
             columns.extend(
@@ -322,7 +322,7 @@ fn fill_columns(
         nominal,
         ..
     } = context;
-    let tree = &scene.tree;
+    let tree = &scene.tree();
     let ContactScratch {
         moving_a,
         moving_b,
@@ -388,9 +388,9 @@ fn contact_rates(
         nominal,
         x,
     } = context;
-    let tree = &scene.tree;
+    let tree = &scene.tree();
     let (ga, gb) = rows.geometries;
-    let (geometry_a, geometry_b) = (&scene.geometries[ga], &scene.geometries[gb]);
+    let (geometry_a, geometry_b) = (&scene.geometries()[ga], &scene.geometries()[gb]);
     let (la, lb) = (geometry_a.link, geometry_b.link);
     let pose_a = nominal.world_from_link[la] * geometry_a.link_from_geometry;
     let pose_b = nominal.world_from_link[lb] * geometry_b.link_from_geometry;
@@ -522,7 +522,7 @@ fn object_force(
         &mut scratch.jacobians,
     );
     let epsilon = scene_mass_scale(scene, settings, &scratch.mass);
-    let n_a = scene.split.actuated.len();
+    let n_a = scene.split().actuated.len();
     let objects = &problem.var_to_v[n_a..];
     scratch
         .object_force

@@ -68,7 +68,7 @@ fn with_accurate_solves<T>(step_size: f64, f: impl Fn(f64) -> Option<T>) -> T {
 
 /// `q_b ⊖ q_a` in tangent coordinates (world-frame rotation vector for free bodies).
 pub fn tangent_difference(system: &QuasiDynamicSystem, q_b: &[f64], q_a: &[f64]) -> Vec<f64> {
-    let tree = &system.scene().tree;
+    let tree = &system.scene().tree();
     let mut out = vec![0.0; tree.nv()];
     for joint in tree.joints() {
         let (qs, vs) = (joint.q_start, joint.v_start);
@@ -102,7 +102,7 @@ pub fn tangent_difference(system: &QuasiDynamicSystem, q_b: &[f64], q_a: &[f64])
 
 /// Normalises the quaternion blocks of q in place.
 pub fn normalise(system: &QuasiDynamicSystem, q: &mut [f64]) {
-    for joint in system.scene().tree.joints() {
+    for joint in system.scene().tree().joints() {
         if matches!(joint.kind, JointKind::Free) {
             let block = &mut q[joint.q_start + 3..joint.q_start + 7];
             let norm = block.iter().map(|c| c * c).sum::<f64>().sqrt();
@@ -163,7 +163,7 @@ pub fn fd_b_v(
     side: Side,
 ) -> DMatrix<f64> {
     let q_next = step(system, q, u).q_next;
-    let n_v = system.scene().tree.nv();
+    let n_v = system.scene().tree().nv();
     jacobian_by_differences(n_v, u.len(), step_size, side, |j, delta| {
         let mut u_s = u.to_vec();
         u_s[j] += delta;
@@ -179,7 +179,7 @@ pub fn fd_a_v(
     step_size: f64,
     side: Side,
 ) -> DMatrix<f64> {
-    let tree = &system.scene().tree;
+    let tree = &system.scene().tree();
     let q_next = step(system, q, u).q_next;
     let n_v = tree.nv();
     jacobian_by_differences(n_v, n_v, step_size, side, |k, delta| {

@@ -31,7 +31,7 @@ use crate::shape_spec::ShapeSpec;
 ///     .robot(finger)
 ///     .object(ball)
 ///     .build()?;
-/// assert_eq!((scene.tree.nq(), scene.na()), (8, 1));
+/// assert_eq!((scene.tree().nq(), scene.na()), (8, 1));
 /// # Ok::<(), qd_geometry::GeometryError>(())
 /// ```
 #[derive(Debug, Clone)]

@@ -65,39 +65,124 @@ pub struct CoordinateSplit {
 #[derive(Debug, Clone)]
 pub struct Scene {
     /// Name.
-    pub name: String,
+    pub(crate) name: String,
     /// Description.
-    pub description: String,
+    pub(crate) description: String,
     /// The kinematic tree (robots and objects under the world).
-    pub tree: MultibodyTree,
+    pub(crate) tree: MultibodyTree,
     /// Every collision geometry.
-    pub geometries: Vec<CollisionGeometry>,
+    pub(crate) geometries: Vec<CollisionGeometry>,
     /// Robots.
-    pub robots: Vec<Robot>,
+    pub(crate) robots: Vec<Robot>,
     /// Objects.
-    pub objects: Vec<Object>,
+    pub(crate) objects: Vec<Object>,
     /// Link pairs that never collide (links are the filter's bodies).
-    pub filter: CollisionFilter,
+    pub(crate) filter: CollisionFilter,
     /// Friction overrides per link pair (ordered `(min, max)`).
-    pub friction_pairs: HashMap<(LinkId, LinkId), f64>,
+    pub(crate) friction_pairs: HashMap<(LinkId, LinkId), f64>,
     /// Actuated / unactuated split.
-    pub split: CoordinateSplit,
+    pub(crate) split: CoordinateSplit,
     /// Default configuration (n_q).
-    pub default_q: Vec<f64>,
+    pub(crate) default_q: Vec<f64>,
     /// Contact detection distance d_detect (m): pairs with φ ≤ d_detect are contacts
     /// (`[parameters] d_detect`).
-    pub d_detect: f64,
+    pub(crate) d_detect: f64,
     /// Plane normal for planar systems.
-    pub plane_normal: Option<Unit<Vector3<f64>>>,
+    pub(crate) plane_normal: Option<Unit<Vector3<f64>>>,
     /// What the loader skipped, with reasons (e.g. unreadable meshes).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// The file's sections that belong to the layers above, by name: `parameters` (the
     /// step's entries: every key except [`MODEL_PARAMETER_KEYS`](super::MODEL_PARAMETER_KEYS),
     /// always present), `task` and `grasp` (when the file has them).
-    pub sections: toml::Table,
+    pub(crate) sections: toml::Table,
 }
 
 impl Scene {
+    /// The scene's name.
+    #[inline]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One-line description.
+    #[inline]
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The kinematic tree (robots and objects under the world).
+    #[inline]
+    pub fn tree(&self) -> &MultibodyTree {
+        &self.tree
+    }
+
+    /// Every collision geometry.
+    #[inline]
+    pub fn geometries(&self) -> &[CollisionGeometry] {
+        &self.geometries
+    }
+
+    /// The robots.
+    #[inline]
+    pub fn robots(&self) -> &[Robot] {
+        &self.robots
+    }
+
+    /// The objects.
+    #[inline]
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+
+    /// Link pairs that never collide.
+    #[inline]
+    pub fn filter(&self) -> &CollisionFilter {
+        &self.filter
+    }
+
+    /// Friction overrides per link pair (ordered `(min, max)`).
+    #[inline]
+    pub fn friction_pairs(&self) -> &HashMap<(LinkId, LinkId), f64> {
+        &self.friction_pairs
+    }
+
+    /// The actuated / unactuated split of q and v.
+    #[inline]
+    pub fn split(&self) -> &CoordinateSplit {
+        &self.split
+    }
+
+    /// The default configuration (n_q).
+    #[inline]
+    pub fn default_q(&self) -> &[f64] {
+        &self.default_q
+    }
+
+    /// Contact detection distance d_detect (m): pairs with φ ≤ d_detect are contacts.
+    #[inline]
+    pub fn d_detect(&self) -> f64 {
+        self.d_detect
+    }
+
+    /// The plane's normal for planar systems (contacts then have one tangent).
+    #[inline]
+    pub fn plane_normal(&self) -> Option<Unit<Vector3<f64>>> {
+        self.plane_normal
+    }
+
+    /// The same model seen in 3-D or in another plane: contacts get two tangents without a
+    /// plane normal, one with.
+    pub fn with_plane_normal(mut self, normal: Option<Unit<Vector3<f64>>>) -> Self {
+        self.plane_normal = normal;
+        self
+    }
+
+    /// What the loader skipped, with reasons (e.g. unreadable meshes).
+    #[inline]
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// Coefficient of friction between two geometries: a pair override for their links if one
     /// is set, otherwise the combination `2 μ_a μ_b / (μ_a + μ_b)` (the rule Drake uses; it
     /// equals μ when both are μ and is dominated by the more slippery surface).
@@ -120,18 +205,21 @@ impl Scene {
     }
 
     /// Number of actuated coordinates n_a.
+    #[inline]
     pub fn na(&self) -> usize {
         self.split.actuated.len()
     }
 
     /// The actuated coordinates of `q`, in input order: the command u that holds the robots
     /// where they are.
+    #[inline]
     pub fn actuated_positions(&self, q: &[f64]) -> Vec<f64> {
         self.split.actuated.iter().map(|&i| q[i]).collect()
     }
 
     /// A section of the scene file that belongs to a layer above (`parameters`, `task`,
     /// `grasp`), as parsed TOML; `None` when the file has no such section.
+    #[inline]
     pub fn section(&self, name: &str) -> Option<&toml::Table> {
         self.sections.get(name).and_then(toml::Value::as_table)
     }

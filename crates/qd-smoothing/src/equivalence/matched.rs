@@ -121,7 +121,7 @@ pub fn matched_strength(
         });
     }
     Ok(MatchedReport {
-        system: system.scene().name.clone(),
+        system: system.scene().name().to_string(),
         exact_sensitivity,
         kappa_rows,
         sigma_rows,
@@ -191,7 +191,7 @@ pub fn first_vs_zero_order(
     if !smooth.settings().forward_mode.is_barrier() {
         smooth.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
     }
-    let group = format!("{} (barrier step, σ = {sigma})", system.scene().name);
+    let group = format!("{} (barrier step, σ = {sigma})", system.scene().name());
     let estimate = |method| Smoother::new(&smooth, method, Derivatives::B)?.linearize(q, u);
     let first = estimate(Smoothing::RandomizedFirstOrder {
         sigma_u: sigma,
@@ -268,7 +268,7 @@ pub fn squeezed_point(
     amount: f64,
 ) -> Result<(Vec<f64>, Vec<f64>), SmoothingError> {
     let scene = system.scene();
-    let q = scene.default_q.clone();
+    let q = scene.default_q().to_vec();
     let mut u = scene.actuated_positions(&q);
     let grasp = qd_task::Grasp::from_scene(scene)
         .map_err(|e| SmoothingError::InvalidParameter(e.to_string()))?;

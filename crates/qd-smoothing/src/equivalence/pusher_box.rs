@@ -34,12 +34,12 @@ pub fn diagonal_of_q(system: &QuasiDynamicSystem) -> Result<(f64, f64), Smoothin
             "the pusher-box checks need one actuated and one unactuated scalar coordinate".into(),
         )
     };
-    if scene.objects.len() != 1 || scene.na() != 1 || scene.split.unactuated_v.len() != 1 {
+    if scene.objects().len() != 1 || scene.na() != 1 || scene.split().unactuated_v.len() != 1 {
         return Err(shape_error());
     }
     let p = system.settings();
-    let mass = scene.tree.links()[scene.objects[0].link].inertia.mass;
-    let stiffness = scene.split.stiffness[0];
+    let mass = scene.tree().links()[scene.objects()[0].link].inertia.mass;
+    let stiffness = scene.split().stiffness[0];
     let epsilon = match p.mass_scale {
         Some(s) if s > 0.0 => p.h * p.h * stiffness / mass / s,
         _ => 1.0,
@@ -59,9 +59,9 @@ pub fn checks(
     let nu = 1.0 / m + 1.0 / k;
     let factor = k / (m + k);
     let scene = system.scene();
-    let object_q = scene.split.unactuated_q[0];
-    let object_v = scene.split.unactuated_v[0];
-    let q = scene.default_q.clone();
+    let object_q = scene.split().unactuated_q[0];
+    let object_v = scene.split().unactuated_v[0];
+    let q = scene.default_q().to_vec();
     let q_a = scene.actuated_positions(&q);
     // φ at q, from the exact step's contact report (the geometry layer's signed distance).
     let hold = system
@@ -74,12 +74,11 @@ pub fn checks(
     let mut checks = Vec::new();
     // The scene as given (planar: one tangent, so a 2-ray pyramid) and its 3-D variant (two
     // tangents, nd rays). In 1-D the tangential rows vanish either way, so only c changes.
-    let planar = scene.plane_normal.is_some();
+    let planar = scene.plane_normal().is_some();
     for three_d in [false, true] {
         let variant = if three_d {
-            // The plane is read when the scene is built: drop it from the built scene.
-            let mut scene_3d = scene.clone();
-            scene_3d.plane_normal = None;
+            // The same model seen in 3-D: two tangents per contact.
+            let scene_3d = scene.clone().with_plane_normal(None);
             QuasiDynamicSystem::with_settings(scene_3d, system.settings().clone())
                 .map_err(|error| SmoothingError::Dynamics { t: 0, error })?
         } else if planar {

@@ -83,7 +83,7 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
     };
     crate::commands::stdout::line(format_args!(
         "{}: rrt, seed {}, {} nodes, {} step solves, {:.2} s: {summary}",
-        scene.name,
+        scene.name(),
         settings.seed,
         result.nodes.len(),
         result.stats.dynamics_evaluations,
@@ -140,7 +140,7 @@ fn save_tree(
     plan: Option<&Plan>,
 ) -> anyhow::Result<()> {
     let record = TreeOut {
-        scene: &scene.name,
+        scene: scene.name(),
         planner: "rrt",
         settings,
         goal: problem.goal(),

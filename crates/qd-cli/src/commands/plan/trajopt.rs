@@ -48,8 +48,8 @@ struct PlanOut<'a> {
 
 fn schedule(args: &PlanArgs, scene: &Scene) -> anyhow::Result<SmoothingSchedule> {
     let task = Task::from_scene(scene)?
-        .ok_or_else(|| anyhow::anyhow!("scene '{}' has no [task]", scene.name))?;
-    let spec = TrajoptTask::from_task(&task, &scene.name)?;
+        .ok_or_else(|| anyhow::anyhow!("scene '{}' has no [task]", scene.name()))?;
+    let spec = TrajoptTask::from_task(&task, scene.name())?;
     let mut schedule = spec.schedule(args.method.kind(), args.seed);
     match &mut schedule {
         SmoothingSchedule::Analytic {
@@ -200,7 +200,7 @@ pub fn run(
     let initial_cost = trajectory_cost(&problem, &held.states, &hold)?.total;
     crate::commands::stdout::line(format_args!(
         "{}: {planner} ({}), T = {}, {:.2} s: object error {:.4} m / {:.4} rad → {:.4} m / {:.4} rad, cost {:.4} → {:.4}",
-        scene.name,
+        scene.name(),
         args.method,
         problem.horizon(),
         seconds,
@@ -228,7 +228,7 @@ pub fn run(
             inputs.clone(),
         )?;
         let out = PlanOut {
-            scene: &scene.name,
+            scene: scene.name(),
             planner,
             settings: &settings,
             weights: &weights,
