@@ -3,7 +3,7 @@
 
 use crate::distance::{SignedDistance, any_perpendicular, perpendicular_axis, signed_distance};
 use crate::error::GeometryError;
-use crate::kinematics::KinematicsCache;
+use crate::kinematics::{KinematicsCache, LinkId};
 use crate::proximity::{ProximityPair, ProximityQuery, ShapeSet};
 use crate::scene::Scene;
 use crate::shape::Shape;
@@ -115,8 +115,8 @@ impl ContactQuery {
         &mut self,
         scene: &Scene,
         q: &[f64],
-        link: usize,
-        others: &[usize],
+        link: LinkId,
+        others: &[LinkId],
         reach: f64,
     ) -> Result<Option<f64>, GeometryError> {
         self.update_poses(scene, q)?;
@@ -126,7 +126,9 @@ impl ContactQuery {
                 continue;
             }
             for (b, gb) in scene.geometries.iter().enumerate() {
-                if !others.contains(&gb.link) || !scene.filter.allows(ga.link, gb.link) {
+                if !others.contains(&gb.link)
+                    || !scene.filter.allows(ga.link.index(), gb.link.index())
+                {
                     continue;
                 }
                 let d = signed_distance(
@@ -319,6 +321,6 @@ impl ShapeSet for SceneShapes<'_> {
         &self.poses[i]
     }
     fn body(&self, i: usize) -> usize {
-        self.scene.geometries[i].link
+        self.scene.geometries[i].link.index()
     }
 }

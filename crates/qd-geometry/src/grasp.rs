@@ -1,6 +1,7 @@
 //! A generic contact sampler over a scene's grasp data: close the robots along a synergy until
 //! they touch an object.
 
+use crate::kinematics::{JointId, LinkId};
 use crate::scene::Scene;
 use crate::{ContactQuery, GeometryError};
 
@@ -17,7 +18,7 @@ pub fn robot_object_gap(
     object: usize,
     reach: f64,
 ) -> Result<Option<f64>, GeometryError> {
-    let robot_links: Vec<usize> = scene
+    let robot_links: Vec<LinkId> = scene
         .robots
         .iter()
         .flat_map(|r| r.links.iter().copied())
@@ -32,7 +33,7 @@ fn links_object_gap(
     q: &[f64],
     object: usize,
     reach: f64,
-    robot_links: &[usize],
+    robot_links: &[LinkId],
 ) -> Result<Option<f64>, GeometryError> {
     query.closest_distance(scene, q, scene.objects[object].link, robot_links, reach)
 }
@@ -84,7 +85,7 @@ pub fn close_until_contact(
         .filter(|(_, d)| **d != 0.0)
         .map(|(joint, _)| scene.tree.joints()[joint].v_start)
         .collect();
-    let moving_links: Vec<usize> = scene
+    let moving_links: Vec<LinkId> = scene
         .robots
         .iter()
         .flat_map(|r| r.links.iter().copied())
@@ -131,6 +132,6 @@ pub fn close_until_contact(
 }
 
 /// The joint of each actuated coordinate, in input order.
-fn actuated_joints(scene: &Scene) -> impl Iterator<Item = usize> + '_ {
+fn actuated_joints(scene: &Scene) -> impl Iterator<Item = JointId> + '_ {
     scene.robots.iter().flat_map(|r| r.actuated.iter().copied())
 }

@@ -48,14 +48,17 @@ fn arb_tree() -> impl Strategy<Value = MultibodyTree> {
                     link("root".into()),
                     "free",
                     JointKind::Free,
-                    0,
+                    MultibodyTree::WORLD,
                     nalgebra::Isometry3::identity(),
                     None,
                 )
                 .unwrap();
             }
             for (k, (kind, origin, parent_pick)) in joints.into_iter().enumerate() {
-                let parent = parent_pick % tree.links().len();
+                let parent = tree
+                    .link_ids()
+                    .nth(parent_pick % tree.links().len())
+                    .expect("a link");
                 tree.add_link(
                     link(format!("l{k}")),
                     &format!("j{k}"),
@@ -84,7 +87,10 @@ proptest! {
         let mut q = tree.neutral_configuration();
         let dv: Vec<f64> = seeds.iter().take(tree.nv()).copied().collect();
         tree.integrate(&mut q, &dv).unwrap();
-        let link = link_pick % tree.links().len();
+        let link = tree
+            .link_ids()
+            .nth(link_pick % tree.links().len())
+            .expect("a link");
         let local = Point3::from(local_point);
 
         let mut cache = KinematicsCache::default();
@@ -209,7 +215,7 @@ fn free_joint_must_hang_from_the_world() {
             link("a"),
             "ja",
             JointKind::Revolute { axis },
-            0,
+            MultibodyTree::WORLD,
             nalgebra::Isometry3::identity(),
             None,
         )
@@ -228,7 +234,7 @@ fn free_joint_must_hang_from_the_world() {
             link("a"),
             "jc",
             JointKind::Fixed,
-            0,
+            MultibodyTree::WORLD,
             nalgebra::Isometry3::identity(),
             None
         )
@@ -248,7 +254,7 @@ fn wrong_lengths_and_nan_are_errors() {
         link,
         "ja",
         JointKind::Free,
-        0,
+        MultibodyTree::WORLD,
         nalgebra::Isometry3::identity(),
         None,
     )

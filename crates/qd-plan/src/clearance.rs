@@ -2,6 +2,7 @@
 //! transitions.
 
 use crate::error::PlanError;
+use qd_geometry::kinematics::LinkId;
 use qd_geometry::scene::Scene;
 use qd_geometry::{ContactQuery, signed_distance};
 
@@ -38,8 +39,8 @@ impl ClearanceCheck {
     /// The pairs of `scene` a transition must keep apart.
     pub fn new(scene: &Scene) -> Self {
         let robot_of_link =
-            |link: usize| scene.robots().iter().position(|r| r.links.contains(&link));
-        let is_object = |link: usize| scene.objects().iter().any(|o| o.link == link);
+            |link: LinkId| scene.robots().iter().position(|r| r.links.contains(&link));
+        let is_object = |link: LinkId| scene.objects().iter().any(|o| o.link == link);
         let mut pairs = Vec::new();
         for (a, ga) in scene.geometries().iter().enumerate() {
             for (b, gb) in scene.geometries().iter().enumerate().skip(a + 1) {

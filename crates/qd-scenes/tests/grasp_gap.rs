@@ -13,7 +13,7 @@ fn the_gap_query_agrees_with_the_full_contact_query() {
         "bimanual-iiwa",
     ] {
         let scene = qd_scenes::load(name).expect("built-in scene");
-        let robot_links: Vec<usize> = scene
+        let robot_links: Vec<qd_geometry::kinematics::LinkId> = scene
             .robots()
             .iter()
             .flat_map(|r| r.links.iter().copied())

@@ -11,7 +11,8 @@ fn touching_robots(scene: &Scene, within: f64) -> Vec<String> {
     let contacts = query
         .contacts(scene, scene.default_q(), None)
         .expect("contacts");
-    let object_links: Vec<usize> = scene.objects().iter().map(|o| o.link).collect();
+    let object_links: Vec<qd_geometry::kinematics::LinkId> =
+        scene.objects().iter().map(|o| o.link).collect();
     let mut robots = Vec::new();
     for c in contacts.iter().filter(|c| c.distance.distance <= within) {
         let links = [

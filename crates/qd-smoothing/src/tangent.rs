@@ -78,7 +78,7 @@ mod tests {
                 link("body"),
                 "free",
                 JointKind::Free,
-                0,
+                MultibodyTree::WORLD,
                 Isometry3::identity(),
                 None,
             )

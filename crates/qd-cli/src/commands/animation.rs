@@ -185,7 +185,8 @@ pub fn animate(
     if states.is_empty() {
         bail!("the plan has no configurations to animate");
     }
-    let object_links: Vec<usize> = scene.objects().iter().map(|o| o.link).collect();
+    let object_links: Vec<qd_geometry::kinematics::LinkId> =
+        scene.objects().iter().map(|o| o.link).collect();
     let mut cache = KinematicsCache::default();
     let mut frames = Vec::with_capacity(states.len());
     for (t, q) in states.iter().enumerate() {

@@ -103,7 +103,7 @@ struct Scratch {
     tau: DVector<f64>,
     jacobians: (DMatrix<f64>, DMatrix<f64>),
     object_force: DVector<f64>,
-    varying_object_links: Vec<usize>,
+    varying_object_links: Vec<LinkId>,
     moving: Vec<usize>,
     per_contact: ContactScratch,
 }
@@ -134,7 +134,7 @@ struct ContactScratch {
 /// rotational inertia is isotropic (a homogeneous sphere) or its joint only turns it about
 /// one fixed world axis (planar) or not at all (prismatic), so that the inertia it shows
 /// along its velocity coordinates never changes.
-fn mass_is_configuration_independent(scene: &Scene, link: usize) -> bool {
+fn mass_is_configuration_independent(scene: &Scene, link: LinkId) -> bool {
     let tree = &scene.tree();
     let inertia = &tree.links()[link].inertia;
     let Some(joint) = tree.links()[link].parent_joint.map(|j| &tree.joints()[j]) else {

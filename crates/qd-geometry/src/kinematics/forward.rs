@@ -62,7 +62,7 @@ impl KinematicsCache {
         let joint = &tree.joints()[j];
         out.world_from_link[joint.child] = motion * self.world_from_link[joint.child];
         // Joints are in topological order: everything below `joint` comes after it.
-        for (i, other) in tree.joints().iter().enumerate().skip(j + 1) {
+        for (i, other) in tree.joints().iter().enumerate().skip(j.index() + 1) {
             if tree.coordinate_moves_link(k, other.parent) {
                 out.world_from_joint[i] = motion * self.world_from_joint[i];
                 out.world_from_link[other.child] = motion * self.world_from_link[other.child];
@@ -77,7 +77,7 @@ impl KinematicsCache {
         tree: &MultibodyTree,
         k: usize,
         s: f64,
-    ) -> Option<(usize, Isometry3<f64>)> {
+    ) -> Option<(super::tree::JointId, Isometry3<f64>)> {
         let (j, joint) = owner(tree, k)?;
         let frame = &self.world_from_joint[j];
         let child_origin = Point3::from(self.world_from_link[joint.child].translation.vector);
@@ -280,7 +280,7 @@ impl KinematicsCache {
 }
 
 /// The joint owning velocity coordinate `k`.
-fn owner(tree: &MultibodyTree, k: usize) -> Option<(usize, &super::tree::Joint)> {
+fn owner(tree: &MultibodyTree, k: usize) -> Option<(super::tree::JointId, &super::tree::Joint)> {
     let j = tree.joint_of_coordinate(k)?;
     Some((j, &tree.joints()[j]))
 }

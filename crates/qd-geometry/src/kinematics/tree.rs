@@ -4,10 +4,67 @@ use super::joint::JointKind;
 use crate::error::GeometryError;
 use nalgebra::{Isometry3, Matrix3, Point3};
 
-/// Index of a link; link 0 is the world.
-pub type LinkId = usize;
-/// Index of a joint.
-pub type JointId = usize;
+/// A link of a [`MultibodyTree`]: a handle, not an arbitrary number (link 0 is the world).
+/// `index()` gives its position in `MultibodyTree::links`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct LinkId(pub(crate) usize);
+
+impl LinkId {
+    /// Its position in `MultibodyTree::links` (and in per-link arrays such as
+    /// `KinematicsCache::world_from_link`).
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A joint of a [`MultibodyTree`]: a handle; `index()` gives its position in
+/// `MultibodyTree::joints`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct JointId(pub(crate) usize);
+
+impl JointId {
+    /// Its position in `MultibodyTree::joints`.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// Per-link and per-joint arrays (the tree's own, the kinematics cache's) are indexed by the
+/// handles directly.
+macro_rules! index_by_handle {
+    ($handle:ty) => {
+        impl<T> std::ops::Index<$handle> for [T] {
+            type Output = T;
+            #[inline]
+            fn index(&self, handle: $handle) -> &T {
+                &self[handle.0]
+            }
+        }
+        impl<T> std::ops::IndexMut<$handle> for [T] {
+            #[inline]
+            fn index_mut(&mut self, handle: $handle) -> &mut T {
+                &mut self[handle.0]
+            }
+        }
+        impl<T> std::ops::Index<$handle> for Vec<T> {
+            type Output = T;
+            #[inline]
+            fn index(&self, handle: $handle) -> &T {
+                &self[handle.0]
+            }
+        }
+        impl<T> std::ops::IndexMut<$handle> for Vec<T> {
+            #[inline]
+            fn index_mut(&mut self, handle: $handle) -> &mut T {
+                &mut self[handle.0]
+            }
+        }
+    };
+}
+index_by_handle!(LinkId);
+index_by_handle!(JointId);
 
 /// Mass properties of a link, in the link frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +158,7 @@ impl MultibodyTree {
     }
 
     /// The world link.
-    pub const WORLD: LinkId = 0;
+    pub const WORLD: LinkId = LinkId(0);
 
     /// Adds `child` under `parent` through a joint; returns the new link's id. Coordinates are
     /// appended to q and v in the order joints are added.
@@ -129,9 +186,10 @@ impl MultibodyTree {
                 "duplicate joint name '{joint_name}'"
             )));
         }
-        if parent >= self.links.len() {
+        if parent.0 >= self.links.len() {
             return Err(GeometryError::Model(format!(
-                "joint '{joint_name}': unknown parent link {parent}"
+                "joint '{joint_name}': unknown parent link {}",
+                parent.0
             )));
         }
         if matches!(kind, JointKind::Free) && parent != Self::WORLD {
@@ -157,8 +215,8 @@ impl MultibodyTree {
                 "joint '{joint_name}': limits [{lower}, {upper}] are empty or not numbers"
             )));
         }
-        let child_id = self.links.len();
-        let joint_id = self.joints.len();
+        let child_id = LinkId(self.links.len());
+        let joint_id = JointId(self.joints.len());
         self.joints.push(Joint {
             name: joint_name.to_string(),
             q_start: self.nq,
@@ -183,6 +241,16 @@ impl MultibodyTree {
         Ok(child_id)
     }
 
+    /// Every link's handle, the world first.
+    pub fn link_ids(&self) -> impl Iterator<Item = LinkId> + use<> {
+        (0..self.links.len()).map(LinkId)
+    }
+
+    /// Every joint's handle, in topological order.
+    pub fn joint_ids(&self) -> impl Iterator<Item = JointId> + use<> {
+        (0..self.joints.len()).map(JointId)
+    }
+
     /// All links; index = [`LinkId`].
     pub fn links(&self) -> &[Link] {
         &self.links
@@ -205,12 +273,12 @@ impl MultibodyTree {
 
     /// The link with this name.
     pub fn link_id(&self, name: &str) -> Option<LinkId> {
-        self.links.iter().position(|l| l.name == name)
+        self.links.iter().position(|l| l.name == name).map(LinkId)
     }
 
     /// The joint with this name.
     pub fn joint_id(&self, name: &str) -> Option<JointId> {
-        self.joints.iter().position(|j| j.name == name)
+        self.joints.iter().position(|j| j.name == name).map(JointId)
     }
 
     /// The neutral configuration: zeros, identity quaternions.

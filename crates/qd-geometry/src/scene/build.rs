@@ -261,7 +261,7 @@ fn collision_rules(
         for robot in robots {
             for (i, a) in robot.links.iter().enumerate() {
                 for b in &robot.links[i + 1..] {
-                    filter.ignore_bodies(*a, *b);
+                    filter.ignore_bodies(a.index(), b.index());
                 }
             }
         }
@@ -269,7 +269,7 @@ fn collision_rules(
     for [a, b] in &spec.collision_filter.ignore_pairs {
         for la in names.resolve(a)? {
             for lb in names.resolve(b)? {
-                filter.ignore_bodies(la, lb);
+                filter.ignore_bodies(la.index(), lb.index());
             }
         }
     }
