@@ -444,6 +444,6 @@ fn solve(
     if p.forward_mode.is_barrier() {
         barrier::solve(problem, cone, p.kappa, with_gradients, start)
     } else {
-        conic::solve(problem, cone, p.h)
+        conic::solve(problem, cone, p.h, with_gradients)
     }
 }

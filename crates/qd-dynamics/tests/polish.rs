@@ -138,7 +138,7 @@ fn check(
             )
             .expect("assembles");
             for form in [ConeKind::Lorentz, ConeKind::Pyramid { nd: 4 }] {
-                let solution = solve(&problem, form, h).expect("solves");
+                let solution = solve(&problem, form, h, false).expect("solves");
                 total.set(total.get() + 1);
                 if solution
                     .impulses

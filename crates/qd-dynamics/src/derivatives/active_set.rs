@@ -21,7 +21,7 @@
 //! one-sided limits.
 
 use super::problem_rates::ProblemRates;
-use crate::cone::{ConeKind, ContactMode, conic_row_maps, read_modes};
+use crate::cone::{ConeKind, ContactMode, ModeReading, conic_row_maps, read_modes};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
 
@@ -45,15 +45,15 @@ struct ActiveRow {
     g: Vec<f64>,
 }
 
-/// `dx/du` (n × n_a) and, with `rates`, `dx/dq` (n × n_v).
+/// `dx/du` (n × n_a) and, with `rates`, `dx/dq` (n × n_v), on the active set `modes` read at
+/// (x, duals) when the solve kept it, else read here.
 #[allow(clippy::too_many_arguments)]
 pub fn sensitivities(
     problem: &StepProblem,
     kind: ConeKind,
     stiffness: &[f64],
     h: f64,
-    x: &DVector<f64>,
-    duals: &[f64],
+    (x, duals, modes): (&DVector<f64>, &[f64], Option<&ModeReading>),
     rates: Option<&ProblemRates>,
     dx_du: &mut DMatrix<f64>,
     dx_dq: &mut DMatrix<f64>,
@@ -61,7 +61,14 @@ pub fn sensitivities(
     let n = problem.var_to_v.len();
     let cone = kind.on(problem.n_tangent);
     let projections = conic_row_maps(problem, &cone);
-    let reading = read_modes(problem, &cone, h, (x, duals), &projections);
+    let read_here;
+    let reading = match modes {
+        Some(reading) => reading,
+        None => {
+            read_here = read_modes(problem, &cone, h, (x, duals), &projections);
+            &read_here
+        }
+    };
     let mut outcome = ActiveSetOutcome {
         active_contacts: reading.active_contacts,
         near_mode_switch: reading.near_mode_switch,

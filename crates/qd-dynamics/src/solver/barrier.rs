@@ -544,5 +544,6 @@ pub fn solve(
         iterations,
         duals: Vec::new(),
         barrier,
+        modes: None,
     })
 }

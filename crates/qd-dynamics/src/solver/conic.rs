@@ -8,7 +8,7 @@
 
 use super::polish::polish;
 use super::{Solution, SolveStatus};
-use crate::cone::{Cone, ConeKind};
+use crate::cone::{Cone, ConeKind, conic_row_maps, read_modes};
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use clarabel::algebra::CscMatrix;
@@ -50,8 +50,15 @@ fn conic_rows(problem: &StepProblem, cone: &Cone) -> (DMatrix<f64>, Vec<f64>) {
 }
 
 /// Solves the step's program in an exact form, then refines Clarabel's answer on its active
-/// set ([`super::polish`]); `h` is the step's time step (s), the scale of its impulses.
-pub fn solve(problem: &StepProblem, kind: ConeKind, h: f64) -> Result<Solution, DynamicsError> {
+/// set ([`super::polish`]); `h` is the step's time step (s), the scale of its impulses. With
+/// `keep_modes`, the active set at the returned point is read ([`read_modes`]) and kept with
+/// the solution for the derivatives.
+pub fn solve(
+    problem: &StepProblem,
+    kind: ConeKind,
+    h: f64,
+    keep_modes: bool,
+) -> Result<Solution, DynamicsError> {
     let mode = match kind {
         ConeKind::Lorentz => "socp",
         ConeKind::Pyramid { .. } => "qp",
@@ -110,7 +117,12 @@ pub fn solve(problem: &StepProblem, kind: ConeKind, h: f64) -> Result<Solution, 
             cone.impulse(z, contact.mu)
         })
         .collect();
+    let modes = keep_modes.then(|| {
+        let projections = conic_row_maps(problem, &cone);
+        read_modes(problem, &cone, h, (&x, &duals), &projections)
+    });
     Ok(Solution {
+        modes,
         x,
         impulses,
         status,

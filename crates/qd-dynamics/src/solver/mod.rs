@@ -7,6 +7,7 @@ pub mod polish;
 
 pub use crate::cone::pyramid_directions;
 
+use crate::cone::ModeReading;
 use nalgebra::{Cholesky, DVector, Dyn, Matrix3, Vector3};
 
 /// How a solve ended.
@@ -39,6 +40,9 @@ pub struct Solution {
     pub polished: bool,
     /// What the barrier derivatives reuse (barrier forms, when asked for).
     pub barrier: Option<BarrierAtSolution>,
+    /// The exact forms' active set at the returned point (every contact's mode), read once
+    /// when asked for and kept for the derivatives.
+    pub modes: Option<ModeReading>,
 }
 
 /// The barrier objective's second-order data at the returned point, kept for the implicit
