@@ -55,7 +55,7 @@ pub struct StepProblem {
 
 /// The object-mass scale ε of docs/dynamics.md (`None` → 1; `Some(s > 0)` → h² min K / max diag M / s).
 /// `Some(0)` (frozen objects) is handled by removing the objects' variables, not by ε.
-pub fn object_mass_scale(
+pub(crate) fn object_mass_scale(
     mass_scale: Option<f64>,
     h: f64,
     stiffness: &[f64],
@@ -71,7 +71,7 @@ pub fn object_mass_scale(
 }
 
 /// ε for `scene` given the objects' mass matrix on v.
-pub fn scene_mass_scale(scene: &Scene, settings: &StepSettings, mass: &DMatrix<f64>) -> f64 {
+pub(crate) fn scene_mass_scale(scene: &Scene, settings: &StepSettings, mass: &DMatrix<f64>) -> f64 {
     let mass_diag_max = scene
         .split()
         .unactuated_v
@@ -89,7 +89,7 @@ pub fn scene_mass_scale(scene: &Scene, settings: &StepSettings, mass: &DMatrix<f
 /// Mass matrix (n_v × n_v, non-zero on the objects' coordinates) and generalized gravity
 /// forces on the objects, from the link inertias: `M = Σ m J_comᵀ J_com + J_ωᵀ I_world J_ω`,
 /// `τ = Σ m J_comᵀ g`.
-pub fn object_mass_and_gravity(
+pub(crate) fn object_mass_and_gravity(
     scene: &Scene,
     query: &ContactQuery,
     gravity: &Vector3<f64>,
@@ -132,7 +132,7 @@ pub fn object_mass_and_gravity(
 
 /// Rewrites the entries of b that depend on u, `b_i = −h K_i (u_i − q_a,i)`, in a problem
 /// assembled at the same q by [`assemble`] (everything else depends on q alone).
-pub fn update_inputs(
+pub(crate) fn update_inputs(
     scene: &Scene,
     settings: &StepSettings,
     q: &[f64],

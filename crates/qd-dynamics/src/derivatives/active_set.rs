@@ -25,7 +25,6 @@ use crate::cone::{ConeKind, ContactMode, ModeReading, conic_row_maps, read_modes
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
 
-pub use crate::cone::{ACTIVE_IMPULSE_FRACTION, NEAR_SWITCH_IMPULSE_FRACTION, SLACK_TOLERANCE};
 
 /// What the active-set solve found.
 #[derive(Debug, Clone, Default)]

@@ -5,10 +5,10 @@
 //! carried through q⁺ = q ⊕ δv by the chain rule ([`coordinates`]). How the program depends on q
 //! is in [`problem_rates`].
 
-pub mod active_set;
-pub mod barrier_ift;
+pub(crate) mod active_set;
+pub(crate) mod barrier_ift;
 pub mod coordinates;
-pub mod problem_rates;
+pub(crate) mod problem_rates;
 
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;

@@ -3,7 +3,7 @@
 
 pub mod barrier;
 pub mod conic;
-pub mod polish;
+pub(crate) mod polish;
 
 pub use crate::cone::pyramid_directions;
 
