@@ -9,7 +9,7 @@
 //!
 //! with robots stiffness-controlled toward the commanded positions u and objects unactuated.
 //! Forward modes: the exact SOCP (Lorentz cones) and QP (pyramids) through Clarabel, whose
-//! answer is then refined to round-off on its active set ([`solver::polish`]), and the
+//! answer is then refined to round-off on its active set (`solver::polish`, docs/dynamics.md), and the
 //! log-barrier relaxations (analytic smoothing, weight κ) through our damped Newton method.
 //!
 //! ```

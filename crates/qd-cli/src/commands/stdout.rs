@@ -18,7 +18,7 @@ pub fn line(text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
 /// Writes `text` as it is to standard output.
 ///
 /// # Errors
-/// As [`line`].
+/// As [`line()`].
 pub fn text(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

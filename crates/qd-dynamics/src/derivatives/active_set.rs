@@ -25,7 +25,6 @@ use crate::cone::{ConeKind, ContactMode, ModeReading, conic_row_maps, read_modes
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
 
-
 /// What the active-set solve found.
 #[derive(Debug, Clone, Default)]
 pub struct ActiveSetOutcome {

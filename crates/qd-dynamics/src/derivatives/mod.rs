@@ -3,7 +3,7 @@
 //! Both are computed on the free variables x of the step's program (implicit function theorem
 //! for the barrier forms, active-set KKT sensitivity for the exact forms), spread to δv, and
 //! carried through q⁺ = q ⊕ δv by the chain rule ([`coordinates`]). How the program depends on q
-//! is in [`problem_rates`].
+//! is in `problem_rates`.
 
 pub(crate) mod active_set;
 pub(crate) mod barrier_ift;

@@ -50,7 +50,7 @@ fn conic_rows(problem: &StepProblem, cone: &Cone) -> (DMatrix<f64>, Vec<f64>) {
 }
 
 /// Solves the step's program in an exact form, then refines Clarabel's answer on its active
-/// set ([`super::polish`]); `h` is the step's time step (s), the scale of its impulses. With
+/// set (`polish`); `h` is the step's time step (s), the scale of its impulses. With
 /// `keep_modes`, the active set at the returned point is read ([`read_modes`]) and kept with
 /// the solution for the derivatives.
 pub fn solve(
