@@ -432,7 +432,7 @@ fn render_rrt(md: &mut String, tasks: &[RrtRuns], cores: usize) {
     let _ = writeln!(
         md,
         "\n## Planners: RRT (docs/rrt.md, docs/systems.md)\n\n\
-         `crates/qd-rrt/examples/task.rs SCENE 0 SEEDS [OVERRIDES]`: the scene's `[task.rrt]` \
+         `crates/qd-rrt/examples/rrt_task.rs SCENE 0 SEEDS [OVERRIDES]`: the scene's `[task.rrt]` \
          (node budget included), seeds 0..SEEDS, one run after another on {cores} cores. Time, \
          nodes and step solves: median [quartiles] (max) over seeds, failed runs included \
          (they stop at the node budget). A query set draws each seed's goal in a box. \
@@ -529,7 +529,7 @@ fn render_trajopt(md: &mut String, runs: &[TrajoptRun], iterations: usize, cores
     let _ = writeln!(
         md,
         "\n## Planners: trajectory optimisation (docs/trajopt.md, docs/systems.md)\n\n\
-         `crates/qd-trajopt/examples/task.rs SCENE METHOD {iterations}`: the scene's \
+         `crates/qd-trajopt/examples/trajopt_task.rs SCENE METHOD {iterations}`: the scene's \
          `[task.trajopt]` from holding the start, {iterations} iterations, default \
          weights and trust region, randomized seed 1, on {cores} cores; one run each (analytic \
          and exact runs are deterministic). `exact` is the ablation without smoothing. Errors \

@@ -1,8 +1,8 @@
 //! Macro-benchmarks of the planners: the trajectory-optimisation tasks of docs/systems.md, each run
-//! by `crates/qd-trajopt/examples/task.rs`, whose last output line is the run's summary in
+//! by `crates/qd-trajopt/examples/trajopt_task.rs`, whose last output line is the run's summary in
 //! JSON (the smoothing methods side by side are the ablation: `exact` is the planner with
 //! smoothing switched off), and the RRT tasks over a fixed set of seeds, run by
-//! `crates/qd-rrt/examples/task.rs` (one JSON line per seed). The cases are listed in
+//! `crates/qd-rrt/examples/rrt_task.rs` (one JSON line per seed). The cases are listed in
 //! `benches/planners.toml`.
 
 use anyhow::{Context, bail};
@@ -85,10 +85,15 @@ impl TrajoptRun {
     }
 }
 
-/// Runs `cargo run --release -p PACKAGE --example task -- ARGS` and returns its standard
-/// output; a failure names the case and the example's last line of standard error.
-fn run_task_example(package: &str, name: &str, args: &[&str]) -> anyhow::Result<String> {
-    let output = crate::example(package, "task")
+/// Runs `cargo run --release -p PACKAGE --example EXAMPLE -- ARGS` (the planner's task
+/// example: `trajopt_task`, `rrt_task`) and returns its standard output; a failure names the
+/// case and the example's last line of standard error.
+fn run_task_example(
+    (package, example): (&str, &str),
+    name: &str,
+    args: &[&str],
+) -> anyhow::Result<String> {
+    let output = crate::example(package, example)
         .args(args)
         .output()
         .with_context(|| format!("running {name}"))?;
@@ -119,7 +124,11 @@ pub fn run_trajopt(
         }
         let iterations = benches.trajopt_iterations.to_string();
         eprintln!("running {name} ({iterations} iterations)");
-        let stdout = run_task_example("qd-trajopt", &name, &[scene, method, &iterations])?;
+        let stdout = run_task_example(
+            ("qd-trajopt", "trajopt_task"),
+            &name,
+            &[scene, method, &iterations],
+        )?;
         let line = stdout.lines().last().context("the task printed nothing")?;
         let summary: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("{name}: summary is not JSON"))?;
@@ -237,7 +246,7 @@ pub fn run_rrt(
         let seeds = seeds.to_string();
         let mut args = vec![scene, "0", &seeds];
         args.extend(case.args.iter().map(String::as_str));
-        let stdout = run_task_example("qd-rrt", &name, &args)?;
+        let stdout = run_task_example(("qd-rrt", "rrt_task"), &name, &args)?;
         let runs = stdout
             .lines()
             .map(serde_json::from_str)

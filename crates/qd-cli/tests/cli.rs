@@ -277,3 +277,49 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     assert_eq!((code, stderr.as_str()), (0, ""), "scene list");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn inputs_files_are_read_by_their_content_and_an_empty_one_is_an_error() {
+    // A JSON list in a .txt file is JSON (it was taken as one CSV header line, 0 steps).
+    let (dir, json_txt) = inputs_file("json-txt", "inputs.txt", "[[-0.4, 0.7, 0.4, -0.7]]\n");
+    let path = json_txt.to_str().expect("utf-8");
+    let (code, stdout, stderr) = run_qd(&["sim", "planar-hand", "--inputs", path], "");
+    assert_eq!(code, 0, "{stderr}");
+    let trajectory: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(trajectory["u"].as_array().map(Vec::len), Some(1));
+    // A header and nothing else: no inputs, one line, exit 1.
+    let (header_dir, header_only) = inputs_file("header", "inputs.csv", "u0,u1,u2,u3\n");
+    let path = header_only.to_str().expect("utf-8");
+    let (code, _, stderr) = run_qd(&["sim", "planar-hand", "--inputs", path], "");
+    assert_eq!(code, 1);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no inputs"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&header_dir).ok();
+}
+
+#[test]
+fn negative_noise_and_absurd_horizons_are_refused_by_name() {
+    for (args, expected) in [
+        (
+            &[
+                "plan",
+                "planar-hand",
+                "--method",
+                "randomized",
+                "--sigma0",
+                "-1",
+            ][..],
+            "σ₀ must be finite and > 0, got -1",
+        ),
+        (
+            &["plan", "planar-hand", "--horizon", "100000000"][..],
+            "between 1 and 10000 steps",
+        ),
+    ] {
+        let (code, _, stderr) = run_qd(args, "");
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}

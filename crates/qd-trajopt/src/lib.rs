@@ -54,7 +54,7 @@ pub use cost::{CostParts, ObjectError, object_error, trajectory_cost};
 pub use error::TrajoptError;
 pub use iteration::{optimize, optimize_observed};
 pub use optimizer::{IterationReport, PhaseTimes, StopReason, TrajoptResult, TrajoptSettings};
-pub use problem::{CostWeights, TrajoptProblem};
+pub use problem::{CostWeights, MAX_HORIZON, TrajoptProblem};
 pub use receding::{RecedingHorizonResult, receding_horizon};
 pub use refine::refine;
 pub use schedule::{SIGMA_DECAY_EXPONENT, SmoothingLevel, SmoothingSchedule, sigma};

@@ -7,6 +7,22 @@ use qd_geometry::scene::Scene;
 use qd_task::{ObjectCoordinates, Task};
 use serde::{Deserialize, Serialize};
 
+/// The longest horizon a problem may have (steps): 1000 s of plan at h = 0.1 s. Each step
+/// adds n_a + n_v variables to every iteration's QP and a linearisation; a horizon far beyond
+/// this is a typo that would exhaust memory before saying anything.
+pub const MAX_HORIZON: usize = 10_000;
+
+/// A horizon within 1..=[`MAX_HORIZON`].
+fn check_horizon(horizon: usize) -> Result<(), TrajoptError> {
+    if (1..=MAX_HORIZON).contains(&horizon) {
+        Ok(())
+    } else {
+        Err(TrajoptError::InvalidParameter(format!(
+            "the horizon T must be between 1 and {MAX_HORIZON} steps, got {horizon}"
+        )))
+    }
+}
+
 /// Weights of the cost
 /// `Σ_{t=1}^{T−1} ‖x_t ⊖ x_goal‖²_Q + ‖x_T ⊖ x_goal‖²_{Q_T} + Σ_{t=0}^{T−1} ‖u_t − u_{t−1}‖²_R`,
 /// with Q diagonal (in tangent coordinates: m⁻² on translations, rad⁻² on angles),
@@ -78,11 +94,7 @@ impl TrajoptProblem {
         // Unit quaternions and lengths, through the step's own check.
         system.check_inputs(x0, &scene.actuated_positions(x0))?;
         system.check_inputs(x_goal, &scene.actuated_positions(x_goal))?;
-        if horizon == 0 {
-            return Err(TrajoptError::InvalidParameter(
-                "the horizon T must be at least 1 step".to_string(),
-            ));
-        }
+        check_horizon(horizon)?;
         check_weights(&weights)?;
         let exact = system.with_step_settings(system.settings().clone().exact_rollout())?;
 
@@ -142,11 +154,7 @@ impl TrajoptProblem {
     /// # Errors
     /// Horizon 0.
     pub fn with_horizon(mut self, horizon: usize) -> Result<Self, TrajoptError> {
-        if horizon == 0 {
-            return Err(TrajoptError::InvalidParameter(
-                "the horizon T must be at least 1 step".to_string(),
-            ));
-        }
+        check_horizon(horizon)?;
         self.horizon = horizon;
         Ok(self)
     }

@@ -71,8 +71,12 @@ impl TrajoptTask {
             .parse_planner_section(TASK_SECTION)
             .map_err(|e| error(e.reason))?
             .ok_or_else(|| error("its task has no [task.trajopt] table".to_string()))?;
-        if spec.horizon == 0 {
-            return Err(error("task.trajopt.horizon must be > 0".to_string()));
+        if !(1..=crate::MAX_HORIZON).contains(&spec.horizon) {
+            return Err(error(format!(
+                "task.trajopt.horizon must be between 1 and {}, got {}",
+                crate::MAX_HORIZON,
+                spec.horizon
+            )));
         }
         if let Some(h) = spec.h
             && !(h.is_finite() && h > 0.0)

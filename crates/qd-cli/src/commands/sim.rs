@@ -76,7 +76,9 @@ pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = ForwardMode
 fn read_inputs(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "json") {
+    // JSON by its content, whatever the extension (a JSON list in a .txt file is JSON).
+    let looks_like_json = text.trim_start().starts_with(['[', '{']);
+    if path.extension().is_some_and(|e| e == "json") || looks_like_json {
         let value: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
         let rows = value.get("u").unwrap_or(&value);
@@ -100,6 +102,13 @@ fn read_inputs(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
             Err(_) if rows.is_empty() && index == 0 => continue, // header
             Err(e) => bail!("{} line {}: {e}", path.display(), index + 1),
         }
+    }
+    if rows.is_empty() {
+        bail!(
+            "{}: no inputs (one row of n_a comma-separated numbers per step; a first line that \
+             is not numbers is taken as a header)",
+            path.display()
+        );
     }
     Ok(rows)
 }

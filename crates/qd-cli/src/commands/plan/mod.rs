@@ -106,13 +106,13 @@ pub struct PlanArgs {
     #[arg(long)]
     pub samples: Option<usize>,
     /// Initial input noise σ₀ (randomized; rad or m; default: the task's, else 0.1).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub sigma0: Option<f64>,
     /// κ at the first iteration (analytic; default: the task's, else 100).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub kappa_start: Option<f64>,
     /// κ at the last iteration (analytic; default: the task's, else 10⁴).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub kappa_end: Option<f64>,
     /// Seed of randomized smoothing and of the RRT's random choices.
     #[arg(long, default_value_t = 1)]

@@ -1,7 +1,7 @@
 //! Runs a built-in scene's trajectory-optimisation task and prints each iteration, then the
 //! result as one JSON line (the macro-benchmarks of `cargo xtask bench` read it).
 //!
-//! `cargo run --release -p qd-trajopt --example task -- SCENE [analytic|randomized|zero-order|exact] [ITERATIONS]`
+//! `cargo run --release -p qd-trajopt --example trajopt_task -- SCENE [analytic|randomized|zero-order|exact] [ITERATIONS]`
 
 use qd_trajopt::{
     CostWeights, ScheduleKind, TrajoptProblem, TrajoptSettings, TrajoptTask, optimize,

@@ -1,7 +1,7 @@
 //! Runs a built-in scene's RRT task for a range of seeds and prints one JSON line per run
 //! (the macro-benchmarks of `cargo xtask bench` read them).
 //!
-//! `cargo run --release -p qd-rrt --example task -- SCENE FIRST_SEED SEEDS [KEY=VALUE ...]`
+//! `cargo run --release -p qd-rrt --example rrt_task -- SCENE FIRST_SEED SEEDS [KEY=VALUE ...]`
 //!
 //! Overrides of the task's settings (the ablations of the benchmark): `max_nodes=N`,
 //! `p_grasp=P`, `p_goal=P`, `step=S`, `gamma=G`, `gamma_rotation=G`, `retire_after=N`,
