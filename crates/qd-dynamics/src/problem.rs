@@ -97,7 +97,7 @@ pub(crate) fn object_mass_and_gravity(
     tau: &mut DVector<f64>,
     scratch: &mut (DMatrix<f64>, DMatrix<f64>),
 ) {
-    let tree = &scene.tree();
+    let tree = scene.tree();
     let nv = tree.nv();
     if mass.shape() != (nv, nv) {
         *mass = DMatrix::zeros(nv, nv);
@@ -163,7 +163,7 @@ pub fn assemble(
 ) -> Result<(), DynamicsError> {
     let p = settings;
     let h = p.h;
-    let tree = &scene.tree();
+    let tree = scene.tree();
     query.contacts(scene, q, None)?;
     let mut mass = std::mem::take(&mut problem.mass);
     let mut tau = std::mem::take(&mut problem.tau);

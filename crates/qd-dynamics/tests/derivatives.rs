@@ -44,7 +44,7 @@ fn sample(
     reach: f64,
 ) -> (Vec<f64>, Vec<f64>) {
     let scene = system.scene();
-    let tree = &scene.tree();
+    let tree = scene.tree();
     let mut q = scene.default_q().to_vec();
     let mut dv = vec![0.0; tree.nv()];
     for (i, &v) in scene.split().unactuated_v.iter().enumerate() {

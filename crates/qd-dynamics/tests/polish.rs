@@ -113,7 +113,7 @@ fn check(
     let total = std::cell::Cell::new(0usize);
     runner
         .run(&proptest::collection::vec(-1.0..1.0f64, 40), |shifts| {
-            let tree = &scene.tree();
+            let tree = scene.tree();
             let mut q = scene.default_q().to_vec();
             let mut dv = vec![0.0; tree.nv()];
             for (i, &a) in scene.split().actuated.iter().enumerate() {

@@ -397,7 +397,7 @@ impl Smoother {
             Order::First => &self.sampled_gradients,
             Order::Zero => &self.sampled_values,
         };
-        let tree = &self.system.scene().tree();
+        let tree = self.system.scene().tree();
         let (n_v, n_a) = (tree.nv(), self.system.na());
         let perturbs_q = noise.perturbs_q();
         let guesses = self.nominal_displacements(points);
@@ -461,7 +461,7 @@ impl Smoother {
         guess: Option<&[f64]>,
         (q_out, b_out, a_out): (&mut [f64], Option<&mut [f64]>, Option<&mut [f64]>),
     ) -> Result<(), Dropped> {
-        let tree = &self.system.scene().tree();
+        let tree = self.system.scene().tree();
         q_out.copy_from_slice(q);
         if w_q.iter().any(|w| *w != 0.0) {
             tree.integrate(q_out, w_q)
@@ -524,7 +524,7 @@ impl Smoother {
         &self,
         valid: &[&Sample<'_>],
     ) -> Result<(Vec<f64>, Vec<Vec<f64>>), qd_geometry::GeometryError> {
-        let tree = &self.system.scene().tree();
+        let tree = self.system.scene().tree();
         let n = valid.len() as f64;
         if self.maps.is_trivial() {
             let mut c = vec![0.0; tree.nq()];
@@ -597,7 +597,7 @@ impl Smoother {
         order: Order,
         perturbs_q: bool,
     ) -> Result<Linearization, SmoothingError> {
-        let tree = &self.system.scene().tree();
+        let tree = self.system.scene().tree();
         let (n_v, n_a) = (tree.nv(), self.system.na());
         let mut report = SmoothingReport {
             samples: chunk.len(),

@@ -45,7 +45,7 @@ pub fn trajectory_cost(
             got: states.len(),
         });
     }
-    let tree = &problem.system().scene().tree();
+    let tree = problem.system().scene().tree();
     let weights = problem.weights();
     let q = problem.state_weights();
     let mut parts = CostParts::default();

@@ -185,7 +185,7 @@ impl Run {
         };
         let (models, mut evaluations, dropped) =
             step_models(problem, settings, &self.states, linearizations, iteration)?;
-        let tree = &problem.system().scene().tree();
+        let tree = problem.system().scene().tree();
         let state_errors = self.states[1..]
             .iter()
             .map(|x| tree.difference(problem.x_goal(), x))
@@ -363,7 +363,7 @@ fn step_models(
     linearizations: Vec<Linearization>,
     iteration: usize,
 ) -> Result<(Vec<StepModel>, usize, usize), TrajoptError> {
-    let tree = &problem.system().scene().tree();
+    let tree = problem.system().scene().tree();
     let mut evaluations = 0;
     let mut dropped = 0;
     let mut models = Vec::with_capacity(linearizations.len());

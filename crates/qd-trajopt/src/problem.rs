@@ -88,7 +88,7 @@ impl TrajoptProblem {
         weights: CostWeights,
     ) -> Result<Self, TrajoptError> {
         let scene = system.scene();
-        let tree = &scene.tree();
+        let tree = scene.tree();
         check_length(x0, tree.nq(), "x0")?;
         check_length(x_goal, tree.nq(), "x_goal")?;
         // Unit quaternions and lengths, through the step's own check.

@@ -97,7 +97,7 @@ fn fmt_vec(values: &[f64]) -> String {
 
 /// The text `qd scene show` prints.
 pub fn summary(scene: &Scene) -> anyhow::Result<String> {
-    let tree = &scene.tree();
+    let tree = scene.tree();
     let p = StepSettings::from_scene(scene)?;
     let mut s = String::new();
     writeln!(s, "scene {}: {}", scene.name(), scene.description())?;

@@ -65,7 +65,7 @@ pub(crate) fn compute(
 ) -> Result<StepGradients, DynamicsError> {
     let _span = tracing::debug_span!("step_gradients").entered();
     let p = settings;
-    let tree = &scene.tree();
+    let tree = scene.tree();
     let with_a = p.gradient_mode == GradientMode::Ab;
     let n = problem.var_to_v.len();
     let (n_v, n_a) = (tree.nv(), scene.split().actuated.len());

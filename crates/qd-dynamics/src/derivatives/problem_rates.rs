@@ -135,7 +135,7 @@ struct ContactScratch {
 /// one fixed world axis (planar) or not at all (prismatic), so that the inertia it shows
 /// along its velocity coordinates never changes.
 fn mass_is_configuration_independent(scene: &Scene, link: LinkId) -> bool {
-    let tree = &scene.tree();
+    let tree = scene.tree();
     let inertia = &tree.links()[link].inertia;
     let Some(joint) = tree.links()[link].parent_joint.map(|j| &tree.joints()[j]) else {
         return true;
@@ -181,7 +181,7 @@ impl ProblemRates {
         q: &[f64],
         x: &DVector<f64>,
     ) -> Result<(), DynamicsError> {
-        let tree = &scene.tree();
+        let tree = scene.tree();
         let n_v = tree.nv();
         let n = problem.var_to_v.len();
         let n_a = scene.split().actuated.len();
@@ -266,7 +266,7 @@ impl ProblemRates {
     /// For every contact: the variables (columns of C) and the coordinates that move it, and
     /// where its rates start in `values` and `times_x` (sized here).
     fn lay_out_contacts(&mut self, scene: &Scene, problem: &StepProblem) {
-        let tree = &scene.tree();
+        let tree = scene.tree();
         let (n_v, dim) = (self.n_v, self.dim);
         let contacts = &problem.contacts;
         let moving = &mut self.scratch.moving;
@@ -322,7 +322,7 @@ fn fill_columns(
         nominal,
         ..
     } = context;
-    let tree = &scene.tree();
+    let tree = scene.tree();
     let ContactScratch {
         moving_a,
         moving_b,
@@ -388,7 +388,7 @@ fn contact_rates(
         nominal,
         x,
     } = context;
-    let tree = &scene.tree();
+    let tree = scene.tree();
     let (ga, gb) = rows.geometries;
     let (geometry_a, geometry_b) = (&scene.geometries()[ga], &scene.geometries()[gb]);
     let (la, lb) = (geometry_a.link, geometry_b.link);

@@ -68,7 +68,7 @@ fn with_accurate_solves<T>(step_size: f64, f: impl Fn(f64) -> Option<T>) -> T {
 
 /// `q_b ⊖ q_a` in tangent coordinates (world-frame rotation vector for free bodies).
 pub fn tangent_difference(system: &QuasiDynamicSystem, q_b: &[f64], q_a: &[f64]) -> Vec<f64> {
-    let tree = &system.scene().tree();
+    let tree = system.scene().tree();
     let mut out = vec![0.0; tree.nv()];
     for joint in tree.joints() {
         let (qs, vs) = (joint.q_start, joint.v_start);
@@ -179,7 +179,7 @@ pub fn fd_a_v(
     step_size: f64,
     side: Side,
 ) -> DMatrix<f64> {
-    let tree = &system.scene().tree();
+    let tree = system.scene().tree();
     let q_next = step(system, q, u).q_next;
     let n_v = tree.nv();
     jacobian_by_differences(n_v, n_v, step_size, side, |k, delta| {
