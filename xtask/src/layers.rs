@@ -1,7 +1,7 @@
 //! The layer rule of the architecture: crates depend strictly downward.
 //!
 //! `qd-geometry` ← `qd-dynamics` ← `qd-smoothing` ← `qd-trajopt`, `qd-rrt` ← `qd-plan` ←
-//! `qd-cli`, with `qd-task` (the scene's task and grasp data, over `qd-geometry` only) beside
+//! `qd-cli` and `qd-python`, with `qd-task` (the scene's task and grasp data, over `qd-geometry` only) beside
 //! `qd-dynamics`;
 //! `qd-scenes` stands beside them, depending only on `qd-geometry`, and the layers above use
 //! it only as a dev-dependency (from integration tests). A workspace crate missing from the
@@ -21,7 +21,11 @@ const LAYERS: &[(&str, u32)] = &[
     ("qd-rrt", 3),
     ("qd-plan", 4),
     ("qd-cli", 5),
+    ("qd-python", 5),
 ];
+
+/// The crates at the top, for users: the `qd` command and the Python package.
+const TOP: &[&str] = &["qd-cli", "qd-python"];
 
 /// Crates that only tests and tools may use (dev-dependencies), whatever their layer.
 const DEV_ONLY: &[&str] = &["qd-scenes"];
@@ -38,8 +42,9 @@ fn dependency_allowed(own: &str, dep: &str, is_dev: bool) -> bool {
     if is_dev {
         dep_layer < own_layer || DEV_ONLY.contains(&dep)
     } else {
-        // The CLI, at the top, may embed the built-in scenes; nothing else may.
-        dep_layer < own_layer && (!DEV_ONLY.contains(&dep) || own == "qd-cli")
+        // The CLI and the Python package, at the top, may embed the built-in scenes; nothing
+        // else may.
+        dep_layer < own_layer && (!DEV_ONLY.contains(&dep) || TOP.contains(&own))
     }
 }
 

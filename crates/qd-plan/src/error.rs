@@ -68,4 +68,7 @@ pub enum PlanError {
     /// The planner's problem was refused.
     #[error(transparent)]
     Rrt(#[from] RrtError),
+    /// Trajectory optimisation refused its problem or settings, or failed.
+    #[error(transparent)]
+    Trajopt(#[from] TrajoptError),
 }

@@ -13,7 +13,10 @@
 //!   seed, the commands, the rollout, the segment and transition intervals and the final goal
 //!   error, so that a replay elsewhere reproduces it;
 //! - [`replay`]: re-simulates a plan, optionally with another forward mode or finer steps,
-//!   and reports the deviation from the saved states and the goal error.
+//!   and reports the deviation from the saved states and the goal error;
+//! - [`TrajoptQuery`] and [`RrtQuery`]: a planning query on a scene's task as the `qd` command
+//!   and the Python package run it, with its [`PlanRecord`] (the saved JSON and the `.npz`
+//!   arrays derived from it).
 //!
 //! ```
 //! use qd_plan::{ExecutionSettings, execute_path};
@@ -40,6 +43,7 @@ mod error;
 mod execute;
 mod joint_path;
 mod plan;
+mod query;
 mod replay;
 mod scene_source;
 mod transition;
@@ -48,6 +52,10 @@ pub use clearance::{Clearance, ClearanceCheck};
 pub use error::PlanError;
 pub use execute::{ExecutionSettings, Motion, execute_path};
 pub use plan::{Interval, IntervalKind, PLAN_FORMAT, Plan, PlanGoal};
+pub use query::{
+    PlanRecord, PreparedRrt, RecordArray, RrtOutcome, RrtQuery, TrajoptOutcome, TrajoptQuery,
+    check_output_path,
+};
 pub use replay::{Replay, ReplayOptions, check_scene, replay};
-pub use scene_source::SceneSource;
+pub use scene_source::{SceneSource, check_scene_sections};
 pub use transition::{TransitionPath, TransitionSettings, plan_transition};

@@ -90,3 +90,27 @@ impl SceneSource {
         })
     }
 }
+
+/// The planners' tables a scene's `[task]` may have (each parsed by its planner's crate).
+const PLANNER_SECTIONS: [&str; 3] = [
+    qd_trajopt::TASK_SECTION,
+    qd_rrt::TASK_SECTION,
+    qd_rrt::SAMPLING_SECTION,
+];
+
+/// Checks the sections of `scene` that the layers above the model own — step settings, task
+/// and its planners' tables, grasp data — each parsed by the layer that owns it, so that a
+/// misspelt key is reported when the scene is loaded, whatever is done with it next.
+///
+/// # Errors
+/// [`PlanError::Scene`] with the owning layer's message.
+pub fn check_scene_sections(scene: &Scene) -> Result<(), PlanError> {
+    let refused = |e: &dyn std::fmt::Display| PlanError::Scene(e.to_string());
+    qd_dynamics::StepSettings::from_scene(scene).map_err(|e| refused(&e))?;
+    if let Some(task) = qd_task::Task::from_scene(scene).map_err(|e| refused(&e))? {
+        task.check_planner_sections(&PLANNER_SECTIONS)
+            .map_err(|e| refused(&e))?;
+    }
+    qd_task::Grasp::from_scene(scene).map_err(|e| refused(&e))?;
+    Ok(())
+}

@@ -5,6 +5,7 @@ use crate::problem::{REGRASP_GAP, REGRASP_PENETRATION, RrtProblem};
 use qd_geometry::ContactQuery;
 use qd_geometry::GeometryError;
 use qd_geometry::grasp::{close_until_contact, robot_object_gap};
+use rand::SeedableRng;
 use rand::distr::{Distribution, Open01};
 use rand::rngs::ChaCha8Rng;
 
@@ -34,6 +35,16 @@ pub(crate) fn sample_object_pose(problem: &RrtProblem, rng: &mut ChaCha8Rng) -> 
     problem
         .object
         .compose(&translation, angle, &problem.reference)
+}
+
+impl RrtProblem {
+    /// An object pose drawn uniformly from the task's sampling region with the stream of
+    /// `seed` (the same pose for the same seed): a random query of the task, for
+    /// [`RrtProblem::with_query`].
+    pub fn sample_goal(&self, seed: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        sample_object_pose(self, &mut rng)
+    }
 }
 
 /// A new robot configuration touching the object where it is in `q`: the actuated joints go

@@ -20,13 +20,6 @@ pub enum SceneCommand {
     List,
 }
 
-/// The planners' tables a scene's `[task]` may have (each parsed by its planner's crate).
-const PLANNER_SECTIONS: [&str; 3] = [
-    qd_trajopt::TASK_SECTION,
-    qd_rrt::TASK_SECTION,
-    qd_rrt::SAMPLING_SECTION,
-];
-
 /// Loads a built-in scene by name, or a scene file when the argument names an existing file,
 /// and checks the sections the layers above the model own (step settings, task, grasp data),
 /// so that a misspelt key is reported whatever the command.
@@ -48,11 +41,7 @@ pub fn load_scene(name_or_path: &str) -> anyhow::Result<Scene> {
 
 /// The step settings, task and grasp data of `scene`, each parsed by the layer that owns it.
 fn check_sections(scene: &Scene) -> anyhow::Result<()> {
-    StepSettings::from_scene(scene)?;
-    if let Some(task) = Task::from_scene(scene)? {
-        task.check_planner_sections(&PLANNER_SECTIONS)?;
-    }
-    Grasp::from_scene(scene)?;
+    qd_plan::check_scene_sections(scene)?;
     Ok(())
 }
 

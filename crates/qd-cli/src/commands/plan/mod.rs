@@ -2,11 +2,8 @@
 //! or the RRT (docs/rrt.md) — print a summary, and save the plan as JSON or NumPy `.npz` (an
 //! existing file is never overwritten without `--force`).
 
-mod output;
 mod rrt;
 mod trajopt;
-
-use output::check_output;
 
 use super::scene::load_scene_source;
 use anyhow::bail;
@@ -133,7 +130,7 @@ pub struct PlanArgs {
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if let Some(output) = &args.output {
-        check_output(output, args.force)?;
+        qd_plan::check_output_path(output, args.force)?;
     }
     let (source, scene) = load_scene_source(&args.scene)?;
     match args.planner {
