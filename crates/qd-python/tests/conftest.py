@@ -15,9 +15,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def cargo_run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Runs a workspace binary in the test profile (`cargo test` has built it already)."""
+    """Runs a workspace binary in release mode (the README's `cargo test --workspace --release`
+    and `pip install ./crates/qd-python` have built it already)."""
     return subprocess.run(
-        ["cargo", "run", "-q", "--profile", "test", *args],
+        ["cargo", "run", "-q", "--release", *args],
         cwd=ROOT,
         input=stdin,
         capture_output=True,
@@ -52,7 +53,7 @@ def rust_reference():
 
 @pytest.fixture(scope="session")
 def qd_cli():
-    """Runs the `qd` command (the CLI crate, test profile)."""
+    """Runs the `qd` command (the CLI crate, release)."""
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return cargo_run(["-p", "qd-cli", "--", *args])
