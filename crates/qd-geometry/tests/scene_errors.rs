@@ -38,6 +38,26 @@ fn a_minimal_inline_robot_loads() {
 }
 
 #[test]
+fn geometry_names_are_qualified_once() {
+    let names = |text: &str| -> Vec<String> {
+        let scene = load(text).expect("valid scene");
+        scene.geometries().iter().map(|g| g.name.clone()).collect()
+    };
+    assert_eq!(names(PUSHER), ["pusher/tip/0"], "the default name");
+    let named = PUSHER.replace(
+        "[[robots.links.collisions]]\n",
+        "[[robots.links.collisions]]\nname = \"ball\"\n",
+    );
+    assert_eq!(names(&named), ["pusher/ball"]);
+    let qualified = named.replace("name = \"ball\"", "name = \"pusher/ball\"");
+    assert_eq!(
+        names(&qualified),
+        ["pusher/ball"],
+        "as written, not pusher/pusher/ball"
+    );
+}
+
+#[test]
 fn unknown_keys_are_reported_with_their_name() {
     let err =
         load(&PUSHER.replace("stiffness = 100.0", "stiffness = 100.0\nstifness = 3")).unwrap_err();

@@ -597,11 +597,19 @@ fn add_robot(
     }
     let mut links: Vec<LinkId> = link_ids.values().copied().collect();
     links.sort_unstable();
+    // A geometry name written already qualified (`pusher/tip`) is kept as written, not
+    // qualified twice.
+    let robot_prefix = format!("{}/", spec.name);
     for link in &model.links {
         for geometry in &link.geometries {
             let mu = friction.unwrap_or(builder.default_friction);
+            let name = if geometry.name.starts_with(&robot_prefix) {
+                geometry.name.clone()
+            } else {
+                qualified(&geometry.name)
+            };
             builder.push_geometry(
-                qualified(&geometry.name),
+                name,
                 link_ids[&link.name],
                 geometry.link_from_geometry,
                 geometry.shape.clone(),
