@@ -94,24 +94,6 @@ pub(crate) fn parse_gradients(name: &str) -> PyResult<GradientMode> {
     }
 }
 
-/// Names of q's entries: a scalar joint's name, or `joint:coordinate` for planar and free
-/// joints (`ball:y`, `ball:θ about x`, `box:qw`).
-fn coordinate_names(scene: &Scene) -> Vec<String> {
-    let mut names = vec![String::new(); scene.tree().nq()];
-    for joint in scene.tree().joints() {
-        let coordinates = joint.kind.coordinate_names();
-        let single = coordinates.len() == 1;
-        for (k, coordinate) in coordinates.into_iter().enumerate() {
-            names[joint.q_start + k] = if single {
-                joint.name.clone()
-            } else {
-                format!("{}:{coordinate}", joint.name)
-            };
-        }
-    }
-    names
-}
-
 #[pymethods]
 impl PyScene {
     /// A built-in system by name (`qd.Scene.builtin_names()` lists them).
@@ -202,7 +184,7 @@ impl PyScene {
     /// Names of q's entries (`nq` of them).
     #[getter]
     fn coordinates(&self) -> Vec<String> {
-        coordinate_names(self.scene())
+        self.scene().tree().coordinate_names()
     }
 
     /// Robot names.

@@ -281,6 +281,24 @@ impl MultibodyTree {
         self.joints.iter().position(|j| j.name == name).map(JointId)
     }
 
+    /// Names of q's entries (n_q of them): a scalar joint's name, or `joint:coordinate` for
+    /// planar and free joints (`ball/joint:y`, `ball/joint:θ about x`, `box/joint:qw`).
+    pub fn coordinate_names(&self) -> Vec<String> {
+        let mut names = vec![String::new(); self.nq];
+        for joint in &self.joints {
+            let coordinates = joint.kind.coordinate_names();
+            let single = coordinates.len() == 1;
+            for (k, coordinate) in coordinates.into_iter().enumerate() {
+                names[joint.q_start + k] = if single {
+                    joint.name.clone()
+                } else {
+                    format!("{}:{coordinate}", joint.name)
+                };
+            }
+        }
+        names
+    }
+
     /// The neutral configuration: zeros, identity quaternions.
     pub fn neutral_configuration(&self) -> Vec<f64> {
         let mut q = vec![0.0; self.nq];
