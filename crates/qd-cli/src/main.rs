@@ -8,6 +8,8 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 mod commands;
+#[cfg(test)]
+mod fuzz;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -107,6 +107,9 @@ fn sim_rolls_out_the_inputs_and_never_overwrites_without_force() {
     assert_eq!(q.len(), 4, "q0 and three steps");
     // The pusher reaches 0.2, 5 cm past touching: the box is pushed forward.
     assert!(q[3][1].as_f64().expect("box x") > 0.25);
+    // Statuses as files and the command line spell them, not Rust's Debug text.
+    assert_eq!(trajectory["steps"][0]["status"], "solved");
+    assert_eq!(trajectory["mode"], "socp");
 
     let (code, _, stderr) = run_qd(&args, "");
     assert_eq!(code, 1);

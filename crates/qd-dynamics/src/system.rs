@@ -251,6 +251,35 @@ impl QuasiDynamicSystem {
         self.step_with(&self.settings, workspace, q, u, guess)
     }
 
+    /// The step of a scene in which nothing can move (no robot joints, objects absent or
+    /// frozen): q⁺ = q, no program to solve; A is the identity and B empty.
+    fn motionless_step(&self, settings: &StepSettings, q: &[f64]) -> StepResult {
+        let (nq, nv, na) = (self.scene.tree().nq(), self.scene.tree().nv(), self.na());
+        let gradients = (settings.gradient_mode != GradientMode::None).then(|| {
+            let with_a = settings.gradient_mode == GradientMode::Ab;
+            StepGradients {
+                b_v: nalgebra::DMatrix::zeros(nv, na),
+                a_v: with_a.then(|| nalgebra::DMatrix::identity(nv, nv)),
+                b_q: nalgebra::DMatrix::zeros(nq, na),
+                a_q: with_a.then(|| nalgebra::DMatrix::identity(nq, nq)),
+                report: derivatives::SensitivityReport::default(),
+            }
+        });
+        StepResult {
+            q_next: q.to_vec(),
+            dv: vec![0.0; nv],
+            contacts: Vec::new(),
+            report: StepReport {
+                mode: settings.forward_mode,
+                status: SolveStatus::Solved,
+                iterations: 0,
+                n_contacts: 0,
+                polished: false,
+            },
+            gradients,
+        }
+    }
+
     /// [`QuasiDynamicSystem::step_from`] with the given settings instead of the system's own
     /// (a smoother steps one scene in several modes, a planner rolls out exactly).
     ///
@@ -271,6 +300,9 @@ impl QuasiDynamicSystem {
         let p = settings;
         let problem = &workspace.problem;
         let with_gradients = p.gradient_mode != GradientMode::None;
+        if problem.var_to_v.is_empty() {
+            return Ok(self.motionless_step(settings, q));
+        }
         let start = self.start_from(problem, guess)?;
         let solution = solve(problem, settings, with_gradients, start.as_ref())?;
         if let Some(index) = solution.x.iter().position(|v| !v.is_finite()) {

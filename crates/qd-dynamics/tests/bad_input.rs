@@ -224,3 +224,42 @@ fn bad_step_parameters_are_errors_naming_the_key() {
     assert_eq!(system.settings().h, 0.05);
     assert_eq!(system.scene().d_detect(), 0.01);
 }
+
+/// A scene in which nothing can move (found by fuzzing: Clarabel panicked on a program with no
+/// variables) steps to where it is, in every mode, with A the identity.
+#[test]
+fn scenes_where_nothing_moves_step_to_themselves() {
+    let frozen_ball = r#"
+name = "frozen"
+[parameters]
+mass_scale = 0.0
+[[objects]]
+name = "ball"
+joint = { type = "planar", axes = [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] }
+mass = 1.0
+inertia = [0.004, 0.004, 0.004]
+default_q = [0.0, 0.5, 0.2]
+[[objects.collisions]]
+shape = { sphere = { radius = 0.1 } }
+"#;
+    for text in [frozen_ball, "name = \"empty\"\n"] {
+        let scene =
+            qd_geometry::scene::Scene::from_toml_str(text, &|p: &str| Err(format!("no file {p}")))
+                .expect("scene loads");
+        let mut system = QuasiDynamicSystem::new(scene).expect("system");
+        let q = system.scene().default_q().to_vec();
+        for mode in qd_dynamics::ForwardMode::ALL {
+            let settings = system.settings_mut();
+            settings.forward_mode = mode;
+            settings.gradient_mode = qd_dynamics::GradientMode::Ab;
+            let result = system
+                .step(&mut StepWorkspace::default(), &q, &[])
+                .expect("a motionless step");
+            assert_eq!(result.q_next, q, "{mode:?}");
+            let gradients = result.gradients.expect("gradients");
+            let a = gradients.a_q.expect("A");
+            assert_eq!(a, nalgebra::DMatrix::identity(q.len(), q.len()));
+            assert_eq!(gradients.b_q.ncols(), 0);
+        }
+    }
+}

@@ -7,17 +7,8 @@ use nalgebra::DMatrix;
 use numpy::ndarray::{Array2, Array3};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3};
 use pyo3::prelude::*;
-use qd_dynamics::{QuasiDynamicSystem, SolveStatus, StepResult, StepSettings, StepWorkspace};
+use qd_dynamics::{QuasiDynamicSystem, StepResult, StepSettings, StepWorkspace};
 use rayon::prelude::*;
-
-/// A solver status as Python reads it.
-pub(crate) fn status_name(status: SolveStatus) -> &'static str {
-    match status {
-        SolveStatus::Solved => "solved",
-        SolveStatus::AlmostSolved => "almost_solved",
-        SolveStatus::MaxIterations => "max_iterations",
-    }
-}
 
 /// One contact at the end of a step.
 #[pyclass(module = "qd", name = "Contact", frozen, get_all)]
@@ -132,7 +123,7 @@ pub(crate) fn step_result(
         a_v: optional_matrix(py, gradients.and_then(|g| g.a_v.as_ref())),
         b_v: optional_matrix(py, gradients.map(|g| &g.b_v)),
         contacts,
-        status: status_name(result.report.status),
+        status: result.report.status.name(),
         iterations: result.report.iterations,
         polished: result.report.polished,
         mode: result.report.mode.name(),
@@ -260,10 +251,7 @@ pub(crate) fn step_batch(
         q_next: q_next.into_pyarray(py).unbind(),
         a,
         b,
-        status: results
-            .iter()
-            .map(|r| status_name(r.report.status))
-            .collect(),
+        status: results.iter().map(|r| r.report.status.name()).collect(),
         iterations: PyArray1::from_vec(py, iterations).unbind(),
     })
 }

@@ -476,8 +476,8 @@ impl Smoother {
         .map_err(|e| Dropped::FailedStep(e.to_string()))?;
         if result.report.status != SolveStatus::Solved {
             return Err(Dropped::FailedStep(format!(
-                "solver stopped with {:?}",
-                result.report.status
+                "solver stopped with {}",
+                result.report.status.name()
             )));
         }
         q_out.copy_from_slice(&result.q_next);

@@ -39,11 +39,11 @@ struct Query {
 }
 
 #[derive(Debug, Serialize)]
-struct Answer {
-    distance: f64,
-    normal: [f64; 3],
-    witness_a: [f64; 3],
-    witness_b: [f64; 3],
+pub(crate) struct Answer {
+    pub(crate) distance: f64,
+    pub(crate) normal: [f64; 3],
+    pub(crate) witness_a: [f64; 3],
+    pub(crate) witness_b: [f64; 3],
 }
 
 impl From<SignedDistance> for Answer {
@@ -58,7 +58,7 @@ impl From<SignedDistance> for Answer {
 }
 
 /// Answers one input line.
-fn answer(line: &str) -> anyhow::Result<Answer> {
+pub(crate) fn answer(line: &str) -> anyhow::Result<Answer> {
     let query: Query = serde_json::from_str(line).context("not a valid query")?;
     let a = query.a.to_shape().context("shape a")?;
     let b = query.b.to_shape().context("shape b")?;

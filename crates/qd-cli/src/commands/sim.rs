@@ -76,11 +76,17 @@ pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = ForwardMode
 fn read_inputs(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    parse_inputs(&text, path)
+}
+
+/// The inputs in `text` (read from `path`, which names it in errors and whose `.json`
+/// extension makes it JSON).
+pub(crate) fn parse_inputs(text: &str, path: &std::path::Path) -> anyhow::Result<Vec<Vec<f64>>> {
     // JSON by its content, whatever the extension (a JSON list in a .txt file is JSON).
     let looks_like_json = text.trim_start().starts_with(['[', '{']);
     if path.extension().is_some_and(|e| e == "json") || looks_like_json {
         let value: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+            serde_json::from_str(text).with_context(|| format!("{}: not JSON", path.display()))?;
         let rows = value.get("u").unwrap_or(&value);
         return serde_json::from_value(rows.clone()).with_context(|| {
             format!(
@@ -158,7 +164,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
             .steps
             .iter()
             .map(|s| StepOut {
-                status: format!("{:?}", s.report.status),
+                status: s.report.status.name().to_string(),
                 iterations: s.report.iterations,
                 polished: s.report.polished,
                 contacts: s
@@ -179,6 +185,16 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
         Some(path) => std::fs::write(path, json)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => super::stdout::line(format_args!("{json}"))?,
+    }
+    // A flagged solve is written (its status says so) but the command does not succeed.
+    let flagged = trajectory.steps.iter().position(|s| s.status != "solved");
+    if let Some(step) = flagged {
+        eprintln!(
+            "qd: step {} ended {} (the trajectory is written with each step's status)",
+            step + 1,
+            trajectory.steps[step].status
+        );
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -271,7 +271,11 @@ fn solve_least_squares(
     if size == 0 {
         return DMatrix::zeros(0, rhs.ncols());
     }
-    let svd = kkt.clone().svd(true, true);
+    let Some(svd) = crate::solver::bounded_svd(kkt.clone()) else {
+        outcome.unreliable =
+            Some("the SVD of the KKT system did not converge (or met a non-finite entry)".into());
+        return DMatrix::zeros(size, rhs.ncols());
+    };
     let largest = svd.singular_values.max();
     let cutoff = 1e-11 * largest.max(f64::MIN_POSITIVE);
     let Ok(solution) = svd.solve(rhs, cutoff) else {

@@ -121,7 +121,10 @@ pub(crate) fn compute(
         }
     }
     if solution.status != SolveStatus::Solved && report.unreliable.is_none() {
-        report.unreliable = Some(format!("the step ended with status {:?}", solution.status));
+        report.unreliable = Some(format!(
+            "the step ended with status {}",
+            solution.status.name()
+        ));
     }
 
     // Spread from the free variables to all of v, then through q⁺ = q ⊕ δv.

@@ -184,7 +184,7 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
     let lift = |c: &DMatrix<f64>, r: &DVector<f64>| -> Option<DVector<f64>> {
         let q_inv_ct = q_factor.solve(&c.transpose());
         let gram = c * &q_inv_ct;
-        let weights = gram.svd(true, true).solve(r, 1e-12).ok()?;
+        let weights = super::bounded_svd(gram)?.solve(r, 1e-12).ok()?;
         Some(q_inv_ct * weights)
     };
     // First: lift the violated contacts to a small gap with zero tangential motion.

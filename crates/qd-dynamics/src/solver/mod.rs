@@ -8,7 +8,22 @@ pub(crate) mod polish;
 pub use crate::cone::pyramid_directions;
 
 use crate::cone::ModeReading;
-use nalgebra::{Cholesky, DVector, Dyn, Matrix3, Vector3};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn, Matrix3, Vector3};
+
+/// Iterations allowed to nalgebra's SVD before it gives up: its `svd` loops until
+/// convergence, which some extreme matrices never reach (found by fuzzing scene files).
+pub(crate) const SVD_MAX_ITERATIONS: usize = 10_000;
+
+/// The SVD of `matrix`, or None when an entry is not finite or it does not converge within
+/// [`SVD_MAX_ITERATIONS`].
+pub(crate) fn bounded_svd(
+    matrix: DMatrix<f64>,
+) -> Option<nalgebra::SVD<f64, nalgebra::Dyn, nalgebra::Dyn>> {
+    if matrix.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    matrix.try_svd(true, true, f64::EPSILON, SVD_MAX_ITERATIONS)
+}
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +35,18 @@ pub enum SolveStatus {
     /// The Newton method hit its iteration limit before its decrement tolerance; the best
     /// iterate is returned but flagged.
     MaxIterations,
+}
+
+impl SolveStatus {
+    /// The status as files and the command line spell it: `solved`, `almost_solved`,
+    /// `max_iterations`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SolveStatus::Solved => "solved",
+            SolveStatus::AlmostSolved => "almost_solved",
+            SolveStatus::MaxIterations => "max_iterations",
+        }
+    }
 }
 
 /// The solution of one step's program.
@@ -58,4 +85,22 @@ pub struct BarrierAtSolution {
     /// direction of δv is not determined (a quasi-static object free to move, say), and the
     /// derivatives along it are not meaningful.
     pub singular: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded_svd;
+    use nalgebra::DMatrix;
+
+    #[test]
+    fn svds_of_extreme_matrices_end() {
+        let nan = DMatrix::from_row_slice(2, 2, &[1.0, f64::NAN, 0.0, 1.0]);
+        assert!(bounded_svd(nan).is_none(), "a NaN entry is refused");
+        let huge = DMatrix::from_row_slice(2, 2, &[1e308, 1e308, -1e308, 1e-308]);
+        // Finite but extreme: an answer or None, and either way it returns.
+        let _ = bounded_svd(huge);
+        let fine = DMatrix::from_row_slice(2, 2, &[2.0, 0.0, 0.0, 3.0]);
+        let svd = bounded_svd(fine).expect("converges");
+        assert!((svd.singular_values.max() - 3.0).abs() < 1e-12);
+    }
 }

@@ -349,7 +349,7 @@ fn solve(kkt: &DMatrix<f64>, rhs: &DVector<f64>, n: usize) -> Option<DVector<f64
             solution
         }
         None => {
-            let svd = kkt.clone().svd(true, true);
+            let svd = super::bounded_svd(kkt.clone())?;
             let cutoff = 1e-12 * svd.singular_values.max();
             svd.solve(rhs, cutoff).ok()?
         }
