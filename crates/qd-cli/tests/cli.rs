@@ -302,7 +302,7 @@ fn inputs_files_are_read_by_their_content_and_an_empty_one_is_an_error() {
 }
 
 #[test]
-fn negative_noise_and_absurd_horizons_are_refused_by_name() {
+fn negative_noise_and_absurd_horizons_and_node_budgets_are_refused_by_name() {
     for (args, expected) in [
         (
             &[
@@ -318,6 +318,17 @@ fn negative_noise_and_absurd_horizons_are_refused_by_name() {
         (
             &["plan", "planar-hand", "--horizon", "100000000"][..],
             "between 1 and 10000 steps",
+        ),
+        (
+            &[
+                "plan",
+                "planar-hand",
+                "--planner",
+                "rrt",
+                "--max-nodes",
+                "100000000000",
+            ][..],
+            "max_nodes must lie within 2..=1000000",
         ),
     ] {
         let (code, _, stderr) = run_qd(args, "");

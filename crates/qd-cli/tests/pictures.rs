@@ -333,3 +333,33 @@ fn npz_plans_and_sim_trajectories_are_plotted() {
         text(&scratch("sim_anim.svg")),
     ]);
 }
+
+#[test]
+fn the_default_view_shows_the_motion_the_task_asks_for() {
+    // allegro-sphere turns its ball about z: the default view looks down z (x across, y up),
+    // where the ball's orientation spokes show the turn.
+    let (plan, picture) = (scratch("yaw.json"), scratch("yaw.svg"));
+    qd_ok(&[
+        "plan",
+        "allegro-sphere",
+        "--iterations",
+        "1",
+        "--horizon",
+        "2",
+        "--quiet",
+        "--output",
+        text(&plan),
+    ]);
+    qd_ok(&["plot", text(&plan), "--animate", "--output", text(&picture)]);
+    let svg = std::fs::read_to_string(&picture).expect("svg");
+    assert!(
+        svg.contains(">x (m)<") && svg.contains(">y (m)<"),
+        "the x–y plane"
+    );
+    let frame = svg.split(r#"<g class="frame""#).nth(1).expect("a frame");
+    assert!(
+        frame.contains(r#"stroke="black""#),
+        "orientation spokes on the ball"
+    );
+    labels_inside(&svg);
+}

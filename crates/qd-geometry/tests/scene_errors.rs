@@ -198,3 +198,27 @@ fn robot_links_with_non_finite_mass_are_errors() {
         load(&PUSHER.replace("name = \"tip\"\n", "name = \"tip\"\nmass = inf\n")).unwrap_err();
     assert!(err.contains("link 'tip'") && err.contains("mass"), "{err}");
 }
+
+#[test]
+fn urdf_values_that_are_not_finite_name_their_joint_or_link() {
+    let urdf = |origin: &str, mass: &str| {
+        format!(
+            r#"<robot name="r"><link name="base"/>
+<link name="l1"><inertial><mass value="{mass}"/><inertia ixx="1" iyy="1" izz="1" ixy="0" ixz="0" iyz="0"/></inertial>
+<collision><geometry><sphere radius="0.05"/></geometry></collision></link>
+<joint name="j1" type="revolute"><parent link="base"/><child link="l1"/><origin xyz="{origin}"/>
+<axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint></robot>"#
+        )
+    };
+    let scene = "name = \"u\"\n[[robots]]\nname = \"arm\"\nurdf = \"r.urdf\"\nstiffness = [10.0]\n";
+    let load_with = |text: String| {
+        Scene::from_toml_str(scene, &move |_: &str| Ok(text.clone().into_bytes()))
+            .map_err(|e| e.to_string())
+    };
+    assert!(load_with(urdf("0 0 0", "0.1")).is_ok());
+    let err = load_with(urdf("0 nan 0", "0.1")).unwrap_err();
+    assert!(err.contains("j1") && err.contains("non-finite"), "{err}");
+    let err = load_with(urdf("0 0 0", "nan")).unwrap_err();
+    assert!(err.contains("l1") && err.contains("mass"), "{err}");
+    assert!(!err.contains('\n'), "one line: {err}");
+}

@@ -38,7 +38,7 @@ pub use metric::{Metric, NodeModel};
 pub use planner::{Edge, RrtResult, RrtStats, TreeNode, plan, plan_observed};
 pub use problem::{
     DEFAULT_NODE_KAPPA, DEFAULT_NODE_SAMPLES, DEFAULT_P_GOAL, DEFAULT_REGRASP_NOISE,
-    DEFAULT_RETIRE_AFTER, REGRASP_GAP, REGRASP_PENETRATION, RrtProblem, RrtSettings,
+    DEFAULT_RETIRE_AFTER, MAX_NODES, REGRASP_GAP, REGRASP_PENETRATION, RrtProblem, RrtSettings,
 };
 pub use qd_task::{ObjectCoordinates, PoseError};
 pub use task::{RrtTask, SAMPLING_SECTION, SamplingRegion, TASK_SECTION};

@@ -22,6 +22,10 @@ pub const DEFAULT_NODE_KAPPA: f64 = 1000.0;
 pub const REGRASP_GAP: f64 = 1e-3;
 /// A regrasp that leaves a robot deeper than this in the object is refused (m).
 pub const REGRASP_PENETRATION: f64 = 1e-3;
+/// The largest node budget (`max_nodes`, `--max-nodes`): a tree of a million nodes is hours
+/// of planning and gigabytes of linearisations; a larger budget is a typo, refused by name.
+pub const MAX_NODES: usize = 1_000_000;
+
 /// Goal-sampling probability when the task gives none (our choice).
 pub const DEFAULT_P_GOAL: f64 = 0.1;
 /// Half-width (rad or m) of the uniform noise added to the open pose before a regrasp closes
@@ -124,7 +128,7 @@ impl RrtSettings {
     ///
     /// # Errors
     /// Step or noise not positive and finite, γ negative, probabilities outside [0, 1], fewer
-    /// than 2 nodes.
+    /// than 2 nodes or more than [`MAX_NODES`].
     pub fn check(&self) -> Result<(), RrtError> {
         let bad = |message: String| Err(RrtError::InvalidParameter(message));
         if !(self.step.is_finite() && self.step > 0.0) {
@@ -144,9 +148,9 @@ impl RrtSettings {
                 return bad(format!("{name} must lie in [0, 1], got {p}"));
             }
         }
-        if self.max_nodes < 2 {
+        if !(2..=MAX_NODES).contains(&self.max_nodes) {
             return bad(format!(
-                "max_nodes must be at least 2, got {}",
+                "max_nodes must lie within 2..={MAX_NODES}, got {}",
                 self.max_nodes
             ));
         }
