@@ -22,6 +22,23 @@ fn qd_ok(args: &[&str]) {
     assert_eq!(code, 0, "qd {args:?}: {stderr}");
 }
 
+/// `qd plan ARGS --output NAME.json`, then `qd plot` of it with `PLOT_ARGS`: the SVG.
+fn plan_and_plot(name: &str, plan_args: &[&str], plot_args: &[&str]) -> String {
+    let (plan, picture) = (
+        scratch(&format!("{name}.json")),
+        scratch(&format!("{name}.svg")),
+    );
+    let mut args = vec!["plan"];
+    args.extend(plan_args);
+    args.extend(["--quiet", "--output", text(&plan)]);
+    qd_ok(&args);
+    let mut args = vec!["plot", text(&plan)];
+    args.extend(plot_args);
+    args.extend(["--output", text(&picture)]);
+    qd_ok(&args);
+    std::fs::read_to_string(&picture).expect("svg")
+}
+
 /// Renders an SVG (shapes only; text is checked by `labels_inside`).
 fn render(svg: &str) -> Pixmap {
     let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).expect("SVG");
@@ -107,20 +124,11 @@ fn labels_inside(svg: &str) {
 
 #[test]
 fn trajectory_figures_are_readable_pictures() {
-    let (plan, picture) = (scratch("t.json"), scratch("t.svg"));
-    qd_ok(&[
-        "plan",
-        "planar-hand",
-        "--iterations",
-        "4",
-        "--horizon",
-        "6",
-        "--quiet",
-        "--output",
-        text(&plan),
-    ]);
-    qd_ok(&["plot", text(&plan), "--output", text(&picture)]);
-    let svg = std::fs::read_to_string(&picture).expect("svg");
+    let svg = plan_and_plot(
+        "t",
+        &["planar-hand", "--iterations", "4", "--horizon", "6"],
+        &[],
+    );
     labels_inside(&svg);
     // Joint names, not q[i]; no float noise in tick labels.
     assert!(svg.contains("left_finger/joint_1") && svg.contains("ball/joint:θ about x"));
@@ -137,20 +145,11 @@ fn trajectory_figures_are_readable_pictures() {
 
 #[test]
 fn rrt_trees_are_readable_pictures() {
-    let (plan, picture) = (scratch("r.json"), scratch("r.svg"));
-    qd_ok(&[
-        "plan",
-        "planar-hand",
-        "--planner",
-        "rrt",
-        "--max-nodes",
-        "60",
-        "--quiet",
-        "--output",
-        text(&plan),
-    ]);
-    qd_ok(&["plot", text(&plan), "--output", text(&picture)]);
-    let svg = std::fs::read_to_string(&picture).expect("svg");
+    let svg = plan_and_plot(
+        "r",
+        &["planar-hand", "--planner", "rrt", "--max-nodes", "60"],
+        &[],
+    );
     labels_inside(&svg);
     assert!(
         svg.contains("regrasp") && svg.contains("extension"),
@@ -161,20 +160,11 @@ fn rrt_trees_are_readable_pictures() {
 
 #[test]
 fn animations_show_the_object_moving_with_axes_time_and_goal() {
-    let (plan, picture) = (scratch("a.json"), scratch("a.svg"));
-    qd_ok(&[
-        "plan",
-        "planar-hand",
-        "--iterations",
-        "4",
-        "--horizon",
-        "6",
-        "--quiet",
-        "--output",
-        text(&plan),
-    ]);
-    qd_ok(&["plot", text(&plan), "--animate", "--output", text(&picture)]);
-    let svg = std::fs::read_to_string(&picture).expect("svg");
+    let svg = plan_and_plot(
+        "a",
+        &["planar-hand", "--iterations", "4", "--horizon", "6"],
+        &["--animate"],
+    );
     labels_inside(&svg);
     assert!(
         svg.contains("y (m)") && svg.contains("z (m)"),
@@ -338,20 +328,11 @@ fn npz_plans_and_sim_trajectories_are_plotted() {
 fn the_default_view_shows_the_motion_the_task_asks_for() {
     // allegro-sphere turns its ball about z: the default view looks down z (x across, y up),
     // where the ball's orientation spokes show the turn.
-    let (plan, picture) = (scratch("yaw.json"), scratch("yaw.svg"));
-    qd_ok(&[
-        "plan",
-        "allegro-sphere",
-        "--iterations",
-        "1",
-        "--horizon",
-        "2",
-        "--quiet",
-        "--output",
-        text(&plan),
-    ]);
-    qd_ok(&["plot", text(&plan), "--animate", "--output", text(&picture)]);
-    let svg = std::fs::read_to_string(&picture).expect("svg");
+    let svg = plan_and_plot(
+        "yaw",
+        &["allegro-sphere", "--iterations", "1", "--horizon", "2"],
+        &["--animate"],
+    );
     assert!(
         svg.contains(">x (m)<") && svg.contains(">y (m)<"),
         "the x–y plane"

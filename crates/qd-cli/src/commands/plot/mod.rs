@@ -157,7 +157,7 @@ fn write_figures(
         tree::draw_tree(&root, plan)?;
         return root.present().map_err(plot_error);
     }
-    let states = trajectory::states(plan);
+    let states = motion(plan)?;
     let nq = states.first().map_or(0, Vec::len);
     let groups = trajectory::groups(scene, nq);
     let with_costs = plan["iterations"].is_array();

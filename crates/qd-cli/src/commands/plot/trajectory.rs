@@ -2,8 +2,7 @@
 //! objects in panels of their own with the coordinates' names.
 
 use super::style::{
-    Area, LABEL_FONT, LEGEND_WIDTH, LegendEntry, TITLE_FONT, draw_legend, numbers, plot_error,
-    range, tick,
+    Area, LABEL_FONT, LEGEND_WIDTH, LegendEntry, TITLE_FONT, draw_legend, plot_error, range, tick,
 };
 use plotters::prelude::*;
 use qd_geometry::scene::Scene;
@@ -171,16 +170,4 @@ pub fn draw_group(
         });
     }
     draw_legend(&legend_area, &legend)
-}
-
-/// The states of a trajectory record (`q`, or an RRT's executable plan).
-pub fn states(plan: &serde_json::Value) -> Vec<Vec<f64>> {
-    let rows = if plan["q"].is_array() {
-        &plan["q"]
-    } else {
-        &plan["plan"]["states"]
-    };
-    rows.as_array()
-        .map(|a| a.iter().map(numbers).collect())
-        .unwrap_or_default()
 }
