@@ -95,7 +95,7 @@ fn plan_errors_are_one_readable_line() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
     let cases: [(&[&str], &str); 8] = [
-        (&["plan", "bimanual-planar"], "[task.trajopt]"),
+        (&["plan", "pusher-box-1d"], "[task]"),
         (&["plan", "planar-hand", "--iterations", "0"], "iteration"),
         (
             &["plan", "planar-hand", "--output", "plan.txt"],

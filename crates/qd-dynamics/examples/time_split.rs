@@ -32,7 +32,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut iterations = 0;
     for _ in 0..n {
-        iterations = solve(&problem, ConeKind::Lorentz, settings.kappa, false, None)?.iterations;
+        iterations = solve(
+            &problem,
+            ConeKind::Lorentz,
+            settings.kappa / settings.h,
+            false,
+            None,
+        )?
+        .iterations;
     }
     let solving = start.elapsed().as_secs_f64() / n as f64;
     println!(

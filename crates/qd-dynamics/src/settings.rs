@@ -105,7 +105,11 @@ pub struct StepSettings {
     pub mass_scale: Option<f64>,
     /// Quasi-dynamic (object mass term) if true, quasi-static if false. Default true.
     pub quasi_dynamic: bool,
-    /// Barrier weight κ (larger = less smoothing), within [`KAPPA_RANGE`]. Default 100.
+    /// Barrier weight κ (1/(N·m) for a contact's normal gap in metres; larger = less
+    /// smoothing), within [`KAPPA_RANGE`]. The barrier term of the step's program is
+    /// `−(h/κ) Σ log(…)`, so that a contact at gap s pushes with a force of about 2/(κ s)
+    /// whatever h is (docs/dynamics.md, "The barrier weight κ"); κ is the reference papers'
+    /// `log_barrier_weight`. Default 10.
     pub kappa: f64,
     /// Rays of the pyramidal friction cone, ≥ 2. Default 4.
     pub nd: usize,
@@ -122,7 +126,7 @@ impl Default for StepSettings {
             gravity: [0.0, 0.0, -9.81],
             mass_scale: None,
             quasi_dynamic: true,
-            kappa: 100.0,
+            kappa: 10.0,
             nd: 4,
             forward_mode: ForwardMode::Socp,
             gradient_mode: GradientMode::None,

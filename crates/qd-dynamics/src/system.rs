@@ -474,7 +474,10 @@ fn solve(
     let p = settings;
     let cone = crate::cone::ConeKind::of_mode(p.forward_mode, p.nd);
     if p.forward_mode.is_barrier() {
-        barrier::solve(problem, cone, p.kappa, with_gradients, start)
+        // The barrier term of the program is (h/κ)·B: the user's κ keeps its meaning when h
+        // changes (docs/dynamics.md, "The barrier weight κ"), and the solver works with the
+        // weight 1/(κ/h) of the program as written.
+        barrier::solve(problem, cone, p.kappa / p.h, with_gradients, start)
     } else {
         conic::solve(problem, cone, p.h, with_gradients)
     }

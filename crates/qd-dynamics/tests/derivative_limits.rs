@@ -18,7 +18,7 @@ fn barrier_b_converges_to_the_exact_b_as_kappa_grows() {
     let exact = step(&exact_system, &q, &u).gradients.expect("B");
     assert!(!exact.report.near_mode_switch && exact.report.unreliable.is_none());
     let mut errors = Vec::new();
-    for kappa in [1e2, 1e3, 1e4, 1e5, 1e6, 1e7] {
+    for kappa in [1e1, 1e2, 1e3, 1e4, 1e5, 1e6] {
         let system = system_with(
             "planar-hand",
             ForwardMode::LogBarrierCone,
@@ -28,17 +28,14 @@ fn barrier_b_converges_to_the_exact_b_as_kappa_grows() {
         let smoothed = step(&system, &q, &u).gradients.expect("B");
         errors.push(relative_error(&smoothed.b_v, &exact.b_v, 1e-3));
     }
-    println!("‖B_κ − B_exact‖ / ‖B_exact‖ for κ = 1e2 … 1e7: {errors:?}");
+    println!("‖B_κ − B_exact‖ / ‖B_exact‖ for κ = 1e1 … 1e6: {errors:?}");
     for pair in errors.windows(2) {
         assert!(pair[1] < pair[0], "not decreasing: {errors:?}");
     }
-    assert!(
-        errors[0] > 1e-2,
-        "κ = 100 should smooth visibly: {errors:?}"
-    );
+    assert!(errors[0] > 1e-2, "κ = 10 should smooth visibly: {errors:?}");
     assert!(
         errors[5] < 1e-4,
-        "κ = 1e7 should be close to exact: {errors:?}"
+        "κ = 1e6 should be close to exact: {errors:?}"
     );
 }
 

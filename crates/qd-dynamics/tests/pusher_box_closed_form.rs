@@ -4,10 +4,10 @@
 //! gravity, one contact with `φ = q_o − q_a − (r + w/2)`, `J_n = (−1, 1)`, no tangential
 //! motion. Write `Δ = u − q_a`, `x = Δ − φ` (how far the command reaches past touching).
 //! - Exact: the box moves `δo = k'/(k' + m') · max(x, 0)`.
-//! - Cone barrier: with y_t = 0 it is `−(2/κ) log s` (s the gap after the step), so c = 2.
-//!   Stationarity gives `δa = Δ − λ/k'`, `δo = λ/m'`, `λ = 2/(κ s)`, hence
-//!   `s = λ w − x` with `w = 1/m' + 1/k'`, i.e. `s² + x s − 2w/κ = 0` and
-//!   `λ w = (x + √(x² + 8w/κ))/2 = y_κeff(x)` with `κ_eff = κ / (2w)`:
+//! - Cone barrier: with y_t = 0 it is `−(2h/κ) log s` (s the gap after the step; the program's
+//!   barrier weight is h/κ), so c = 2. Stationarity gives `δa = Δ − λ/k'`, `δo = λ/m'`,
+//!   `λ = 2h/(κ s)`, hence `s = λ w − x` with `w = 1/m' + 1/k'`, i.e. `s² + x s − 2wh/κ = 0`
+//!   and `λ w = (x + √(x² + 8wh/κ))/2 = y_κeff(x)` with `κ_eff = κ / (2wh)`:
 //!   `δo = k'/(k' + m') · y_κeff(x)`.
 
 use qd_dynamics::ForwardMode;
@@ -45,7 +45,7 @@ fn exact_and_barrier_steps_match_their_closed_forms() {
             system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
             system.settings_mut().kappa = kappa;
             let smoothed = system.step(&mut workspace, &q, &u).expect("step").dv[1];
-            let expected = k_prime / (k_prime + m_prime) * y_kappa(x, kappa / (2.0 * w));
+            let expected = k_prime / (k_prime + m_prime) * y_kappa(x, kappa / (2.0 * w * h));
             assert!(
                 (smoothed - expected).abs() <= 1e-10,
                 "barrier κ = {kappa}, Δ = {delta}: {smoothed} vs {expected}"

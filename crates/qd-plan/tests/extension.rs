@@ -87,7 +87,7 @@ fn greedy(scene: &Scene) -> (f64, f64) {
 
 #[test]
 fn a_planner_written_outside_the_library_reads_its_own_task_table() {
-    let scene = scene_with_greedy_table("steps = 25\nmax_input_change = 0.05\nkappa = 100.0");
+    let scene = scene_with_greedy_table("steps = 25\nmax_input_change = 0.05\nkappa = 10.0");
     // The layers below are untouched by the new table: the model, the step settings and the
     // other planners' tables read as before.
     let plain = qd_scenes::load("planar-pushing").expect("built-in");

@@ -179,9 +179,10 @@ fn method_kind(method: &str) -> PyResult<ScheduleKind> {
 }
 
 /// Trajectory optimisation of the scene's `[task.trajopt]` (docs/trajopt.md), as `qd plan
-/// SCENE` runs it. `None` options take the task's values.
+/// SCENE` runs it. `None` options take the task's values. `model` is `"full"` or
+/// `"input_only"` (the QP's linear model, docs/trajopt.md).
 #[pyfunction]
-#[pyo3(signature = (scene, method="analytic", iterations=20, horizon=None, samples=None, sigma0=None, kappa_start=None, kappa_end=None, seed=1, receding=false))]
+#[pyo3(signature = (scene, method="analytic", iterations=20, horizon=None, samples=None, sigma0=None, kappa_start=None, kappa_end=None, seed=1, receding=false, model=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn plan_trajopt(
     py: Python<'_>,
@@ -195,6 +196,7 @@ pub fn plan_trajopt(
     kappa_end: Option<f64>,
     seed: u64,
     receding: bool,
+    model: Option<&str>,
 ) -> PyResult<PyPlan> {
     if scene.task.is_none() {
         return Err(value_error(format!(
@@ -212,6 +214,8 @@ pub fn plan_trajopt(
         kappa_end,
         seed,
         receding,
+        model: model.map(linear_model).transpose()?,
+        forward_pass: None,
     };
     let outcome = py
         .detach(|| query.run(&scene.source, scene.scene(), |_| {}))
@@ -219,6 +223,17 @@ pub fn plan_trajopt(
     Ok(PyPlan {
         record: outcome.record,
     })
+}
+
+/// The linear model called `name`.
+fn linear_model(name: &str) -> PyResult<qd_trajopt::LinearModel> {
+    match name {
+        "full" => Ok(qd_trajopt::LinearModel::Full),
+        "input_only" => Ok(qd_trajopt::LinearModel::InputOnly),
+        other => Err(value_error(format!(
+            "unknown model '{other}': expected 'full' or 'input_only'"
+        ))),
+    }
 }
 
 /// The RRT through contact on the scene's `[task.rrt]` (docs/rrt.md), and its path made an

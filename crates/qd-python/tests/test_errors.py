@@ -77,6 +77,8 @@ def test_unknown_names_and_options_raise_value_error(planar_hand, qu):
         qd.smooth(planar_hand, q, u, method="bundled")
     with pytest.raises(ValueError, match="unknown method"):
         qd.plan_trajopt(planar_hand, method="fast")
+    with pytest.raises(ValueError, match="unknown model 'linear'"):
+        qd.plan_trajopt(planar_hand, model="linear")
 
 
 def test_smoothing_parameters_are_checked(planar_hand, qu):

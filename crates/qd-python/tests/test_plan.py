@@ -33,6 +33,16 @@ def test_trajopt_plan_arrays(planar_hand, short_trajopt):
     assert record["plan"]["states"] == plan.q.tolist()
 
 
+def test_receding_horizon_reports_its_control_rate(planar_hand):
+    plan = qd.plan_trajopt(planar_hand, receding=True, model="input_only", horizon=5)
+    receding = plan.record["receding"]
+    assert receding["settings"]["model"] == "input_only"
+    assert len(receding["controller_seconds"]) == 5
+    mean = sum(receding["controller_seconds"]) / 5
+    assert receding["control_rate"] == pytest.approx(1.0 / mean)
+    assert receding["real_time_rate"] == pytest.approx(1.0 / planar_hand.h)
+
+
 def test_rrt_plan_reaches_the_goal(planar_hand, rrt_plan):
     plan = rrt_plan
     assert plan.success and plan.reached

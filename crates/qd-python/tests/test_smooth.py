@@ -27,8 +27,8 @@ def test_exact_is_the_step_and_its_derivatives(planar_hand, pair):
 
 def test_analytic_is_the_barrier_step(planar_hand, pair):
     q, u = pair
-    lin = qd.smooth(planar_hand, q, u, method="analytic", kappa=50.0)
-    step = planar_hand.step(q, u, mode="log_barrier_cone", kappa=50.0, gradients="b")
+    lin = qd.smooth(planar_hand, q, u, method="analytic", kappa=5.0)
+    step = planar_hand.step(q, u, mode="log_barrier_cone", kappa=5.0, gradients="b")
     np.testing.assert_allclose(lin.c, step.q_next, rtol=0, atol=1e-12)
     np.testing.assert_allclose(lin.B, step.B_v, rtol=0, atol=1e-12)
 

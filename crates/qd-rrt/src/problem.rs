@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 /// needs the shape of B, not a precise value, and every node pays for it).
 pub const DEFAULT_NODE_SAMPLES: usize = 20;
 /// κ of analytic smoothing when the task gives neither σ_u nor κ (our choice: on the planar
-/// hand, 10 seeds of 1000 nodes with p_grasp 0.2 reach the goal 1, 5 and 1 times at κ = 300,
-/// 1000 and 3000).
-pub const DEFAULT_NODE_KAPPA: f64 = 1000.0;
+/// hand, h = 0.1, 10 seeds of 1000 nodes with p_grasp 0.2 reach the goal 1, 5 and 1 times at
+/// κ = 30, 100 and 300).
+pub const DEFAULT_NODE_KAPPA: f64 = 100.0;
 /// Robots close until they are this near the object (m).
 pub const REGRASP_GAP: f64 = 1e-3;
 /// A regrasp that leaves a robot deeper than this in the object is refused (m).

@@ -40,13 +40,13 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     for (name, kappas, sigmas, samples) in [
         (
             "planar-hand",
-            vec![1e2, 1e3, 1e4, 1e5, 1e6],
+            vec![1e1, 1e2, 1e3, 1e4, 1e5],
             planar_sigmas,
             options.system_samples,
         ),
         (
             "allegro-sphere",
-            vec![1e2, 1e3, 1e4, 1e5],
+            vec![1e1, 1e2, 1e3, 1e4],
             allegro_sigmas,
             options.system_samples / 4,
         ),

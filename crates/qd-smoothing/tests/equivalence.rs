@@ -44,7 +44,7 @@ fn planar_hand_smoothing_converges_and_orders_agree() {
         &system,
         &q,
         &u,
-        &[1e2, 1e3, 1e4, 1e5],
+        &[1e1, 1e2, 1e3, 1e4],
         &[1e-3, 1e-2, 5e-2, 0.2],
         100,
         3,

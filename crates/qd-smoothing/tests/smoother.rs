@@ -40,7 +40,7 @@ fn barrier_point(
     let (q, u) = squeezed_point(&barrier, 0.05).expect("grasp");
     let nominal = linearize(
         &barrier,
-        Smoothing::Analytic { kappa: 100.0 },
+        Smoothing::Analytic { kappa: 10.0 },
         derivatives,
         &q,
         &u,
@@ -64,9 +64,9 @@ fn exact_and_analytic_use_the_documented_steps() {
     for (method, mode, kappa) in [
         (Smoothing::Exact, ForwardMode::Socp, None),
         (
-            Smoothing::Analytic { kappa: 3e3 },
+            Smoothing::Analytic { kappa: 3e2 },
             ForwardMode::LogBarrierCone,
-            Some(3e3),
+            Some(3e2),
         ),
     ] {
         let lin = Smoother::new(&base, method, Derivatives::AB)
@@ -312,12 +312,8 @@ fn bad_input_and_parameters_are_errors() {
 #[test]
 fn a_warm_started_linearisation_has_the_same_minimiser() {
     let (system, q, u, cold) = barrier_point("planar-hand", Derivatives::B);
-    let smoother = Smoother::new(
-        &system,
-        Smoothing::Analytic { kappa: 100.0 },
-        Derivatives::B,
-    )
-    .expect("valid smoother");
+    let smoother = Smoother::new(&system, Smoothing::Analytic { kappa: 10.0 }, Derivatives::B)
+        .expect("valid smoother");
     // The step of a nearby input as the guess, and a poor one (zero motion).
     let nearby: Vec<f64> = u.iter().map(|v| v + 0.01).collect();
     let near = smoother.linearize(&q, &nearby).expect("nearby point");

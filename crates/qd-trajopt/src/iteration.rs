@@ -3,13 +3,16 @@
 //! candidate out exactly, accepts it if its exact cost is lower, and adapts the radius.
 
 use crate::cost::{CostParts, ObjectError, object_error, trajectory_cost};
+use crate::diagnosis;
 use crate::error::TrajoptError;
+use crate::model::{ForwardPass, LinearModel};
 use crate::optimizer::{IterationReport, PhaseTimes, StopReason, TrajoptResult, TrajoptSettings};
 use crate::problem::TrajoptProblem;
-use crate::qp::{LinearizedProblem, StepModel};
+use crate::qp::{LinearizedProblem, StepModel, absurd_decrease};
 use crate::schedule::SmoothingLevel;
+use nalgebra::DMatrix;
 use qd_dynamics::StepWorkspace;
-use qd_smoothing::{Derivatives, Linearization, Smoother};
+use qd_smoothing::{Derivatives, Linearization, Smoother, Smoothing};
 use std::time::Instant;
 
 /// Exact rollout of `inputs` from the problem's start.
@@ -28,11 +31,12 @@ fn rollout(
 /// hold the start when None).
 ///
 /// Each iteration linearises the step along the nominal trajectory with the schedule's
-/// smoothing, solves the trust-region QP, and rolls the candidate out with the exact step.
-/// A candidate with a lower exact cost is accepted (the nominal trajectory is always the
-/// best so far). The radius halves when the candidate is refused or the model predicted its
-/// decrease poorly (ratio < 0.25), and doubles (up to the maximum) when the ratio exceeds
-/// 0.75.
+/// smoothing, solves the trust-region QP (checked: an absurd predicted decrease is refused
+/// and re-solved on the input-only model), and makes its candidate by the settings' forward
+/// pass (closed loop: re-planned from the exact rollout's state at every step) with the
+/// exact step. A candidate with a lower exact cost is accepted (the nominal trajectory is
+/// always the best so far). The radius halves when the candidate is refused and doubles (up
+/// to the maximum) when the actual decrease exceeds 0.75 of the predicted one.
 ///
 /// # Errors
 /// Bad settings or inputs; an initial rollout that fails; a smoothing or QP failure.
@@ -136,6 +140,8 @@ impl Run {
             dynamics_evaluations: horizon,
             seconds: PhaseTimes::default(),
             failure: None,
+            model: settings.model,
+            diagnosis: None,
         };
         Ok(Run {
             inputs,
@@ -167,24 +173,23 @@ impl Run {
         let mut seconds = PhaseTimes::default();
 
         let clock = Instant::now();
-        let smoother = Smoother::new(problem.system(), smoothing, Derivatives::AB)
-            .map_err(|error| TrajoptError::Smoothing { iteration, error })?;
         let radius = self.radius;
-        let outcome = {
+        let (linearizations, mut diagnosis) = {
             let _phase = tracing::debug_span!("linearize").entered();
-            smoother.linearize_trajectory(&self.states, &self.inputs)
-        };
-        let linearizations = match outcome {
-            Ok(linearizations) => linearizations,
-            Err(error) => {
-                seconds.linearize = clock.elapsed().as_secs_f64();
-                let failure = format!("smoothing: {error}");
-                self.record_failure(iteration, smoothing.into(), failure, seconds, observe);
-                return Ok(Some(StopReason::SmoothingFailed));
+            match self.linearize(problem, settings, smoothing, iteration)? {
+                Ok(found) => found,
+                Err(error) => {
+                    seconds.linearize = clock.elapsed().as_secs_f64();
+                    let failure = format!("smoothing: {error}");
+                    self.record_failure(iteration, smoothing.into(), failure, seconds, observe);
+                    return Ok(Some(StopReason::SmoothingFailed));
+                }
             }
         };
         let (models, mut evaluations, dropped) =
             step_models(problem, settings, &self.states, linearizations, iteration)?;
+        diagnosis =
+            diagnosis.or_else(|| diagnosis::objects_unreachable(problem, smoothing, &models));
         let tree = problem.system().scene().tree();
         let state_errors = self.states[1..]
             .iter()
@@ -195,10 +200,16 @@ impl Run {
         let clock = Instant::now();
         let outcome = {
             let _phase = tracing::debug_span!("qp").entered();
-            self.trust_region_step(problem, settings, &models, &state_errors)
+            self.checked_step(problem, settings, models, &state_errors)
         };
         seconds.qp = clock.elapsed().as_secs_f64();
-        let (du, predicted_decrease) = match outcome {
+        let QpStep {
+            du,
+            predicted_decrease,
+            model,
+            note,
+            models,
+        } = match outcome {
             Ok(step) => step,
             Err(error) => {
                 let status = match error {
@@ -211,23 +222,21 @@ impl Run {
             }
         };
 
+        diagnosis = diagnosis.or(note);
         let clock = Instant::now();
-        let candidate: Vec<Vec<f64>> = self
-            .inputs
-            .iter()
-            .zip(&du)
-            .map(|(u, du)| u.iter().zip(du).map(|(a, b)| a + b).collect())
-            .collect();
-        let (candidate_cost, failure, accepted, actual_decrease) =
-            self.try_candidate(problem, candidate, iteration)?;
-        evaluations += horizon;
+        let (candidate_cost, failure, accepted, actual_decrease) = match du {
+            Some(du) => {
+                let (candidate, outcome) =
+                    self.candidate(problem, settings, (&models, &state_errors), &du)?;
+                evaluations += candidate.len();
+                self.judge_candidate(problem, candidate, outcome, iteration)?
+            }
+            // No usable step from either model: no rollout, the radius shrinks.
+            None => (None, None, false, 0.0),
+        };
         seconds.rollout = clock.elapsed().as_secs_f64();
 
-        let ratio = if predicted_decrease > 0.0 {
-            actual_decrease / predicted_decrease
-        } else {
-            0.0
-        };
+        let ratio = decrease_ratio(actual_decrease, predicted_decrease);
         self.radius = next_radius(radius, accepted, ratio, settings.max_input_radius);
         self.dynamics_evaluations += evaluations;
         let final_error = object_error(problem, &self.states[horizon])?;
@@ -257,9 +266,18 @@ impl Run {
             dynamics_evaluations: evaluations,
             seconds,
             failure,
+            model,
+            diagnosis,
         });
+        let collapsed = self.radius < settings.min_input_radius;
+        if collapsed {
+            diagnosis::add(
+                &mut self.reports[iteration].diagnosis,
+                diagnosis::trust_region_collapsed(settings.min_input_radius),
+            );
+        }
         observe(&self.reports[iteration]);
-        Ok((self.radius < settings.min_input_radius).then_some(StopReason::TrustRegionCollapsed))
+        Ok(collapsed.then_some(StopReason::TrustRegionCollapsed))
     }
 
     /// The report of an iteration that failed before its rollout. A failure in the smoothing
@@ -287,6 +305,8 @@ impl Run {
             dynamics_evaluations: 0,
             seconds,
             failure: Some(failure),
+            model: LinearModel::Full,
+            diagnosis: None,
         };
         observe(&report);
         self.reports.push(report);
@@ -303,12 +323,38 @@ impl Run {
         settings: &TrajoptSettings,
         models: &[StepModel],
         state_errors: &[Vec<f64>],
-    ) -> Result<(Vec<Vec<f64>>, f64), TrajoptError> {
-        let qp = LinearizedProblem {
-            models,
-            state_errors,
-            nominal_inputs: &self.inputs,
-            u_before: problem.u_before(),
+    ) -> Result<(Vec<Vec<f64>>, f64, f64), TrajoptError> {
+        let qp = self.tail_qp(problem, settings, (models, state_errors), 0, None);
+        let solution = qp.solve()?;
+        let zero = vec![vec![0.0; problem.u_before().len()]; problem.horizon()];
+        let cost_at_zero = qp.model_cost(&zero);
+        Ok((
+            solution.du,
+            cost_at_zero - solution.model_cost,
+            cost_at_zero,
+        ))
+    }
+
+    /// The trust-region QP over steps t..T of the nominal trajectory on the iteration's
+    /// `models` and `state_errors` (all T of them; their tail is used), after the command
+    /// applied at step t − 1 (the problem's `u_before` at t = 0), from the deviation δx_t.
+    pub(crate) fn tail_qp<'a>(
+        &'a self,
+        problem: &'a TrajoptProblem,
+        settings: &TrajoptSettings,
+        (models, state_errors): (&'a [StepModel], &'a [Vec<f64>]),
+        t: usize,
+        start: Option<(&'a [f64], &'a [f64])>,
+    ) -> LinearizedProblem<'a> {
+        let (u_before, start_deviation) = match start {
+            Some((u_before, deviation)) => (u_before, Some(deviation)),
+            None => (problem.u_before(), None),
+        };
+        LinearizedProblem {
+            models: &models[t..],
+            state_errors: &state_errors[t..],
+            nominal_inputs: &self.inputs[t..],
+            u_before,
             state_weights: problem.state_weights(),
             terminal_scale: problem.weights().terminal_scale,
             input_rate: problem.weights().input_rate,
@@ -316,26 +362,177 @@ impl Run {
             input_limits: problem.input_limits(),
             state_radius: settings.state_radius,
             max_input_change: settings.max_input_change,
-        };
-        let solution = qp.solve()?;
-        let zero = vec![vec![0.0; problem.u_before().len()]; problem.horizon()];
-        let predicted_decrease = qp.model_cost(&zero) - solution.model_cost;
-        Ok((solution.du, predicted_decrease))
+            start_deviation,
+        }
     }
 
-    /// Rolls `candidate` out with the exact step and makes it the nominal when its exact
-    /// cost is lower. Returns its cost (None when the rollout failed), the failure, whether
-    /// it was accepted, and the actual decrease (−∞ for a failed rollout).
-    fn try_candidate(
+    /// The trust-region step on `models`, checked: a predicted decrease that no correct QP
+    /// gives ([`absurd_decrease`]) is refused, and the step is re-solved on the input-only
+    /// model (when the models were full ones). `du` is None when neither gave a usable step.
+    ///
+    /// # Errors
+    /// The QP failed.
+    fn checked_step(
+        &self,
+        problem: &TrajoptProblem,
+        settings: &TrajoptSettings,
+        mut models: Vec<StepModel>,
+        state_errors: &[Vec<f64>],
+    ) -> Result<QpStep, TrajoptError> {
+        let (du, predicted, cost_at_zero) =
+            self.trust_region_step(problem, settings, &models, state_errors)?;
+        if !absurd_decrease(predicted, cost_at_zero) {
+            return Ok(QpStep {
+                du: Some(du),
+                predicted_decrease: predicted.max(0.0),
+                model: settings.model,
+                note: None,
+                models,
+            });
+        }
+        let largest_a = models
+            .iter()
+            .flat_map(|model| model.a.iter())
+            .fold(0.0_f64, |m, v| m.max(v.abs()));
+        let refused = format!(
+            "the linear model predicted a decrease of {predicted:.3e} from a model cost of \
+             {cost_at_zero:.3e}, which no correct QP gives (largest |A| entry {largest_a:.1e}: \
+             a step nearly discontinuous in q, such as a flat box on one contact point, makes \
+             A's products over the horizon overflow)"
+        );
+        if settings.model == LinearModel::InputOnly {
+            return Ok(QpStep {
+                du: None,
+                predicted_decrease: 0.0,
+                model: LinearModel::InputOnly,
+                note: Some(format!("{refused}; step refused, trust region shrunk")),
+                models,
+            });
+        }
+        for model in &mut models {
+            make_input_only(problem, model);
+        }
+        let (du, predicted, cost_at_zero) =
+            self.trust_region_step(problem, settings, &models, state_errors)?;
+        let usable = !absurd_decrease(predicted, cost_at_zero);
+        Ok(QpStep {
+            du: usable.then_some(du),
+            predicted_decrease: if usable { predicted.max(0.0) } else { 0.0 },
+            model: LinearModel::InputOnly,
+            note: Some(if usable {
+                format!(
+                    "{refused}; re-solved with the input-only model (set `model = \"input_only\"` \
+                     to use it from the start)"
+                )
+            } else {
+                format!("{refused}, and so did the input-only model; step refused")
+            }),
+            models,
+        })
+    }
+
+    /// The smoothed linearisations along the nominal trajectory (with A only for the full
+    /// model). Where the smoothing fails at a step (a barrier step without a strictly feasible
+    /// start, all randomized samples failing), that step takes the exact step's derivatives
+    /// instead, and the diagnosis names the step and the cause; `Err` inside only when even
+    /// the exact linearisation fails.
+    ///
+    /// # Errors
+    /// A smoother that cannot be built.
+    fn linearize(
+        &self,
+        problem: &TrajoptProblem,
+        settings: &TrajoptSettings,
+        smoothing: Smoothing,
+        iteration: usize,
+    ) -> Result<Linearized, TrajoptError> {
+        let derivatives = match settings.model {
+            LinearModel::Full => Derivatives::AB,
+            LinearModel::InputOnly => Derivatives::B,
+        };
+        let smoother = Smoother::new(problem.system(), smoothing, derivatives)
+            .map_err(|error| TrajoptError::Smoothing { iteration, error })?;
+        let whole = smoother.linearize_trajectory(&self.states, &self.inputs);
+        let Err(first_error) = whole else {
+            return Ok(whole.map(|found| (found, None)));
+        };
+        let exact = Smoother::new(problem.system(), Smoothing::Exact, derivatives)
+            .map_err(|error| TrajoptError::Smoothing { iteration, error })?;
+        let mut found = Vec::with_capacity(self.inputs.len());
+        let mut fell_back = Vec::new();
+        for (t, (q, u)) in self.states.iter().zip(&self.inputs).enumerate() {
+            match smoother.linearize(q, u) {
+                Ok(linearization) => found.push(linearization),
+                Err(_) => match exact.linearize(q, u) {
+                    Ok(linearization) => {
+                        fell_back.push(t);
+                        found.push(linearization);
+                    }
+                    Err(error) => return Ok(Err(error)),
+                },
+            }
+        }
+        let note = format!(
+            "smoothing failed at step(s) {fell_back:?} ({first_error}); those steps used the \
+             exact step's derivatives (analytic: raise kappa_range's start; randomized: lower \
+             sigma0)"
+        );
+        Ok(Ok((found, Some(note))))
+    }
+
+    /// The candidate of the QP's answer `du` by the settings' forward pass, and its exact
+    /// rollout (Err: the step that failed).
+    ///
+    /// # Errors
+    /// Non-finite states in the closed-loop pass.
+    #[allow(clippy::type_complexity)]
+    fn candidate(
         &mut self,
         problem: &TrajoptProblem,
-        candidate: Vec<Vec<f64>>,
-        iteration: usize,
-    ) -> Result<(Option<CostParts>, Option<String>, bool, f64), TrajoptError> {
+        settings: &TrajoptSettings,
+        (models, state_errors): (&[StepModel], &[Vec<f64>]),
+        du: &[Vec<f64>],
+    ) -> Result<
+        (
+            Vec<Vec<f64>>,
+            Result<Vec<Vec<f64>>, qd_dynamics::RolloutError>,
+        ),
+        TrajoptError,
+    > {
+        if settings.forward_pass == ForwardPass::ClosedLoop {
+            let candidate =
+                self.closed_loop_candidate(problem, settings, models, state_errors, du)?;
+            if candidate.kept_open_loop > 0 {
+                tracing::debug!(
+                    steps = candidate.kept_open_loop,
+                    "closed-loop re-planning failed; the first QP's inputs kept"
+                );
+            }
+            return Ok((candidate.inputs, candidate.states));
+        }
+        let candidate: Vec<Vec<f64>> = self
+            .inputs
+            .iter()
+            .zip(du)
+            .map(|(u, du)| u.iter().zip(du).map(|(a, b)| a + b).collect())
+            .collect();
         let outcome = {
             let _phase = tracing::debug_span!("rollout").entered();
             rollout(problem, &mut self.workspace, &candidate)
         };
+        Ok((candidate, outcome))
+    }
+
+    /// Makes `candidate` (with its exact rollout `outcome`) the nominal when its exact cost
+    /// is lower. Returns its cost (None when the rollout failed), the failure, whether
+    /// it was accepted, and the actual decrease (−∞ for a failed rollout).
+    fn judge_candidate(
+        &mut self,
+        problem: &TrajoptProblem,
+        candidate: Vec<Vec<f64>>,
+        outcome: Result<Vec<Vec<f64>>, qd_dynamics::RolloutError>,
+        iteration: usize,
+    ) -> Result<(Option<CostParts>, Option<String>, bool, f64), TrajoptError> {
         Ok(match outcome {
             Ok(candidate_states) => {
                 let candidate_cost = trajectory_cost(problem, &candidate_states, &candidate)?;
@@ -378,24 +575,83 @@ fn step_models(
         } else {
             vec![0.0; tree.nv()]
         };
-        let a = linearization.a.ok_or_else(|| TrajoptError::Qp {
-            iteration,
-            status: "the linearisation has no A".to_string(),
-        })?;
-        models.push(StepModel {
-            a,
-            b: linearization.b,
-            d,
-        });
+        let mut model = match (settings.model, linearization.a) {
+            (LinearModel::Full, Some(a)) => StepModel {
+                a,
+                b: linearization.b,
+                d,
+            },
+            (LinearModel::InputOnly, _) => StepModel {
+                a: DMatrix::zeros(0, 0),
+                b: linearization.b,
+                d,
+            },
+            (LinearModel::Full, None) => {
+                return Err(TrajoptError::Qp {
+                    iteration,
+                    status: "the linearisation has no A".to_string(),
+                });
+            }
+        };
+        if settings.model == LinearModel::InputOnly {
+            make_input_only(problem, &mut model);
+        }
+        models.push(model);
     }
     Ok((models, evaluations, dropped))
 }
 
-/// The trust region after an iteration: halved when the candidate was refused or the model
-/// predicted its decrease poorly (ratio < 0.25), doubled up to `max_radius` when the ratio
-/// exceeds 0.75.
+/// The linearisations along the nominal trajectory with the diagnosis of any step that fell
+/// back to exact derivatives, or the error of a step where even those failed.
+type Linearized = Result<(Vec<Linearization>, Option<String>), qd_smoothing::SmoothingError>;
+
+/// One checked trust-region step ([`Run::checked_step`]).
+struct QpStep {
+    /// δu (T × n_a), or None when no model gave a usable step.
+    du: Option<Vec<Vec<f64>>>,
+    /// The model's predicted decrease (≥ 0, finite).
+    predicted_decrease: f64,
+    /// The model the step came from.
+    model: LinearModel,
+    /// Why the settings' model was not used, if it was not.
+    note: Option<String>,
+    /// The step models the answer came from.
+    models: Vec<StepModel>,
+}
+
+/// Turns a step model into the input-only one ([`LinearModel::InputOnly`]): A = I on the
+/// objects' coordinates and 0 on the robots', B's robot rows the identity (robot coordinate
+/// `actuated[i]` follows input i).
+pub(crate) fn make_input_only(problem: &TrajoptProblem, model: &mut StepModel) {
+    let split = problem.system().scene().split();
+    let nv = model.b.nrows();
+    let mut a = DMatrix::zeros(nv, nv);
+    for &v in &split.unactuated_v {
+        a[(v, v)] = 1.0;
+    }
+    for (input, &v) in split.actuated.iter().enumerate() {
+        model.b.row_mut(v).fill(0.0);
+        model.b[(v, input)] = 1.0;
+    }
+    model.a = a;
+}
+
+/// ρ = actual / predicted decrease (0 when nothing was predicted).
+fn decrease_ratio(actual: f64, predicted: f64) -> f64 {
+    if predicted > 0.0 {
+        actual / predicted
+    } else {
+        0.0
+    }
+}
+
+/// The trust region after an iteration: halved when the candidate was refused, doubled up to
+/// `max_radius` when the ratio exceeds 0.75, kept otherwise. An accepted candidate does not
+/// shrink it however poorly its decrease was predicted: a smoothed model's prediction is
+/// biased by design (it sees contacts the exact step does not), and shrinking on a low ratio
+/// starved the later, less smoothed iterations of room (planar-hand: 0.0029 vs 0.0001 rad).
 fn next_radius(radius: f64, accepted: bool, ratio: f64, max_radius: f64) -> f64 {
-    if !accepted || ratio < 0.25 {
+    if !accepted {
         radius * 0.5
     } else if ratio > 0.75 {
         (2.0 * radius).min(max_radius)

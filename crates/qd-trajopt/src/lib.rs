@@ -12,8 +12,9 @@
 //! 3. rolls the candidate out with the exact step, keeps it if its cost is lower, and
 //!    adapts Δu to how well the model predicted the decrease.
 //!
-//! [`receding_horizon`] runs the same optimiser in closed loop (plan to the end, apply the
-//! first input with the exact step, repeat); [`refine`] re-plans a coarse trajectory (an RRT
+//! [`receding_horizon`] is MPC: at each control step a window of steps is planned from the
+//! plant's state on smoothed linearisations, and its first input is applied with the exact
+//! step; [`refine`] re-plans a coarse trajectory (an RRT
 //! segment) at a finer time step.
 //!
 //! ```
@@ -23,7 +24,7 @@
 //! let mut problem = TrajoptProblem::from_task(&scene, CostWeights::default())?;
 //! problem = problem.with_horizon(5)?;
 //! let settings = TrajoptSettings {
-//!     smoothing: SmoothingSchedule::Analytic { kappa_start: 100.0, kappa_end: 1e4 },
+//!     smoothing: SmoothingSchedule::Analytic { kappa_start: 10.0, kappa_end: 1e3 },
 //!     iterations: 3,
 //!     ..TrajoptSettings::default()
 //! };
@@ -40,8 +41,11 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 mod cost;
+mod diagnosis;
 mod error;
+mod forward_pass;
 mod iteration;
+mod model;
 mod optimizer;
 mod problem;
 pub mod qp;
@@ -53,11 +57,15 @@ mod task;
 pub use cost::{CostParts, ObjectError, object_error, trajectory_cost};
 pub use error::TrajoptError;
 pub use iteration::{optimize, optimize_observed};
+pub use model::{ForwardPass, LinearModel};
 pub use optimizer::{IterationReport, PhaseTimes, StopReason, TrajoptResult, TrajoptSettings};
 pub use problem::{CostWeights, MAX_HORIZON, TrajoptProblem};
-pub use receding::{RecedingHorizonResult, receding_horizon};
+pub use receding::{
+    DEFAULT_MPC_INPUT_RADIUS, MpcSettings, RecedingHorizonResult, receding_horizon,
+};
 pub use refine::refine;
 pub use schedule::{SIGMA_DECAY_EXPONENT, SmoothingLevel, SmoothingSchedule, sigma};
 pub use task::{
-    DEFAULT_KAPPA_RANGE, DEFAULT_SAMPLES, DEFAULT_SIGMA0, ScheduleKind, TASK_SECTION, TrajoptTask,
+    DEFAULT_KAPPA_RANGE, DEFAULT_MPC_ITERATIONS, DEFAULT_MPC_WINDOW, DEFAULT_SAMPLES,
+    DEFAULT_SIGMA0, ScheduleKind, TASK_SECTION, TrajoptTask,
 };

@@ -2,6 +2,7 @@
 
 use crate::cost::{CostParts, ObjectError};
 use crate::error::TrajoptError;
+use crate::model::{ForwardPass, LinearModel};
 use crate::schedule::{SmoothingLevel, SmoothingSchedule};
 use crate::task::{ScheduleKind, TrajoptTask};
 use serde::{Deserialize, Serialize};
@@ -37,15 +38,24 @@ pub struct TrajoptSettings {
     /// step by step; off by default.
     #[serde(default)]
     pub max_input_change: Option<f64>,
+    /// The QP's linear model of the step. Whatever it is, an iteration whose full model
+    /// predicts an absurd decrease (not finite, negative, or more than the cost) is re-solved
+    /// with [`LinearModel::InputOnly`] and says so in its report.
+    #[serde(default)]
+    pub model: LinearModel,
+    /// How the candidate is made from the QP's answer (closed loop by default).
+    #[serde(default)]
+    pub forward_pass: ForwardPass,
 }
 
 impl Default for TrajoptSettings {
-    /// Analytic smoothing κ 100 → 10⁴, 20 iterations, Δu from 0.1 (between 10⁻⁴ and 0.5).
+    /// Analytic smoothing κ 10 → 10³, 20 iterations, Δu from 0.1 (between 10⁻⁴ and 0.5).
     fn default() -> Self {
+        let [kappa_start, kappa_end] = crate::task::DEFAULT_KAPPA_RANGE;
         TrajoptSettings {
             smoothing: SmoothingSchedule::Analytic {
-                kappa_start: 100.0,
-                kappa_end: 1e4,
+                kappa_start,
+                kappa_end,
             },
             iterations: 20,
             input_radius: 0.1,
@@ -54,6 +64,8 @@ impl Default for TrajoptSettings {
             state_radius: None,
             smoothed_offset: false,
             max_input_change: None,
+            model: LinearModel::Full,
+            forward_pass: ForwardPass::ClosedLoop,
         }
     }
 }
@@ -142,6 +154,13 @@ pub struct IterationReport {
     /// What failed, if anything: the candidate's rollout (the candidate is refused), or the
     /// linearisation or the QP (the run stops there).
     pub failure: Option<String>,
+    /// The linear model the QP used (the settings', or the input-only fallback).
+    #[serde(default)]
+    pub model: LinearModel,
+    /// What the iteration noticed that a user can act on (one line, with the parameter to
+    /// change), if anything.
+    #[serde(default)]
+    pub diagnosis: Option<String>,
 }
 
 /// Why the optimiser stopped.
@@ -190,6 +209,7 @@ impl TrajoptSettings {
     pub fn from_task(task: &TrajoptTask, kind: ScheduleKind, seed: u64) -> Self {
         TrajoptSettings {
             smoothing: task.schedule(kind, seed),
+            model: task.model.unwrap_or_default(),
             ..TrajoptSettings::default()
         }
     }

@@ -52,6 +52,10 @@ pub struct LinearizedProblem<'a> {
     /// nominal inputs already change by more, the bound is their change (δu = 0 stays
     /// feasible; the QP never makes a step larger).
     pub max_input_change: Option<f64>,
+    /// δx₀, the start's deviation from the nominal start (n_v, tangent coordinates), if any:
+    /// a closed-loop forward pass re-plans the rest of the horizon from where the exact
+    /// rollout is (docs/trajopt.md). None: δx₀ = 0.
+    pub start_deviation: Option<&'a [f64]>,
 }
 
 /// The QP's minimiser.
@@ -103,6 +107,11 @@ impl LinearizedProblem<'_> {
         if !(self.input_radius.is_finite() && self.input_radius > 0.0) {
             return Err(format!("input radius {} is not > 0", self.input_radius));
         }
+        if let Some(dx) = self.start_deviation
+            && (dx.len() != nv || dx.iter().any(|v| !v.is_finite()))
+        {
+            return Err(format!("the start deviation must be {nv} finite values"));
+        }
         Ok(())
     }
 
@@ -130,7 +139,10 @@ impl LinearizedProblem<'_> {
     pub fn propagate(&self, du: &[Vec<f64>]) -> Vec<Vec<f64>> {
         let (_, nv, _) = self.sizes();
         let mut dx = Vec::with_capacity(self.models.len());
-        let mut previous = nalgebra::DVector::zeros(nv);
+        let mut previous = match self.start_deviation {
+            Some(start) => nalgebra::DVector::from_column_slice(start),
+            None => nalgebra::DVector::zeros(nv),
+        };
         for (model, du_t) in self.models.iter().zip(du) {
             let next = &model.a * &previous
                 + &model.b * nalgebra::DVector::from_column_slice(du_t)
@@ -257,11 +269,16 @@ impl LinearizedProblem<'_> {
             if t > 0 {
                 push_negated(&model.a, x_at(t));
             }
+            // At t = 0, A δx₀ is data: it joins the right-hand side.
+            let carried = match (t, self.start_deviation) {
+                (0, Some(start)) => &model.a * nalgebra::DVector::from_column_slice(start),
+                _ => nalgebra::DVector::zeros(nv),
+            };
             for r in 0..nv {
                 ai.push(row + r);
                 aj.push(x_at(t + 1) + r);
                 av.push(1.0);
-                b.push(model.d[r]);
+                b.push(model.d[r] + carried[r]);
             }
             row += nv;
         }
@@ -402,4 +419,14 @@ impl Layout {
     fn x_at(self, t: usize) -> usize {
         (t - 1) * self.stride + self.na
     }
+}
+
+/// Whether a QP's predicted decrease is impossible for a correct answer: δu = 0 is feasible
+/// and its model cost is `cost_at_zero`, and the model cost is a sum of squares, so the
+/// optimum's decrease lies in [0, cost_at_zero] (up to the solver's tolerance).
+pub(crate) fn absurd_decrease(predicted: f64, cost_at_zero: f64) -> bool {
+    let slack = 1e-6 * cost_at_zero.abs() + 1e-9;
+    !(predicted.is_finite() && cost_at_zero.is_finite())
+        || predicted < -slack
+        || predicted > cost_at_zero + slack
 }

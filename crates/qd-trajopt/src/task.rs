@@ -2,6 +2,7 @@
 //! optimisation on the scene's task, and the defaults of its smoothing schedules.
 
 use crate::error::TrajoptError;
+use crate::model::LinearModel;
 use crate::schedule::SmoothingSchedule;
 use qd_task::Task;
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,13 @@ pub const DEFAULT_SAMPLES: usize = 100;
 pub const DEFAULT_SIGMA0: f64 = 0.1;
 /// κ at the first and last iteration of analytic smoothing when `[task.trajopt]` gives none
 /// (our choice).
-pub const DEFAULT_KAPPA_RANGE: [f64; 2] = [100.0, 1e4];
+pub const DEFAULT_KAPPA_RANGE: [f64; 2] = [10.0, 1e3];
+
+/// Steps an MPC plan looks ahead when `[task.trajopt]` gives no `mpc_window` (our choice).
+pub const DEFAULT_MPC_WINDOW: usize = 10;
+/// MPC iterations per control step when `[task.trajopt]` gives no `mpc_iterations` (our
+/// choice: one, warm-started from the previous plan, is what a real-time loop affords).
+pub const DEFAULT_MPC_ITERATIONS: usize = 1;
 
 /// Trajectory-optimisation parameters of a task (docs/trajopt.md), as `[task.trajopt]` writes them.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -40,6 +47,19 @@ pub struct TrajoptTask {
     /// ([`DEFAULT_KAPPA_RANGE`] when absent).
     #[serde(default)]
     pub kappa_range: Option<[f64; 2]>,
+    /// The QP's linear model ([`LinearModel::Full`] when absent).
+    #[serde(default)]
+    pub model: Option<LinearModel>,
+    /// Receding-horizon MPC: steps each plan looks ahead ([`DEFAULT_MPC_WINDOW`] when absent).
+    #[serde(default)]
+    pub mpc_window: Option<usize>,
+    /// Receding-horizon MPC: iterations per control step ([`DEFAULT_MPC_ITERATIONS`] when
+    /// absent).
+    #[serde(default)]
+    pub mpc_iterations: Option<usize>,
+    /// Receding-horizon MPC: the QP's linear model (`model`, else full, when absent).
+    #[serde(default)]
+    pub mpc_model: Option<LinearModel>,
 }
 
 /// Which family of smoothing schedule to run; [`TrajoptTask::schedule`] fills in its

@@ -38,11 +38,20 @@ fn bad_problems_are_refused() {
 
 #[test]
 fn scenes_without_a_trajopt_task_are_refused() {
-    for (name, expected) in [
-        ("pusher-box-1d", "no [task]"),
-        ("bimanual-planar", "no [task.trajopt]"),
+    // planar-pushing with its [task.trajopt] table cut off (every built-in task has one).
+    let text = qd_scenes::source("planar-pushing").expect("built-in scene");
+    let cut = text.find("[task.trajopt]").expect("a trajopt table");
+    let rrt_only = qd_geometry::scene::Scene::from_toml_str(&text[..cut], &|p: &str| {
+        Err(format!("no file {p}"))
+    })
+    .expect("scene loads");
+    for (scene, expected) in [
+        (
+            qd_scenes::load("pusher-box-1d").expect("built-in"),
+            "no [task]",
+        ),
+        (rrt_only, "no [task.trajopt]"),
     ] {
-        let scene = qd_scenes::load(name).expect("built-in scene");
         let error =
             TrajoptProblem::from_task(&scene, CostWeights::default()).expect_err("no trajopt task");
         assert!(matches!(error, TrajoptError::Task { .. }));

@@ -4,8 +4,8 @@
 
 use qd_dynamics::StepWorkspace;
 use qd_trajopt::{
-    CostWeights, SmoothingSchedule, TrajoptProblem, TrajoptResult, TrajoptSettings, optimize,
-    receding_horizon, trajectory_cost,
+    CostWeights, LinearModel, MpcSettings, SmoothingSchedule, TrajoptProblem, TrajoptResult,
+    TrajoptSettings, optimize, receding_horizon, trajectory_cost,
 };
 
 fn problem() -> TrajoptProblem {
@@ -23,8 +23,8 @@ fn run(problem: &TrajoptProblem, smoothing: SmoothingSchedule, iterations: usize
 }
 
 const ANALYTIC: SmoothingSchedule = SmoothingSchedule::Analytic {
-    kappa_start: 100.0,
-    kappa_end: 1e4,
+    kappa_start: 10.0,
+    kappa_end: 1e3,
 };
 
 #[test]
@@ -106,11 +106,13 @@ fn randomized_runs_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn receding_horizon_applies_exact_steps_and_approaches_the_goal() {
-    let problem = problem().with_horizon(8).expect("horizon");
-    let settings = TrajoptSettings {
-        smoothing: ANALYTIC,
-        iterations: 8,
-        ..TrajoptSettings::default()
+    let problem = problem();
+    let settings = MpcSettings {
+        window: 10,
+        iterations: 1,
+        smoothing: qd_smoothing::Smoothing::Analytic { kappa: 1e3 },
+        input_radius: 0.1,
+        model: LinearModel::Full,
     };
     let closed = receding_horizon(&problem, &settings, None).expect("runs");
     let replay = problem
@@ -118,13 +120,27 @@ fn receding_horizon_applies_exact_steps_and_approaches_the_goal() {
         .rollout(&mut StepWorkspace::default(), problem.x0(), &closed.inputs)
         .expect("the applied inputs roll out");
     assert_eq!(replay.states, closed.states);
-    assert_eq!(closed.iterations_per_step.len(), 8);
-    // Half the error in 8 steps at least (the open-loop task takes 20).
+    assert_eq!(closed.controller_seconds.len(), problem.horizon());
+    let mean = closed.controller_seconds.iter().sum::<f64>() / problem.horizon() as f64;
+    assert!((closed.control_rate * mean - 1.0).abs() < 1e-9);
+    // One iteration per control step brings the ball from 0.3 m / 0.5 rad to within a
+    // tenth of that (a fixed κ, no annealing).
     assert!(
-        closed.final_error.position < 0.15 && closed.final_error.angle < 0.25,
+        closed.final_error.position < 0.03 && closed.final_error.angle < 0.05,
         "{:?}",
         closed.final_error
     );
+    // Bad settings are refused by name.
+    let refused = receding_horizon(
+        &problem,
+        &MpcSettings {
+            window: 0,
+            ..settings
+        },
+        None,
+    )
+    .expect_err("window 0");
+    assert!(refused.to_string().contains("window"), "{refused}");
 }
 
 #[test]

@@ -54,6 +54,7 @@ fn problem<'a>(data: &'a Data, radius: f64, limits: &'a [(f64, f64)]) -> Lineari
         input_radius: radius,
         input_limits: limits,
         max_input_change: None,
+        start_deviation: None,
         state_radius: None,
     }
 }

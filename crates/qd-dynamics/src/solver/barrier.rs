@@ -458,7 +458,8 @@ impl Newton {
     }
 }
 
-/// Solves the step's program in a barrier form at weight `kappa`. With
+/// Solves the step's program in a barrier form, `½xᵀQx + bᵀx − (1/kappa) Σ Bᵢ`: `kappa` is the
+/// program's own weight, which the step sets to the settings' κ / h (docs/dynamics.md). With
 /// `keep_second_order`, the Hessian at the returned point is factored once more and kept with
 /// the contacts' barrier derivatives, for the implicit-function-theorem derivatives.
 ///

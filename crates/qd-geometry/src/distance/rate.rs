@@ -248,12 +248,26 @@ impl PairRate {
             };
             let plus = query(&displacement(step))?;
             let minus = query(&displacement(-step))?;
-            let scale = 0.5 / step;
-            let rates = [
-                (plus.normal.into_inner() - minus.normal.into_inner()) * scale,
-                (plus.witness_a - minus.witness_a) * scale,
-                (plus.witness_b - minus.witness_b) * scale,
-            ];
+            let rates = if switches_features(&nominal, &plus, &minus) {
+                // The closest features change inside ±step (a flat face parallel to the
+                // other surface, say): a difference would be the witness's jump over 2·step,
+                // ~10⁵ per unit. Use the rates of the features held fixed instead.
+                let velocity = |p: &Point3<f64>| {
+                    if column < 3 {
+                        unit.cross(&(p - reference))
+                    } else {
+                        unit
+                    }
+                };
+                held_feature_rates(&nominal, moving, velocity)
+            } else {
+                let scale = 0.5 / step;
+                [
+                    (plus.normal.into_inner() - minus.normal.into_inner()) * scale,
+                    (plus.witness_a - minus.witness_a) * scale,
+                    (plus.witness_b - minus.witness_b) * scale,
+                ]
+            };
             for (block, rate) in rates.iter().enumerate() {
                 map.fixed_view_mut::<3, 1>(3 * block, column)
                     .copy_from(rate);
@@ -265,6 +279,65 @@ impl PairRate {
             reference,
             map,
         })
+    }
+}
+
+/// A witness point moving more than this (m) between the central difference's two sides
+/// beyond what a smooth answer would (its second difference) marks a switch of the closest
+/// features. Smooth answers leave ~s²/r ≈ 1e-11 m and GJK's error on curved pairs ≤ 1.4e-6 m
+/// (docs/geometry.md); a switch moves the witness across a face or edge (mm to dm).
+pub const FEATURE_SWITCH_WITNESS: f64 = 1e-5;
+/// The same for the normal (unit vector): GJK's normal on curved pairs is good to ~2e-3.
+pub const FEATURE_SWITCH_NORMAL: f64 = 1e-2;
+
+/// Whether the answers at ±step around `nominal` lie on different closest features: the
+/// second difference of a witness or of the normal is far beyond a smooth answer's.
+fn switches_features(
+    nominal: &SignedDistance,
+    plus: &SignedDistance,
+    minus: &SignedDistance,
+) -> bool {
+    let second = |p: Vector3<f64>, n: Vector3<f64>, m: Vector3<f64>| (p + m - 2.0 * n).norm();
+    second(
+        plus.witness_a.coords,
+        nominal.witness_a.coords,
+        minus.witness_a.coords,
+    ) > FEATURE_SWITCH_WITNESS
+        || second(
+            plus.witness_b.coords,
+            nominal.witness_b.coords,
+            minus.witness_b.coords,
+        ) > FEATURE_SWITCH_WITNESS
+        || second(
+            plus.normal.into_inner(),
+            nominal.normal.into_inner(),
+            minus.normal.into_inner(),
+        ) > FEATURE_SWITCH_NORMAL
+}
+
+/// Rates of (n, p_A, p_B) under a motion of the moving shape alone (point velocities
+/// `velocity`) with the closest features held: the moving shape's witness is a material point
+/// of it, the other shape's witness follows it along the other surface (tangentially), and
+/// the normal stays with the other shape. Exact for a vertex (or any material point) of the
+/// moving shape on a face of the other; at a face parallel to a face it is the rate of the
+/// contact point the distance query chose, kept as that point moves (the one-sided rate of
+/// neither side, but bounded and continuous as the pose moves off parallel).
+fn held_feature_rates(
+    nominal: &SignedDistance,
+    moving: Moving,
+    velocity: impl Fn(&Point3<f64>) -> Vector3<f64>,
+) -> [Vector3<f64>; 3] {
+    let n = nominal.normal.into_inner();
+    let tangential = |v: Vector3<f64>| v - n * n.dot(&v);
+    match moving {
+        Moving::B => {
+            let v = velocity(&nominal.witness_b);
+            [Vector3::zeros(), tangential(v), v]
+        }
+        Moving::A => {
+            let v = velocity(&nominal.witness_a);
+            [Vector3::zeros(), v, tangential(v)]
+        }
     }
 }
 

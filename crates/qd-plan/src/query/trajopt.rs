@@ -8,9 +8,9 @@ use qd_dynamics::StepWorkspace;
 use qd_geometry::scene::Scene;
 use qd_task::Task;
 use qd_trajopt::{
-    CostParts, CostWeights, IterationReport, ObjectError, ScheduleKind, SmoothingSchedule,
-    TrajoptProblem, TrajoptSettings, TrajoptTask, optimize_observed, receding_horizon,
-    trajectory_cost,
+    CostParts, CostWeights, ForwardPass, IterationReport, LinearModel, MpcSettings, ObjectError,
+    ScheduleKind, SmoothingSchedule, TrajoptProblem, TrajoptSettings, TrajoptTask,
+    optimize_observed, receding_horizon, trajectory_cost,
 };
 use serde::Serialize;
 
@@ -35,6 +35,10 @@ pub struct TrajoptQuery {
     pub seed: u64,
     /// Closed loop: replan from each reached state and apply the first input.
     pub receding: bool,
+    /// The QP's linear model, overriding the task's.
+    pub model: Option<LinearModel>,
+    /// The forward pass, overriding the default (closed loop).
+    pub forward_pass: Option<ForwardPass>,
 }
 
 impl Default for TrajoptQuery {
@@ -50,6 +54,8 @@ impl Default for TrajoptQuery {
             kappa_end: None,
             seed: 1,
             receding: false,
+            model: None,
+            forward_pass: None,
         }
     }
 }
@@ -79,6 +85,8 @@ pub struct TrajoptOutcome {
     pub seconds: f64,
     /// The executable plan (`qd replay` reads it).
     pub plan: Plan,
+    /// Receding horizon: control steps per second of controller time (Hz).
+    pub control_rate: Option<f64>,
     /// The whole run as the CLI saves it.
     pub record: PlanRecord,
 }
@@ -102,9 +110,9 @@ struct TrajoptRecordOut<'a> {
     /// Open loop: every iteration's report.
     #[serde(skip_serializing_if = "Option::is_none")]
     iterations: Option<&'a [IterationReport]>,
-    /// Closed loop: iterations of each replanning.
+    /// Closed loop: the MPC's settings and timing.
     #[serde(skip_serializing_if = "Option::is_none")]
-    iterations_per_step: Option<&'a [usize]>,
+    receding: Option<&'a MpcRecord>,
     /// The executable plan.
     plan: &'a Plan,
 }
@@ -120,7 +128,22 @@ struct Run {
     evaluations: usize,
     seconds: f64,
     iterations: Option<Vec<IterationReport>>,
-    per_step: Option<Vec<usize>>,
+    mpc: Option<MpcRecord>,
+}
+
+/// What a receding-horizon run records besides its trajectory.
+#[derive(Debug, Clone, Serialize)]
+struct MpcRecord {
+    /// The MPC's settings.
+    settings: MpcSettings,
+    /// Controller time per control step (s).
+    controller_seconds: Vec<f64>,
+    /// Control steps per second of controller time (Hz).
+    control_rate: f64,
+    /// The rate real time asks for, 1/h (Hz).
+    real_time_rate: f64,
+    /// QP answers refused as absurd.
+    refused_steps: usize,
 }
 
 impl TrajoptQuery {
@@ -129,10 +152,16 @@ impl TrajoptQuery {
     /// # Errors
     /// A scene without a task or with a malformed `[task.trajopt]`.
     pub fn schedule(&self, scene: &Scene) -> Result<SmoothingSchedule, PlanError> {
-        let task = Task::from_scene(scene)
-            .map_err(|e| PlanError::Scene(e.to_string()))?
-            .ok_or_else(|| PlanError::Scene(format!("scene '{}' has no [task]", scene.name())))?;
-        let spec = TrajoptTask::from_task(&task, scene.name())?;
+        Ok(self.settings(scene)?.smoothing)
+    }
+
+    /// The optimiser's settings: the task's schedule of [`TrajoptQuery::method`] and linear
+    /// model, with this query's overrides and iterations.
+    ///
+    /// # Errors
+    /// A scene without a task or with a malformed `[task.trajopt]`.
+    pub fn settings(&self, scene: &Scene) -> Result<TrajoptSettings, PlanError> {
+        let spec = task_spec(scene)?;
         let mut schedule = spec.schedule(self.method, self.seed);
         match &mut schedule {
             SmoothingSchedule::Analytic {
@@ -153,7 +182,13 @@ impl TrajoptQuery {
             }
             SmoothingSchedule::Exact => {}
         }
-        Ok(schedule)
+        Ok(TrajoptSettings {
+            smoothing: schedule,
+            iterations: self.iterations,
+            model: self.model.or(spec.model).unwrap_or_default(),
+            forward_pass: self.forward_pass.unwrap_or_default(),
+            ..TrajoptSettings::default()
+        })
     }
 
     /// Runs the query on `scene` (loaded from `source`), calling `observe` after each
@@ -173,13 +208,10 @@ impl TrajoptQuery {
         if let Some(horizon) = self.horizon {
             problem = problem.with_horizon(horizon)?;
         }
-        let settings = TrajoptSettings {
-            smoothing: self.schedule(scene)?,
-            iterations: self.iterations,
-            ..TrajoptSettings::default()
-        };
+        let settings = self.settings(scene)?;
+        let spec = task_spec(scene)?;
         let initial_error = qd_trajopt::object_error(&problem, problem.x0())?;
-        let run = self.optimize(&problem, &settings, observe)?;
+        let run = self.optimize((&problem, &spec), &settings, observe)?;
         // The cost of holding the start, the first guess of both modes.
         let hold = problem.hold_inputs();
         let held = problem
@@ -215,7 +247,7 @@ impl TrajoptQuery {
             dynamics_evaluations: run.evaluations,
             seconds: run.seconds,
             iterations: run.iterations.as_deref(),
-            iterations_per_step: run.per_step.as_deref(),
+            receding: run.mpc.as_ref(),
             plan: &plan,
         };
         let json = serde_json::to_value(&record).map_err(|e| PlanError::Malformed {
@@ -234,6 +266,7 @@ impl TrajoptQuery {
             dynamics_evaluations: run.evaluations,
             seconds: run.seconds,
             plan,
+            control_rate: run.mpc.as_ref().map(|mpc| mpc.control_rate),
             record: PlanRecord::from_json(json)?,
         })
     }
@@ -241,12 +274,26 @@ impl TrajoptQuery {
     /// Runs the optimiser open loop, or in receding horizon.
     fn optimize(
         &self,
-        problem: &TrajoptProblem,
+        (problem, spec): (&TrajoptProblem, &TrajoptTask),
         settings: &TrajoptSettings,
         observe: impl FnMut(&IterationReport),
     ) -> Result<Run, PlanError> {
         if self.receding {
-            let result = receding_horizon(problem, settings, None)?;
+            // The query's model overrides both of the task's.
+            let model = self
+                .model
+                .or(spec.mpc_model)
+                .or(spec.model)
+                .unwrap_or_default();
+            let mpc = MpcSettings::from_task(spec, &settings.smoothing, settings.iterations, model);
+            let result = receding_horizon(problem, &mpc, None)?;
+            let record = MpcRecord {
+                settings: mpc,
+                control_rate: result.control_rate,
+                real_time_rate: 1.0 / problem.system().settings().h,
+                refused_steps: result.refused_steps,
+                controller_seconds: result.controller_seconds,
+            };
             return Ok(Run {
                 planner: "trajopt (receding horizon)",
                 states: result.states,
@@ -256,7 +303,7 @@ impl TrajoptQuery {
                 evaluations: result.dynamics_evaluations,
                 seconds: result.seconds,
                 iterations: None,
-                per_step: Some(result.iterations_per_step),
+                mpc: Some(record),
             });
         }
         let result = optimize_observed(problem, settings, None, observe)?;
@@ -269,7 +316,15 @@ impl TrajoptQuery {
             evaluations: result.dynamics_evaluations,
             seconds: result.seconds,
             iterations: Some(result.iterations),
-            per_step: None,
+            mpc: None,
         })
     }
+}
+
+/// The scene's `[task.trajopt]`.
+fn task_spec(scene: &Scene) -> Result<TrajoptTask, PlanError> {
+    let task = Task::from_scene(scene)
+        .map_err(|e| PlanError::Scene(e.to_string()))?
+        .ok_or_else(|| PlanError::Scene(format!("scene '{}' has no [task]", scene.name())))?;
+    Ok(TrajoptTask::from_task(&task, scene.name())?)
 }

@@ -191,6 +191,7 @@ def plan_trajopt(
     kappa_end: Optional[float] = None,
     seed: int = 1,
     receding: bool = False,
+    model: Optional[str] = None,
 ) -> Plan: ...
 def plan_rrt(
     scene: Scene,

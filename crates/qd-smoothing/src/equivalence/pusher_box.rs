@@ -2,9 +2,10 @@
 //!
 //! With m' = ε M / h and k' = h K the diagonal of Q, ν = 1/m' + 1/k' and x = (u − q_a) − φ,
 //! the exact step moves the box by k'/(m' + k') · max(x, 0). In the barrier step the
-//! stationarity conditions are m' a = k'(Δ − d) = c/(κ s) with s = a − d + φ the constraint's
-//! value, which gives s² + x s − ν c/κ = 0 and a = (s + x)/(ν m'): the box moves by
-//! k'/(m' + k') · y_κeff(x) with κ_eff = κ/(c ν), c the weight of log s in the barrier (2 for the
+//! stationarity conditions are m' a = k'(Δ − d) = c h/(κ s) with s = a − d + φ the constraint's
+//! value (the program's barrier weight is h/κ), which gives s² + x s − ν c h/κ = 0 and
+//! a = (s + x)/(ν m'): the box moves by k'/(m' + k') · y_κeff(x) with κ_eff = κ/(c ν h), c the
+//! weight of log s in the barrier (2 for the
 //! cone, whose argument s²/μ² has no tangential part in 1-D; for the pyramid, its number of
 //! equal rows: 2 in a planar scene, whose pyramid is ±t, and nd in 3-D). The checks:
 //!
@@ -57,6 +58,7 @@ pub fn checks(
 ) -> Result<Vec<Check>, SmoothingError> {
     let (m, k) = diagonal_of_q(system)?;
     let nu = 1.0 / m + 1.0 / k;
+    let h = system.settings().h;
     let factor = k / (m + k);
     let scene = system.scene();
     let object_q = scene.split().unactuated_q[0];
@@ -93,8 +95,8 @@ pub fn checks(
         ] {
             let mut configured = variant.clone();
             configured.settings_mut().forward_mode = form;
-            for kappa in [100.0, 1e4] {
-                let kappa_eff = kappa / (weight * nu);
+            for kappa in [10.0, 1e3] {
+                let kappa_eff = kappa / (weight * nu * h);
                 let smoother =
                     Smoother::new(&configured, Smoothing::Analytic { kappa }, Derivatives::B)?;
                 for x in OFFSETS {
@@ -125,8 +127,8 @@ pub fn checks(
     // Randomized smoothing of the exact step with ρ_κeff on u reproduces the cone barrier's B.
     let mut exact = system.clone();
     exact.settings_mut().forward_mode = ForwardMode::Socp;
-    let kappa = 100.0;
-    let kappa_eff = kappa / (2.0 * nu);
+    let kappa = 10.0;
+    let kappa_eff = kappa / (2.0 * nu * h);
     let noise = BarrierEquivalent { kappa: kappa_eff };
     let smoother = Smoother::new(&exact, Smoothing::Exact, Derivatives::B)?;
     for (index, x) in OFFSETS.iter().take(3).enumerate() {

@@ -20,6 +20,45 @@ pub enum Planner {
     Rrt,
 }
 
+/// The trust-region QP's linear model of the step (docs/trajopt.md, "The linear model").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Model {
+    /// A and B from the smoothed linearisation.
+    Full,
+    /// The reference's `use_A = False`: objects stay unless an input moves them, robots go
+    /// where commanded; needs only B.
+    InputOnly,
+}
+
+impl Model {
+    /// The optimiser's model.
+    pub fn linear_model(self) -> qd_trajopt::LinearModel {
+        match self {
+            Model::Full => qd_trajopt::LinearModel::Full,
+            Model::InputOnly => qd_trajopt::LinearModel::InputOnly,
+        }
+    }
+}
+
+/// How an iteration makes its candidate from the QP's answer (docs/trajopt.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pass {
+    /// Re-plan the rest of the horizon from the rollout's actual state at every step.
+    ClosedLoop,
+    /// Roll the QP's inputs out as they are (one QP per iteration).
+    OpenLoop,
+}
+
+impl Pass {
+    /// The optimiser's forward pass.
+    pub fn forward_pass(self) -> qd_trajopt::ForwardPass {
+        match self {
+            Pass::ClosedLoop => qd_trajopt::ForwardPass::ClosedLoop,
+            Pass::OpenLoop => qd_trajopt::ForwardPass::OpenLoop,
+        }
+    }
+}
+
 /// How the optimiser smooths its linearisations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
@@ -105,10 +144,10 @@ pub struct PlanArgs {
     /// Initial input noise σ₀ (randomized; rad or m; default: the task's, else 0.1).
     #[arg(long, allow_negative_numbers = true)]
     pub sigma0: Option<f64>,
-    /// κ at the first iteration (analytic; default: the task's, else 100).
+    /// κ at the first iteration (analytic; default: the task's, else 10).
     #[arg(long, allow_negative_numbers = true)]
     pub kappa_start: Option<f64>,
-    /// κ at the last iteration (analytic; default: the task's, else 10⁴).
+    /// κ at the last iteration (analytic; default: the task's, else 10³).
     #[arg(long, allow_negative_numbers = true)]
     pub kappa_end: Option<f64>,
     /// Seed of randomized smoothing and of the RRT's random choices.
@@ -117,6 +156,12 @@ pub struct PlanArgs {
     /// Run in closed loop: replan from each reached state, apply the first input.
     #[arg(long)]
     pub receding: bool,
+    /// The QP's linear model of the step (default: the task's, else full).
+    #[arg(long, value_enum)]
+    pub model: Option<Model>,
+    /// How each iteration makes its candidate (default: closed loop).
+    #[arg(long, value_enum)]
+    pub forward_pass: Option<Pass>,
     /// Save the plan: `.json` or `.npz`.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,

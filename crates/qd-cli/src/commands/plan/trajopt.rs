@@ -29,7 +29,7 @@ fn report_line(report: &IterationReport) -> String {
         (_, true, _) => "accepted".to_string(),
         (_, false, _) => "refused".to_string(),
     };
-    format!(
+    let line = format!(
         "iteration {:3}  {:<22} Δu ≤ {:.4}  cost {:10.5}  error {:.4} m {:.4} rad  {verdict}",
         report.iteration,
         describe(&report.smoothing),
@@ -37,7 +37,11 @@ fn report_line(report: &IterationReport) -> String {
         report.cost.total,
         report.final_error.position,
         report.final_error.angle,
-    )
+    );
+    match &report.diagnosis {
+        Some(diagnosis) => format!("{line}\n               note: {diagnosis}"),
+        None => line,
+    }
 }
 
 /// The query the command line asks for.
@@ -52,6 +56,8 @@ fn query(args: &PlanArgs) -> TrajoptQuery {
         kappa_end: args.kappa_end,
         seed: args.seed,
         receding: args.receding,
+        model: args.model.map(super::Model::linear_model),
+        forward_pass: args.forward_pass.map(super::Pass::forward_pass),
     }
 }
 
@@ -91,6 +97,18 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
         outcome.initial_cost,
         outcome.cost.total,
     ))?;
+    if let Some(rate) = outcome.control_rate {
+        let real_time = 1.0 / outcome.plan.h;
+        crate::commands::stdout::line(format_args!(
+            "control rate {rate:.0} Hz of controller time per step ({} real time, {real_time:.0} Hz at h = {} s)",
+            if rate >= real_time {
+                "faster than"
+            } else {
+                "slower than"
+            },
+            outcome.plan.h,
+        ))?;
+    }
     if let Some(path) = &args.output {
         outcome.record.save(path, args.force)?;
         crate::commands::stdout::line(format_args!("saved {}", path.display()))?;

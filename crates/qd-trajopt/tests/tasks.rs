@@ -1,0 +1,43 @@
+//! Every built-in task's trajectory optimisation, as `qd plan SCENE` runs it (analytic
+//! smoothing over the task's κ range, 20 iterations, closed-loop forward pass), ends within
+//! the task's goal tolerance or below 10 % of the initial error (issue 18's acceptance).
+
+use qd_task::Task;
+use qd_trajopt::{
+    CostWeights, ScheduleKind, TrajoptProblem, TrajoptSettings, TrajoptTask, optimize,
+};
+
+#[test]
+fn every_task_converges_with_analytic_smoothing() {
+    let mut tasks = 0;
+    for name in qd_scenes::names() {
+        let scene = qd_scenes::load(name).expect("built-in scene");
+        let Some(task) = Task::from_scene(&scene).expect("task parses") else {
+            continue;
+        };
+        tasks += 1;
+        let spec = TrajoptTask::from_task(&task, name).expect("every task has [task.trajopt]");
+        let problem = TrajoptProblem::from_task(&scene, CostWeights::default()).expect("problem");
+        let settings = TrajoptSettings::from_task(&spec, ScheduleKind::Analytic, 1);
+        let result = optimize(&problem, &settings, None).expect("run");
+        let (start, end) = (result.initial_error, result.final_error);
+        let goal = task.goal();
+        let position =
+            end.position <= goal.position_tolerance || end.position <= 0.1 * start.position;
+        let angle = end.angle <= goal.angle_tolerance || end.angle <= 0.1 * start.angle;
+        assert!(
+            position && angle,
+            "{name}: from {start:?} to {end:?} (tolerances {} m, {} rad)",
+            goal.position_tolerance,
+            goal.angle_tolerance
+        );
+        // No report carries an absurd prediction.
+        for report in &result.iterations {
+            assert!(
+                report.predicted_decrease.is_finite() && report.predicted_decrease >= 0.0,
+                "{name}: {report:?}"
+            );
+        }
+    }
+    assert_eq!(tasks, 5, "the five built-in tasks");
+}
