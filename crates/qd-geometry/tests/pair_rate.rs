@@ -138,3 +138,48 @@ fn rigid_motions_of_both_shapes_transport_the_answer() {
     assert!(along.witness_a.norm() < 1e-15);
     assert!((along.witness_b - approach.linear).norm() < 1e-15);
 }
+
+/// A box resting flat on a half-space: its closest point switches corners under any tilt, so
+/// a difference of the witness across ±step is a jump (~0.1 m over 2·10⁻⁶ rad). The rate keeps
+/// the chosen contact point instead: a material point of the box, its image on the plane
+/// sliding with it, the plane's normal unchanged — bounded, and exactly the rigid motion of
+/// the witness.
+#[test]
+fn a_flat_face_on_a_plane_keeps_its_contact_point_under_tilt() {
+    let plane = Shape::HalfSpace;
+    let cube = Shape::Cuboid {
+        half_extents: Vector3::new(0.1, 0.075, 0.05),
+    };
+    let plane_pose = Pose::identity();
+    let cube_pose = Pose::translation(0.02, -0.01, 0.05);
+    let rate = PairRate::new(&plane, &plane_pose, &cube, &cube_pose).expect("valid pair");
+    let witness = rate.nominal.witness_b;
+    for axis in [Vector3::x(), Vector3::y(), Vector3::z()] {
+        let tilt = Twist::from_point_velocity(axis, &witness, Vector3::zeros());
+        let rates = rate.apply(&Twist::default(), &tilt);
+        // The witness is the twist's pivot: it does not move, nor does the normal.
+        assert!(
+            rates.witness_b.norm() < 1e-9,
+            "{axis:?}: {:?}",
+            rates.witness_b
+        );
+        assert!(
+            rates.witness_a.norm() < 1e-9,
+            "{axis:?}: {:?}",
+            rates.witness_a
+        );
+        assert!(rates.normal.norm() < 1e-9, "{axis:?}: {:?}", rates.normal);
+        // About the cube's centre the witness moves as a point of the cube.
+        let centre = Twist::from_point_velocity(
+            axis,
+            &nalgebra::Point3::from(cube_pose.translation.vector),
+            Vector3::zeros(),
+        );
+        let rates = rate.apply(&Twist::default(), &centre);
+        let rigid = centre.velocity_at(&witness);
+        assert!((rates.witness_b - rigid).norm() < 1e-9, "{axis:?}");
+        let n = rate.nominal.normal.into_inner();
+        let along_plane = rigid - n * n.dot(&rigid);
+        assert!((rates.witness_a - along_plane).norm() < 1e-9, "{axis:?}");
+    }
+}

@@ -430,3 +430,29 @@ pub(crate) fn absurd_decrease(predicted: f64, cost_at_zero: f64) -> bool {
         || predicted < -slack
         || predicted > cost_at_zero + slack
 }
+
+#[cfg(test)]
+mod tests {
+    use super::absurd_decrease;
+
+    #[test]
+    fn decreases_outside_zero_to_the_cost_are_absurd() {
+        assert!(!absurd_decrease(0.0, 7.6));
+        assert!(!absurd_decrease(7.6, 7.6));
+        assert!(!absurd_decrease(3.9, 7.6));
+        // The solver's tolerance: a hair below zero or above the cost is not absurd.
+        assert!(!absurd_decrease(-1e-7, 7.6));
+        assert!(!absurd_decrease(7.6 + 1e-7, 7.6));
+        for absurd in [
+            -1.356e167,
+            -0.01,
+            7.7,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert!(absurd_decrease(absurd, 7.6), "{absurd}");
+        }
+        assert!(absurd_decrease(1.0, f64::NAN));
+    }
+}

@@ -1,9 +1,10 @@
 //! A user's own scene that once broke the optimiser (issue 18): a point finger and a free box
 //! resting flat on a table under gravity, where one signed-distance query per pair puts the
-//! box's support at a single point. Tilted by any amount the box tips about a corner within
-//! one step, so the exact step's A is ~10⁶ there and a full linear model's products over the
-//! horizon overflow the QP (predicted decreases of −10²¹⁶ were recorded). The run must end
-//! normally, with finite, consistent reports and a diagnosis a user can act on.
+//! box's support at a single point. Tilted by any amount the box's closest point jumps to a
+//! corner, and differences of the geometry across that jump made A ~10⁶, whose products over
+//! the horizon overflowed the QP (predicted decreases of −10²¹⁶ were recorded). The geometry
+//! rates now keep the contact point across such a switch; the run must end normally, with
+//! finite, consistent reports and a diagnosis a user can act on.
 
 use qd_geometry::scene::Scene;
 use qd_trajopt::{
@@ -51,7 +52,7 @@ horizon = 10
 fn settings(smoothing: SmoothingSchedule, forward_pass: ForwardPass) -> TrajoptSettings {
     TrajoptSettings {
         smoothing,
-        iterations: 6,
+        iterations: 16,
         forward_pass,
         ..TrajoptSettings::default()
     }
@@ -97,11 +98,10 @@ fn a_box_on_one_point_ends_with_finite_reports_and_a_diagnosis() {
                 .collect();
             assert!(!diagnoses.is_empty(), "{label}: no diagnosis");
             if let SmoothingSchedule::Analytic { .. } = smoothing {
-                // The full model's absurd prediction is caught and the step re-solved.
+                // The barrier pushes the box from 7 cm away; the exact rollout of steps the
+                // trust region allows never reaches it, so the region collapses, and says so.
                 assert!(
-                    diagnoses
-                        .iter()
-                        .any(|d| d.contains("re-solved with the input-only model")),
+                    diagnoses.iter().any(|d| d.contains("min_input_radius")),
                     "{label}: {diagnoses:?}"
                 );
             }

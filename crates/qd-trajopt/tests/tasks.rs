@@ -41,3 +41,27 @@ fn every_task_converges_with_analytic_smoothing() {
     }
     assert_eq!(tasks, 5, "the five built-in tasks");
 }
+
+#[test]
+fn the_planar_pushing_turn_converges_with_analytic_smoothing() {
+    // benches/scenes/planar-pushing-turn.toml: Δ(0.5, 0.5, −π/4) of the box.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../benches/scenes/planar-pushing-turn.toml");
+    let scene = qd_geometry::scene::Scene::from_file(&path).expect("scene file");
+    let task = Task::from_scene(&scene).expect("task").expect("a task");
+    let spec = TrajoptTask::from_task(&task, scene.name()).expect("[task.trajopt]");
+    let problem = TrajoptProblem::from_task(&scene, CostWeights::default()).expect("problem");
+    let result = optimize(
+        &problem,
+        &TrajoptSettings::from_task(&spec, ScheduleKind::Analytic, 1),
+        None,
+    )
+    .expect("run");
+    let goal = task.goal();
+    assert!(
+        result.final_error.position <= goal.position_tolerance
+            && result.final_error.angle <= goal.angle_tolerance,
+        "{:?}",
+        result.final_error
+    );
+}

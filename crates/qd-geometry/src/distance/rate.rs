@@ -246,9 +246,43 @@ impl PairRate {
                     Pose::from_parts(Translation3::from(unit * s), UnitQuaternion::identity())
                 }
             };
-            let plus = query(&displacement(step))?;
-            let minus = query(&displacement(-step))?;
-            let rates = if switches_features(&nominal, &plus, &minus) {
+            let central = |span: f64| -> Result<[Vector3<f64>; 3], GeometryError> {
+                let plus = query(&displacement(span))?;
+                let minus = query(&displacement(-span))?;
+                let switched = switches_features(&nominal, &plus, &minus);
+                let scale = 0.5 / span;
+                let rates = [
+                    (plus.normal.into_inner() - minus.normal.into_inner()) * scale,
+                    (plus.witness_a - minus.witness_a) * scale,
+                    (plus.witness_b - minus.witness_b) * scale,
+                ];
+                Ok(if switched {
+                    [Vector3::repeat(f64::NAN); 3]
+                } else {
+                    rates
+                })
+            };
+            let coarse = central(step)?;
+            // A witness jumping symmetrically (a flat face's centre to opposite corners)
+            // looks linear at one span; its "rate" is jump / span, so a large rate is checked
+            // at a span 16 times smaller, where a true rate stays and a jump grows 16-fold.
+            let suspicious = |rates: &[Vector3<f64>; 3]| {
+                rates.iter().any(|r| !r.iter().all(|v| v.is_finite()))
+                    || rates[1].norm().max(rates[2].norm()) > SUSPICIOUS_WITNESS_RATE
+            };
+            let switched = suspicious(&coarse) && {
+                let fine = central(step / 16.0)?;
+                !fine
+                    .iter()
+                    .flatten()
+                    .chain(coarse.iter().flatten())
+                    .all(|v| v.is_finite())
+                    || (0..3).any(|block| {
+                        (fine[block] - coarse[block]).norm()
+                            > 0.5 * coarse[block].norm().max(fine[block].norm()).max(1.0)
+                    })
+            };
+            let rates = if switched {
                 // The closest features change inside ±step (a flat face parallel to the
                 // other surface, say): a difference would be the witness's jump over 2·step,
                 // ~10⁵ per unit. Use the rates of the features held fixed instead.
@@ -261,12 +295,7 @@ impl PairRate {
                 };
                 held_feature_rates(&nominal, moving, velocity)
             } else {
-                let scale = 0.5 / step;
-                [
-                    (plus.normal.into_inner() - minus.normal.into_inner()) * scale,
-                    (plus.witness_a - minus.witness_a) * scale,
-                    (plus.witness_b - minus.witness_b) * scale,
-                ]
+                coarse
             };
             for (block, rate) in rates.iter().enumerate() {
                 map.fixed_view_mut::<3, 1>(3 * block, column)
@@ -289,6 +318,10 @@ impl PairRate {
 pub const FEATURE_SWITCH_WITNESS: f64 = 1e-5;
 /// The same for the normal (unit vector): GJK's normal on curved pairs is good to ~2e-3.
 pub const FEATURE_SWITCH_NORMAL: f64 = 1e-2;
+/// A witness rate above this (m per rad or per m) is checked at a smaller span before it is
+/// believed: witness points of the built-in shapes move at most a few times their lever arm
+/// (≤ 1 m) per unit of motion except near a switch of features.
+pub const SUSPICIOUS_WITNESS_RATE: f64 = 10.0;
 
 /// Whether the answers at ±step around `nominal` lie on different closest features: the
 /// second difference of a witness or of the normal is far beyond a smooth answer's.
