@@ -293,3 +293,31 @@ fn rrt_saves_one_executable_plan_from_start_to_goal() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_run_that_cannot_progress_says_why_after_its_summary() {
+    let scene = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/finger-and-box.toml"
+    );
+    for (method, expected) in [
+        (
+            "analytic",
+            "note: the trust region shrank below min_input_radius",
+        ),
+        ("exact", "use the analytic or randomized method"),
+    ] {
+        let args = ["plan", scene, "--method", method, "--iterations", "16"];
+        let (code, stdout, stderr) = run_qd(&args, "");
+        assert_eq!(code, 0, "{method}: {stderr}");
+        assert!(stdout.contains("finger-and-box: trajopt"), "{stdout}");
+        assert!(stderr.contains(expected), "{method}: {stderr}");
+        // Each distinct diagnosis once after the summary, however many iterations said it.
+        let notes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("note: ")).collect();
+        let mut distinct = notes.clone();
+        distinct.dedup();
+        assert_eq!(notes, distinct, "{stderr}");
+        let (_, _, quiet) = run_qd(&[&args[..], &["--quiet"]].concat(), "");
+        assert!(quiet.is_empty(), "--quiet: {quiet}");
+    }
+}

@@ -12,6 +12,7 @@ use crate::commands::progress::Progress;
 use qd_geometry::scene::Scene;
 use qd_plan::{SceneSource, TrajoptQuery};
 use qd_trajopt::{IterationReport, SmoothingLevel};
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn describe(level: &SmoothingLevel) -> String {
@@ -69,7 +70,15 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
         args.iterations as u64,
         "iterations",
     );
+    // What the run noticed, each distinct diagnosis once, shown after the summary (a
+    // progress bar on a terminal does not show the per-iteration lines).
+    let mut diagnoses: Vec<String> = Vec::new();
     let outcome = query(args).run(source, scene, |report| {
+        if let Some(diagnosis) = &report.diagnosis
+            && !diagnoses.contains(diagnosis)
+        {
+            diagnoses.push(diagnosis.clone());
+        }
         let message = format!(
             "cost {:.4}, error {:.4} m {:.4} rad",
             report.cost.total, report.final_error.position, report.final_error.angle
@@ -97,6 +106,13 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
         outcome.initial_cost,
         outcome.cost.total,
     ))?;
+    if !args.quiet {
+        // Standard error may be closed; the plan still counts.
+        let mut stderr = std::io::stderr();
+        for diagnosis in &diagnoses {
+            let _ = writeln!(stderr, "note: {diagnosis}");
+        }
+    }
     if let Some(rate) = outcome.control_rate {
         let real_time = 1.0 / outcome.plan.h;
         crate::commands::stdout::line(format_args!(
