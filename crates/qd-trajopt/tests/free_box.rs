@@ -13,11 +13,17 @@ use qd_trajopt::{
 };
 
 fn finger_and_box() -> Scene {
+    finger_and_box_within(0.1)
+}
+
+/// The scene with contact detection distance `d_detect` (m); the finger starts 7 cm from the
+/// box.
+fn finger_and_box_within(d_detect: f64) -> Scene {
     let header = r#"name = "finger-and-box"
 [parameters]
 h = 0.1
 gravity = [0.0, 0.0, -9.81]
-d_detect = 0.1
+d_detect = D_DETECT
 default_friction = 0.5
 [[environment]]
 name = "table"
@@ -42,6 +48,7 @@ angle_tolerance = 0.1
 [task.trajopt]
 horizon = 10
 "#;
+    let header = header.replace("D_DETECT", &format!("{d_detect:?}"));
     let text = format!(
         "{header}{}{objects}",
         qd_scenes::fixtures::point_pusher_3d([-0.2, 0.0, 0.05], 0.03)
@@ -140,4 +147,42 @@ fn the_input_only_model_needs_no_a_and_stays_finite() {
             .all(|r| r.model == LinearModel::InputOnly)
     );
     assert!(result.cost.total <= result.iterations[0].cost.total);
+}
+
+#[test]
+fn objects_out_of_reach_of_the_smoothing_are_named_with_the_parameter_to_change() {
+    // d_detect 1 cm: the finger, 7 cm away, is in no contact pair, so analytic smoothing sees
+    // nothing; at σ = 1 mm no randomized sample reaches the box either.
+    let far = TrajoptProblem::from_task(&finger_and_box_within(0.01), CostWeights::default())
+        .expect("task problem");
+    let near =
+        TrajoptProblem::from_task(&finger_and_box(), CostWeights::default()).expect("task problem");
+    let cases = [
+        (
+            &far,
+            SmoothingSchedule::Analytic {
+                kappa_start: 10.0,
+                kappa_end: 1e3,
+            },
+            "raise parameters.d_detect",
+        ),
+        (
+            &near,
+            SmoothingSchedule::RandomizedFirstOrder {
+                sigma0: 1e-3,
+                samples: 20,
+                seed: 3,
+            },
+            "raise sigma0",
+        ),
+    ];
+    for (problem, smoothing, expected) in cases {
+        let settings = TrajoptSettings {
+            iterations: 2,
+            ..settings(smoothing, ForwardPass::ClosedLoop)
+        };
+        let result = optimize(problem, &settings, None).expect("run");
+        let first = result.iterations[1].diagnosis.as_deref().unwrap_or("");
+        assert!(first.contains(expected), "{smoothing:?}: {first}");
+    }
 }
