@@ -45,6 +45,15 @@ fn report_line(report: &IterationReport) -> String {
     }
 }
 
+/// A diagnosis without its numbers: two iterations saying the same thing about different
+/// values are one note after the summary.
+fn kind_of(diagnosis: &str) -> String {
+    diagnosis
+        .chars()
+        .filter(|c| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | '[' | ']' | ',')))
+        .collect()
+}
+
 /// The query the command line asks for.
 fn query(args: &PlanArgs) -> TrajoptQuery {
     TrajoptQuery {
@@ -70,14 +79,15 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
         args.iterations as u64,
         "iterations",
     );
-    // What the run noticed, each distinct diagnosis once, shown after the summary (a
-    // progress bar on a terminal does not show the per-iteration lines).
-    let mut diagnoses: Vec<String> = Vec::new();
+    // What the run noticed, each kind of diagnosis once (its first wording), shown after the
+    // summary: a progress bar on a terminal does not show the per-iteration lines.
+    let mut diagnoses: Vec<(String, String)> = Vec::new();
     let outcome = query(args).run(source, scene, |report| {
-        if let Some(diagnosis) = &report.diagnosis
-            && !diagnoses.contains(diagnosis)
-        {
-            diagnoses.push(diagnosis.clone());
+        if let Some(diagnosis) = &report.diagnosis {
+            let kind = kind_of(diagnosis);
+            if !diagnoses.iter().any(|(seen, _)| *seen == kind) {
+                diagnoses.push((kind, diagnosis.clone()));
+            }
         }
         let message = format!(
             "cost {:.4}, error {:.4} m {:.4} rad",
@@ -109,7 +119,7 @@ pub fn run(args: &PlanArgs, source: &SceneSource, scene: &Scene) -> anyhow::Resu
     if !args.quiet {
         // Standard error may be closed; the plan still counts.
         let mut stderr = std::io::stderr();
-        for diagnosis in &diagnoses {
+        for (_, diagnosis) in &diagnoses {
             let _ = writeln!(stderr, "note: {diagnosis}");
         }
     }
