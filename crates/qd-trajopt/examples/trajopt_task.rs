@@ -6,8 +6,8 @@
 //! `cargo run --release -p qd-trajopt --example trajopt_task -- SCENE|FILE.toml [analytic|randomized|zero-order|exact|receding] [ITERATIONS]`
 
 use qd_trajopt::{
-    CostWeights, MpcSettings, ObjectError, ScheduleKind, TrajoptProblem, TrajoptSettings,
-    TrajoptTask, optimize, receding_horizon,
+    MpcSettings, ObjectError, ScheduleKind, TrajoptProblem, TrajoptSettings, TrajoptTask, optimize,
+    receding_horizon,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,8 +20,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         qd_scenes::load(scene_name)?
     };
-    let problem = TrajoptProblem::from_task(&scene, CostWeights::default())?;
     let task = qd_task::Task::from_scene(&scene)?.ok_or("the scene has no task")?;
+    let problem = TrajoptProblem::from_task(
+        &scene,
+        TrajoptTask::from_task(&task, scene.name())?.weights(),
+    )?;
     let kind = match method {
         "analytic" => ScheduleKind::Analytic,
         "randomized" => ScheduleKind::Randomized,

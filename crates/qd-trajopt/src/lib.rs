@@ -53,13 +53,14 @@ mod receding;
 mod refine;
 mod schedule;
 mod task;
+mod weights;
 
 pub use cost::{CostParts, ObjectError, object_error, trajectory_cost};
 pub use error::TrajoptError;
 pub use iteration::{optimize, optimize_observed};
 pub use model::{ForwardPass, LinearModel};
 pub use optimizer::{IterationReport, PhaseTimes, StopReason, TrajoptResult, TrajoptSettings};
-pub use problem::{CostWeights, MAX_HORIZON, TrajoptProblem};
+pub use problem::{MAX_HORIZON, TrajoptProblem};
 pub use receding::{
     DEFAULT_MPC_INPUT_RADIUS, MpcSettings, RecedingHorizonResult, receding_horizon,
 };
@@ -67,5 +68,6 @@ pub use refine::refine;
 pub use schedule::{SIGMA_DECAY_EXPONENT, SmoothingLevel, SmoothingSchedule, sigma};
 pub use task::{
     DEFAULT_KAPPA_RANGE, DEFAULT_MPC_ITERATIONS, DEFAULT_MPC_WINDOW, DEFAULT_SAMPLES,
-    DEFAULT_SIGMA0, ScheduleKind, TASK_SECTION, TrajoptTask,
+    DEFAULT_SIGMA0, ScheduleKind, TASK_SECTION, TaskWeights, TrajoptTask,
 };
+pub use weights::CostWeights;

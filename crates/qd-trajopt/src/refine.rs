@@ -4,7 +4,8 @@
 use crate::error::{TrajoptError, check_length};
 use crate::iteration::optimize;
 use crate::optimizer::{TrajoptResult, TrajoptSettings};
-use crate::problem::{CostWeights, TrajoptProblem};
+use crate::problem::TrajoptProblem;
+use crate::weights::CostWeights;
 use qd_dynamics::QuasiDynamicSystem;
 
 /// Optimises the trajectory from `coarse_states[0]` to `coarse_states.last()` at the time

@@ -4,6 +4,7 @@
 use crate::error::TrajoptError;
 use crate::model::LinearModel;
 use crate::schedule::SmoothingSchedule;
+use crate::weights::CostWeights;
 use qd_task::Task;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,28 @@ pub struct TrajoptTask {
     /// Receding-horizon MPC: the QP's linear model (`model`, else full, when absent).
     #[serde(default)]
     pub mpc_model: Option<LinearModel>,
+    /// The task's cost weights (`[task.trajopt.weights]`), each defaulting to
+    /// [`CostWeights::default`]'s.
+    #[serde(default)]
+    pub weights: Option<TaskWeights>,
+}
+
+/// `[task.trajopt.weights]`: any of the cost weights of [`CostWeights`], the others default.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskWeights {
+    /// Weight on each object coordinate.
+    #[serde(default)]
+    pub object: Option<f64>,
+    /// Weight on each robot coordinate.
+    #[serde(default)]
+    pub robot: Option<f64>,
+    /// Q_T / Q at the last state.
+    #[serde(default)]
+    pub terminal_scale: Option<f64>,
+    /// R, on each entry of u_t − u_{t−1}.
+    #[serde(default)]
+    pub input_rate: Option<f64>,
 }
 
 /// Which family of smoothing schedule to run; [`TrajoptTask::schedule`] fills in its
@@ -104,6 +127,18 @@ impl TrajoptTask {
             return Err(error("task.trajopt.h must be finite and > 0".to_string()));
         }
         Ok(spec)
+    }
+
+    /// The task's cost weights: `[task.trajopt.weights]` over [`CostWeights::default`].
+    pub fn weights(&self) -> CostWeights {
+        let defaults = CostWeights::default();
+        let given = self.weights.unwrap_or_default();
+        CostWeights {
+            object: given.object.unwrap_or(defaults.object),
+            robot: given.robot.unwrap_or(defaults.robot),
+            terminal_scale: given.terminal_scale.unwrap_or(defaults.terminal_scale),
+            input_rate: given.input_rate.unwrap_or(defaults.input_rate),
+        }
     }
 
     /// The schedule of `kind` with this task's parameters (or the defaults) and `seed` for

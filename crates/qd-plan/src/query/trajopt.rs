@@ -203,13 +203,13 @@ impl TrajoptQuery {
         scene: &Scene,
         observe: impl FnMut(&IterationReport),
     ) -> Result<TrajoptOutcome, PlanError> {
-        let weights = CostWeights::default();
+        let spec = task_spec(scene)?;
+        let weights = spec.weights();
         let mut problem = TrajoptProblem::from_task(scene, weights)?;
         if let Some(horizon) = self.horizon {
             problem = problem.with_horizon(horizon)?;
         }
         let settings = self.settings(scene)?;
-        let spec = task_spec(scene)?;
         let initial_error = qd_trajopt::object_error(&problem, problem.x0())?;
         let run = self.optimize((&problem, &spec), &settings, observe)?;
         // The cost of holding the start, the first guess of both modes.
