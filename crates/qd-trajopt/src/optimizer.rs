@@ -171,9 +171,10 @@ pub enum StopReason {
     Iterations,
     /// The trust region shrank below its minimum: no nearby inputs do better.
     TrustRegionCollapsed,
-    /// The smoothed linearisation along the nominal trajectory failed (e.g. a barrier step
-    /// found no strictly feasible start); the last report says why. The result is the best
-    /// trajectory found before.
+    /// The linearisation along the nominal trajectory failed even with the exact step's
+    /// derivatives standing in where the smoothing failed (a step where a smoothed one fails
+    /// — a barrier step without a strictly feasible start — falls back to them); the last
+    /// report says why. The result is the best trajectory found before.
     SmoothingFailed,
     /// The trust-region QP could not be solved; the last report says why.
     QpFailed,
