@@ -162,8 +162,9 @@ impl TrajoptQuery {
     /// A scene without a task or with a malformed `[task.trajopt]`.
     pub fn settings(&self, scene: &Scene) -> Result<TrajoptSettings, PlanError> {
         let spec = task_spec(scene)?;
-        let mut schedule = spec.schedule(self.method, self.seed);
-        match &mut schedule {
+        // The task's settings (schedule and model), then this query's overrides.
+        let mut settings = TrajoptSettings::from_task(&spec, self.method, self.seed);
+        match &mut settings.smoothing {
             SmoothingSchedule::Analytic {
                 kappa_start,
                 kappa_end,
@@ -182,13 +183,10 @@ impl TrajoptQuery {
             }
             SmoothingSchedule::Exact => {}
         }
-        Ok(TrajoptSettings {
-            smoothing: schedule,
-            iterations: self.iterations,
-            model: self.model.or(spec.model).unwrap_or_default(),
-            forward_pass: self.forward_pass.unwrap_or_default(),
-            ..TrajoptSettings::default()
-        })
+        settings.iterations = self.iterations;
+        settings.model = self.model.unwrap_or(settings.model);
+        settings.forward_pass = self.forward_pass.unwrap_or(settings.forward_pass);
+        Ok(settings)
     }
 
     /// Runs the query on `scene` (loaded from `source`), calling `observe` after each
