@@ -14,6 +14,7 @@ use crate::error::DynamicsError;
 use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Vector3};
 use qd_geometry::ContactQuery;
+use qd_geometry::manifold::ContactFeature;
 use qd_geometry::scene::Scene;
 
 /// One contact's rows on the free variables.
@@ -21,6 +22,8 @@ use qd_geometry::scene::Scene;
 pub struct ContactRows {
     /// Geometry indices (into `Scene::geometries`) of the pair.
     pub geometries: (usize, usize),
+    /// Which contact of the pair (its closest points or a manifold feature point).
+    pub feature: ContactFeature,
     /// Signed distance φ (m).
     pub phi: f64,
     /// Coefficient of friction μ.
@@ -234,6 +237,7 @@ pub fn assemble(
         if count == problem.contacts.len() {
             problem.contacts.push(ContactRows {
                 geometries: (0, 0),
+                feature: ContactFeature::Closest,
                 phi: 0.0,
                 mu: 0.0,
                 jn: DVector::zeros(n),
@@ -244,6 +248,7 @@ pub fn assemble(
         let rows = &mut problem.contacts[count];
         count += 1;
         rows.geometries = (contact.geometry_a, contact.geometry_b);
+        rows.feature = contact.feature;
         rows.phi = contact.distance.distance;
         rows.mu = contact.friction;
         if rows.jn.len() != n {

@@ -21,6 +21,8 @@ pub const QUATERNION_TOLERANCE: f64 = 1e-6;
 pub struct ContactImpulse {
     /// Geometry pair (indices into `Scene::geometries`), A < B.
     pub geometries: (usize, usize),
+    /// Which contact of the pair: its closest points or a manifold feature point.
+    pub feature: qd_geometry::manifold::ContactFeature,
     /// φ at the start of the step (m).
     pub phi: f64,
     /// Normal impulse λ_n (N s), ≥ 0.
@@ -348,6 +350,7 @@ impl QuasiDynamicSystem {
                 force.extend(tangent.iter().map(|t| t / p.h));
                 ContactImpulse {
                     geometries: rows.geometries,
+                    feature: rows.feature,
                     phi: rows.phi,
                     normal_impulse: normal,
                     tangent_impulse: tangent,

@@ -4,6 +4,7 @@
 use crate::distance::{SignedDistance, any_perpendicular, perpendicular_axis, signed_distance};
 use crate::error::GeometryError;
 use crate::kinematics::{KinematicsCache, LinkId};
+use crate::manifold::{ContactFeature, feature_distance, has_manifold, pair_manifold};
 use crate::proximity::{ProximityPair, ProximityQuery, ShapeSet};
 use crate::scene::Scene;
 use crate::shape::Shape;
@@ -16,6 +17,9 @@ pub struct Contact {
     pub geometry_a: usize,
     /// Index of geometry B.
     pub geometry_b: usize,
+    /// What the contact measures: the pair's closest points, or one feature point of a contact
+    /// manifold (`crate::manifold`).
+    pub feature: ContactFeature,
     /// φ, the normal from A to B and the witness points (world frame).
     pub distance: SignedDistance,
     /// Coefficient of friction μ of the pair.
@@ -40,6 +44,8 @@ pub struct ContactQuery {
     proximity: ProximityQuery,
     pairs: Vec<ProximityPair>,
     jac_relative: DMatrix<f64>,
+    /// One pair's manifold contacts, reused from pair to pair.
+    manifold: Vec<(ContactFeature, SignedDistance)>,
     pool: Vec<Contact>,
     len: usize,
 }
@@ -75,33 +81,68 @@ impl ContactQuery {
         self.proximity
             .pairs_within(&posed, &scene.filter, d_detect, &mut self.pairs)?;
 
-        let nv = scene.tree.nv();
-        let nt = tangent_count(scene);
         self.len = 0;
         for k in 0..self.pairs.len() {
             let pair = self.pairs[k];
-            if self.len == self.pool.len() {
-                self.pool.push(Contact {
-                    geometry_a: 0,
-                    geometry_b: 0,
-                    distance: pair.distance,
-                    friction: 0.0,
-                    tangents: DMatrix::zeros(3, nt),
-                    jac_normal: DVector::zeros(nv),
-                    jac_tangent: DMatrix::zeros(nt, nv),
-                });
-            }
-            fill_contact(
-                &self.kinematics,
-                &mut self.jac_relative,
-                scene,
-                (pair.a, pair.b),
-                pair.distance,
-                &mut self.pool[self.len],
+            let (shape_a, shape_b) = (
+                &scene.geometries[pair.a].shape,
+                &scene.geometries[pair.b].shape,
             );
-            self.len += 1;
+            if scene.contact_manifold && has_manifold(shape_a, shape_b) {
+                pair_manifold(
+                    (shape_a, &self.world_from_geometry[pair.a]),
+                    (shape_b, &self.world_from_geometry[pair.b]),
+                    &pair.distance,
+                    d_detect,
+                    scene.plane_normal.as_ref(),
+                    &mut self.manifold,
+                )?;
+                for m in 0..self.manifold.len() {
+                    let (feature, distance) = self.manifold[m];
+                    self.push_contact(scene, (pair.a, pair.b), feature, distance);
+                }
+            } else {
+                self.push_contact(
+                    scene,
+                    (pair.a, pair.b),
+                    ContactFeature::Closest,
+                    pair.distance,
+                );
+            }
         }
         Ok(&self.pool[..self.len])
+    }
+
+    /// Appends one contact to the pool (reusing its storage) from its signed distance.
+    fn push_contact(
+        &mut self,
+        scene: &Scene,
+        pair: (usize, usize),
+        feature: ContactFeature,
+        distance: SignedDistance,
+    ) {
+        if self.len == self.pool.len() {
+            let (nv, nt) = (scene.tree.nv(), tangent_count(scene));
+            self.pool.push(Contact {
+                geometry_a: 0,
+                geometry_b: 0,
+                feature,
+                distance,
+                friction: 0.0,
+                tangents: DMatrix::zeros(3, nt),
+                jac_normal: DVector::zeros(nv),
+                jac_tangent: DMatrix::zeros(nt, nv),
+            });
+        }
+        fill_contact(
+            &self.kinematics,
+            &mut self.jac_relative,
+            scene,
+            (pair, feature),
+            distance,
+            &mut self.pool[self.len],
+        );
+        self.len += 1;
     }
 
     /// The smallest signed distance (m) at `q` between a geometry of link `link` and a
@@ -170,18 +211,19 @@ impl ContactQuery {
         );
     }
 
-    /// The contact between geometries `a` and `b` (indices into `Scene::geometries`) at the
-    /// poses of the last [`ContactQuery::update_poses`] or [`ContactQuery::contacts`] call,
+    /// The contact `feature` of geometries `a` and `b` (indices into `Scene::geometries`) at
+    /// the poses of the last [`ContactQuery::update_poses`] or [`ContactQuery::contacts`] call,
     /// whatever its distance, written into `out` (whose storage is reused). Used to
     /// differentiate the contact rows by finite differences of the geometry alone.
     ///
     /// # Errors
-    /// Indices out of range, a half-space pair, a failed distance query.
+    /// Indices out of range, a half-space pair, a feature point the shape does not have, a
+    /// failed distance query.
     pub fn pair_contact(
         &mut self,
         scene: &Scene,
-        a: usize,
-        b: usize,
+        (a, b): (usize, usize),
+        feature: ContactFeature,
         out: &mut Contact,
     ) -> Result<(), GeometryError> {
         let count = self.world_from_geometry.len();
@@ -190,7 +232,8 @@ impl ContactQuery {
                 "geometry pair ({a}, {b}) out of range: the scene has {count} geometries"
             )));
         }
-        let distance = signed_distance(
+        let distance = feature_distance(
+            feature,
             &scene.geometries[a].shape,
             &self.world_from_geometry[a],
             &scene.geometries[b].shape,
@@ -200,7 +243,7 @@ impl ContactQuery {
             &self.kinematics,
             &mut self.jac_relative,
             scene,
-            (a, b),
+            ((a, b), feature),
             distance,
             out,
         );
@@ -208,13 +251,13 @@ impl ContactQuery {
     }
 }
 
-/// Fills φ, friction, tangents and the Jacobians of pair (a, b) from its signed distance,
-/// at the current kinematics.
+/// Fills φ, friction, tangents and the Jacobians of the contact `feature` of pair (a, b) from
+/// its signed distance, at the current kinematics.
 fn fill_contact(
     kinematics: &KinematicsCache,
     jac_relative: &mut DMatrix<f64>,
     scene: &Scene,
-    (a, b): (usize, usize),
+    ((a, b), feature): ((usize, usize), ContactFeature),
     d: SignedDistance,
     contact: &mut Contact,
 ) {
@@ -232,6 +275,7 @@ fn fill_contact(
     kinematics.accumulate_point_jacobian(tree, ga.link, &d.witness_a, -1.0, jac_relative);
     contact.geometry_a = a;
     contact.geometry_b = b;
+    contact.feature = feature;
     contact.distance = d;
     contact.friction = scene.friction_between(a, b);
     let n = d.normal.into_inner();

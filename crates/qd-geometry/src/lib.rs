@@ -12,7 +12,8 @@
 //!   forward kinematics and point Jacobians, the update `q ⊕ δv`;
 //! - [`urdf`] and [`scene`]: robots from URDF, scenes from TOML (`docs/scene-format.md`);
 //! - [`ContactQuery`]: at a configuration q, every contact with φ, normal, tangents, μ and the
-//!   Jacobians `J_n`, `J_t`.
+//!   Jacobians `J_n`, `J_t`; pairs with flat faces get a contact [`manifold`] (a box on a
+//!   table stands on its corners).
 //!
 //! Conventions (`docs/architecture.md`, "Conventions"): SI units, world z up, poses are
 //! `world_from_local` isometries, quaternions in files are `[w, x, y, z]`. φ is positive apart
@@ -72,6 +73,7 @@ mod error;
 mod glam_convert;
 pub mod grasp;
 pub mod kinematics;
+pub mod manifold;
 mod parry_bridge;
 mod pose;
 mod proximity;

@@ -83,7 +83,11 @@ fn check_scene(name: &str, perturbation: &[f64], direction: &[f64]) -> Result<()
     for c in &contacts {
         let same = |set: &[qd_geometry::Contact]| {
             set.iter()
-                .find(|d| d.geometry_a == c.geometry_a && d.geometry_b == c.geometry_b)
+                .find(|d| {
+                    d.geometry_a == c.geometry_a
+                        && d.geometry_b == c.geometry_b
+                        && d.feature == c.feature
+                })
                 .map(|d| d.distance.distance)
         };
         let (Some(phi_plus), Some(phi_minus)) = (same(&plus), same(&minus)) else {

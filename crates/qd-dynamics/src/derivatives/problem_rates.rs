@@ -20,6 +20,7 @@ use crate::problem::{StepProblem, object_mass_and_gravity, scene_mass_scale};
 use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Point3, Vector3};
 use qd_geometry::kinematics::{JointKind, KinematicsCache, LinkId};
+use qd_geometry::manifold::contact_shapes;
 use qd_geometry::scene::Scene;
 use qd_geometry::{ContactQuery, PairRate, Twist, tangent_basis, tangent_basis_jacobian};
 
@@ -396,7 +397,15 @@ fn contact_rates(
     let pose_b = nominal.world_from_link[lb] * geometry_b.link_from_geometry;
     // How the pair's normal and witnesses move under rigid motions of A and B: one
     // linearisation per contact, shared by every coordinate that moves it.
-    let pair_rate = PairRate::new(&geometry_a.shape, &pose_a, &geometry_b.shape, &pose_b)?;
+    // A manifold contact is the pair of its feature's ball and the other shape.
+    let (shape_a, pose_a, shape_b, pose_b) = contact_shapes(
+        rows.feature,
+        &geometry_a.shape,
+        &pose_a,
+        &geometry_b.shape,
+        &pose_b,
+    )?;
+    let pair_rate = PairRate::new(&shape_a, &pose_a, &shape_b, &pose_b)?;
     let nominal_distance = pair_rate.nominal;
     let (p_a, p_b) = (nominal_distance.witness_a, nominal_distance.witness_b);
     let n = nominal_distance.normal.into_inner();

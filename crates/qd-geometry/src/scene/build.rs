@@ -239,6 +239,7 @@ pub fn build_scene(spec: &SceneSpec, files: FileSource<'_>) -> Result<Scene, Geo
         split,
         default_q: q,
         d_detect: p.d_detect,
+        contact_manifold: p.contact_manifold,
         plane_normal,
         warnings,
         sections: other_sections(spec, step_parameters),

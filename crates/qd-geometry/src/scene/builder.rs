@@ -74,6 +74,12 @@ impl SceneBuilder {
         self.parameter("default_friction", mu)
     }
 
+    /// Whether pairs with flat faces get a contact manifold (default true; see
+    /// [`crate::manifold`]).
+    pub fn contact_manifold(self, on: bool) -> Self {
+        self.parameter("contact_manifold", on)
+    }
+
     /// For systems that move in a plane: the plane's normal (world).
     pub fn plane_normal(self, normal: [f64; 3]) -> Self {
         let value = toml::Value::Array(normal.iter().map(|v| toml::Value::Float(*v)).collect());

@@ -87,6 +87,9 @@ pub struct Scene {
     /// Contact detection distance d_detect (m): pairs with φ ≤ d_detect are contacts
     /// (`[parameters] d_detect`).
     pub(crate) d_detect: f64,
+    /// Whether pairs with flat faces get a contact manifold (`[parameters] contact_manifold`,
+    /// see [`crate::manifold`]).
+    pub(crate) contact_manifold: bool,
     /// Plane normal for planar systems.
     pub(crate) plane_normal: Option<Unit<Vector3<f64>>>,
     /// What the loader skipped, with reasons (e.g. unreadable meshes).

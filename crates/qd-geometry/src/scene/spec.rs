@@ -53,7 +53,12 @@ pub struct SceneSpec {
 /// The keys of `[parameters]` this layer reads. The section's other keys (time step, κ, forward
 /// mode, ...) belong to the step and are kept in [`Scene::section`](super::Scene::section)
 /// for the dynamics layer to read.
-pub const MODEL_PARAMETER_KEYS: [&str; 3] = ["d_detect", "default_friction", "plane_normal"];
+pub const MODEL_PARAMETER_KEYS: [&str; 4] = [
+    "d_detect",
+    "default_friction",
+    "plane_normal",
+    "contact_manifold",
+];
 
 /// The model's entries of `[parameters]`, each with a documented default.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -67,6 +72,10 @@ pub struct ModelParametersSpec {
     /// For systems that move in a plane: the plane's normal (world). Contacts then get the
     /// single in-plane tangent. Absent = 3D (two tangents).
     pub plane_normal: Option<[f64; 3]>,
+    /// Whether pairs with flat faces get a contact manifold (a box on a table stands on its
+    /// corners; `qd_geometry::manifold`). Default true; false gives every pair one contact
+    /// at its closest points, as the reference implementation has.
+    pub contact_manifold: bool,
 }
 
 impl Default for ModelParametersSpec {
@@ -75,6 +84,7 @@ impl Default for ModelParametersSpec {
             d_detect: 0.05,
             default_friction: 1.0,
             plane_normal: None,
+            contact_manifold: true,
         }
     }
 }
