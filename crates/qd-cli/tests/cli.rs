@@ -201,6 +201,7 @@ fn every_built_in_scene_shows_and_simulates() {
         "allegro-sphere",
         "bimanual-planar",
         "bimanual-iiwa",
+        "box-on-table",
     ] {
         assert!(names.iter().any(|n| n == name), "{name} listed: {listing}");
         let (code, shown, stderr) = run_qd(&["scene", "show", name], "");

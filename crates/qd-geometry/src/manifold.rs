@@ -75,6 +75,23 @@ pub enum ContactFeature {
     },
 }
 
+impl std::fmt::Display for ContactFeature {
+    /// `closest`, or `a:INDEX` / `b:INDEX` for feature point INDEX of geometry A / B (the form
+    /// the CLI's JSON and the Python `Contact.feature` carry).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ContactFeature::Closest => write!(f, "closest"),
+            ContactFeature::Point { side, index } => {
+                let side = match side {
+                    PairSide::A => "a",
+                    PairSide::B => "b",
+                };
+                write!(f, "{side}:{index}")
+            }
+        }
+    }
+}
+
 /// Whether other shapes' feature points are checked against `shape` (it has flat faces).
 pub fn is_flat_faced(shape: &Shape) -> bool {
     matches!(

@@ -17,6 +17,9 @@ pub struct PyContact {
     a: String,
     /// Name of the second collision geometry.
     b: String,
+    /// Which contact of the pair: "closest" (its closest points), or "a:K" / "b:K" for
+    /// feature point K of geometry a / b (a box corner on a table: the contact manifold).
+    feature: String,
     /// Signed distance at the start of the step (m).
     phi: f64,
     /// Normal impulse λ_n (N s), ≥ 0.
@@ -29,8 +32,8 @@ pub struct PyContact {
 impl PyContact {
     fn __repr__(&self) -> String {
         format!(
-            "Contact({} – {}, phi={:.3e} m, normal_impulse={:.4e} N s)",
-            self.a, self.b, self.phi, self.normal_impulse
+            "Contact({} – {} [{}], phi={:.3e} m, normal_impulse={:.4e} N s)",
+            self.a, self.b, self.feature, self.phi, self.normal_impulse
         )
     }
 }
@@ -108,6 +111,7 @@ pub(crate) fn step_result(
                 PyContact {
                     a: name(c.geometries.0),
                     b: name(c.geometries.1),
+                    feature: c.feature.to_string(),
                     phi: c.phi,
                     normal_impulse: c.normal_impulse,
                     force: array1(py, c.force.clone()).unbind(),

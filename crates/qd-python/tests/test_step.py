@@ -115,3 +115,17 @@ def test_sampled_goals_are_reproducible_and_inside_the_region(planar_hand):
     assert np.array_equal(a, b)
     assert not np.array_equal(a, planar_hand.sample_goal(5))
     assert a.shape == (3,)
+
+
+def test_a_box_on_the_table_stands_on_its_four_corners():
+    # The contact manifold (docs/geometry.md): one contact per bottom corner, each named by
+    # its feature, carrying the box's weight together.
+    scene = qd.Scene.builtin("box-on-table")
+    q = scene.default_q
+    u = q[scene.actuated]
+    result = scene.step(q, u)
+    corners = [c for c in result.contacts if c.b == "box/0" and c.feature != "closest"]
+    assert len(corners) == 4
+    assert len({c.feature for c in corners}) == 4
+    h, weight = scene.settings["h"], 1.0 * 9.81
+    assert sum(c.normal_impulse for c in corners) == pytest.approx(weight * h, rel=1e-6)

@@ -46,6 +46,7 @@ const SCENES: &[(&str, &str)] = &[
         "bimanual-iiwa",
         include_str!("../scenes/bimanual-iiwa.toml"),
     ),
+    ("box-on-table", include_str!("../scenes/box-on-table.toml")),
 ];
 
 /// Model files the built-in scenes refer to, by the relative path used in the scene files.

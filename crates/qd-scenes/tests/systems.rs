@@ -49,7 +49,7 @@ fn every_scene_loads_without_deep_penetration() {
             );
         }
     }
-    assert_eq!(qd_scenes::names().count(), 6);
+    assert_eq!(qd_scenes::names().count(), 7);
 }
 
 #[test]

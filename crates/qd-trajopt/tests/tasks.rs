@@ -55,7 +55,27 @@ fn every_task_converges_with_analytic_smoothing() {
             );
         }
     }
-    assert_eq!(tasks, 5, "the five built-in tasks");
+    assert_eq!(tasks, 6, "the six built-in tasks");
+}
+
+#[test]
+fn the_box_is_pushed_across_the_table_within_a_centimetre() {
+    // Issue 19: `qd plan box-on-table` moves the box 0.3 m on its four corner contacts; the
+    // randomized run (4 s) too.
+    let scene = qd_scenes::load("box-on-table").expect("built-in scene");
+    let task = Task::from_scene(&scene).expect("task").expect("a task");
+    let spec = TrajoptTask::from_task(&task, "box-on-table").expect("[task.trajopt]");
+    let problem = TrajoptProblem::from_task(&scene, spec.weights()).expect("problem");
+    for kind in [ScheduleKind::Analytic, ScheduleKind::Randomized] {
+        let result =
+            optimize(&problem, &TrajoptSettings::from_task(&spec, kind, 1), None).expect("run");
+        assert!((result.initial_error.position - 0.3).abs() < 1e-9);
+        assert!(
+            result.final_error.position <= 0.01 && result.final_error.angle <= 0.1,
+            "{kind:?}: {:?}",
+            result.final_error
+        );
+    }
 }
 
 #[test]

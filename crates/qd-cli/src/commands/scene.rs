@@ -145,10 +145,15 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
     }
     writeln!(
         s,
-        "\nparameters: h = {} s, gravity = {} m/s², d_detect = {} m, mass_scale = {}, quasi_dynamic = {}, κ = {}, nd = {}, forward = {}, gradient = {}",
+        "\nparameters: h = {} s, gravity = {} m/s², d_detect = {} m, contact manifold = {}, mass_scale = {}, quasi_dynamic = {}, κ = {}, nd = {}, forward = {}, gradient = {}",
         p.h,
         fmt_vec(&p.gravity),
         scene.d_detect(),
+        if scene.contact_manifold() {
+            "on"
+        } else {
+            "off"
+        },
         p.mass_scale
             .map(|m| m.to_string())
             .unwrap_or_else(|| "none".into()),
@@ -163,29 +168,7 @@ pub fn summary(scene: &Scene) -> anyhow::Result<String> {
         }
     )?;
     writeln!(s, "\ndefault q = {}", fmt_vec(scene.default_q()))?;
-    let mut query = ContactQuery::new();
-    let contacts = query.contacts(scene, scene.default_q(), None)?;
-    writeln!(
-        s,
-        "contacts at the default configuration (φ ≤ {} m): {}",
-        scene.d_detect(),
-        contacts.len()
-    )?;
-    for c in contacts {
-        let (a, b) = (
-            &scene.geometries()[c.geometry_a],
-            &scene.geometries()[c.geometry_b],
-        );
-        writeln!(
-            s,
-            "  {:<24} – {:<24} φ = {:+.5} m  n = {}  μ = {:.3}",
-            a.name,
-            b.name,
-            c.distance.distance,
-            fmt_vec(c.distance.normal.as_slice()),
-            c.friction
-        )?;
-    }
+    contacts_summary(&mut s, scene)?;
     if let Some(task) = Task::from_scene(scene)? {
         task_summary(&mut s, scene, &task)?;
     }
@@ -261,6 +244,36 @@ fn task_summary(s: &mut String, scene: &Scene, task: &Task) -> anyhow::Result<()
             trajopt
                 .kappa_range
                 .map_or_else(|| "default".to_string(), |k| fmt_vec(&k))
+        )?;
+    }
+    Ok(())
+}
+
+/// The contacts at the default configuration, one line each (the pair, which of its contacts,
+/// φ, n, μ).
+fn contacts_summary(s: &mut String, scene: &Scene) -> anyhow::Result<()> {
+    let mut query = ContactQuery::new();
+    let contacts = query.contacts(scene, scene.default_q(), None)?;
+    writeln!(
+        s,
+        "contacts at the default configuration (φ ≤ {} m): {}",
+        scene.d_detect(),
+        contacts.len()
+    )?;
+    for c in contacts {
+        let (a, b) = (
+            &scene.geometries()[c.geometry_a],
+            &scene.geometries()[c.geometry_b],
+        );
+        writeln!(
+            s,
+            "  {:<24} – {:<24} {:<8} φ = {:+.5} m  n = {}  μ = {:.3}",
+            a.name,
+            b.name,
+            c.feature.to_string(),
+            c.distance.distance,
+            fmt_vec(c.distance.normal.as_slice()),
+            c.friction
         )?;
     }
     Ok(())

@@ -41,6 +41,8 @@ pub struct SimArgs {
 struct ContactOut {
     a: String,
     b: String,
+    /// Which contact of the pair: "closest", or "a:K" / "b:K" for manifold feature point K.
+    feature: String,
     phi: f64,
     force: Vec<f64>,
 }
@@ -173,6 +175,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
                     .map(|c| ContactOut {
                         a: names(c.geometries.0),
                         b: names(c.geometries.1),
+                        feature: c.feature.to_string(),
                         phi: c.phi,
                         force: c.force.clone(),
                     })

@@ -259,8 +259,9 @@ fn right_hand_sides(
     rhs
 }
 
-/// The minimum-norm least-squares solution of `kkt · X = rhs` by SVD, with the checks that
-/// its first `n` entries (dx) are determined and that the system is consistent.
+/// The solution of `kkt · X = rhs` least-norm in the multipliers: through the Schur complement
+/// when Q_eff is positive definite, else the minimum-norm least-squares solution by SVD with
+/// the check that its first `n` entries (dx) are determined; either way checked consistent.
 fn solve_least_squares(
     kkt: &DMatrix<f64>,
     rhs: &DMatrix<f64>,
@@ -270,6 +271,11 @@ fn solve_least_squares(
     let size = kkt.nrows();
     if size == 0 {
         return DMatrix::zeros(0, rhs.ncols());
+    }
+    // Q_eff positive definite (the usual case): dx is determined however redundant the rows.
+    if let Some(solution) = crate::solver::kkt::schur_solve(kkt, rhs, n) {
+        check_consistent(kkt, rhs, &solution, outcome);
+        return solution;
     }
     let Some(svd) = crate::solver::bounded_svd(kkt.clone()) else {
         outcome.unreliable =
@@ -295,7 +301,18 @@ fn solve_least_squares(
             }
         }
     }
-    let residual = (kkt * &solution - rhs).norm();
+    check_consistent(kkt, rhs, &solution, outcome);
+    solution
+}
+
+/// Flags the result unreliable when `solution` leaves more than round-off of `rhs` unmet.
+fn check_consistent(
+    kkt: &DMatrix<f64>,
+    rhs: &DMatrix<f64>,
+    solution: &DMatrix<f64>,
+    outcome: &mut ActiveSetOutcome,
+) {
+    let residual = (kkt * solution - rhs).norm();
     let scale = rhs.norm() + kkt.norm() * solution.norm();
     if residual > 1e-6 * scale.max(f64::MIN_POSITIVE) {
         outcome.unreliable = Some(format!(
@@ -303,5 +320,4 @@ fn solve_least_squares(
             residual / scale
         ));
     }
-    solution
 }

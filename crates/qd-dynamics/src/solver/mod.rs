@@ -3,6 +3,7 @@
 
 pub mod barrier;
 pub mod conic;
+pub(crate) mod kkt;
 pub(crate) mod polish;
 
 pub use crate::cone::pyramid_directions;

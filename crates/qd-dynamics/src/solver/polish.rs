@@ -23,7 +23,7 @@
 
 use crate::cone::{Cone, ContactMode, conic_row_maps, read_modes};
 use crate::problem::StepProblem;
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use nalgebra::{DMatrix, DVector};
 
 /// Newton iterations allowed (the system is linear for pyramids and sticking cones, so one
 /// step usually lands; sliding cones converge quadratically from Clarabel's point).
@@ -308,46 +308,17 @@ impl<'a> ModeSystem<'a> {
 }
 
 /// Solves the Newton system `[Q_eff −Gᵀ; G 0] [dx; dm] = [t; c]` (Q_eff is its leading n × n
-/// block). Active rows can be redundant (a sticking pyramid has more active rays than tangent
-/// dimensions): the system is then singular but consistent, a partially pivoted LU returns a
-/// finite but meaningless step, and we want the solution whose multiplier part has least
-/// norm (every solution shares dx when Q_eff is positive definite on G's null space).
-///
-/// The usual case, Q_eff positive definite (the objects' mass block is in Q), goes through
-/// the Schur complement: `dx = Q_eff⁻¹ (t + Gᵀ dm)` with `G Q_eff⁻¹ Gᵀ dm = c − G Q_eff⁻¹ t`,
-/// the small m × m system solved by a pseudo-inverse from its eigendecomposition; about a
-/// tenth of the cost of an SVD of the whole system, which remains the fallback (quasi-static
-/// scenes, where Q_eff is singular).
+/// block), least-norm in the multipliers when active rows are redundant: through the Schur
+/// complement ([`super::kkt`]) when Q_eff is positive definite, else by an SVD of the whole
+/// system (quasi-static scenes). `None` when the system is inconsistent.
 fn solve(kkt: &DMatrix<f64>, rhs: &DVector<f64>, n: usize) -> Option<DVector<f64>> {
     let size = kkt.nrows();
     if size == 0 {
         return Some(DVector::zeros(0));
     }
-    let solution = match kkt.view((0, 0), (n, n)).clone_owned().cholesky() {
-        Some(factor) => {
-            let m = size - n;
-            let g = kkt.view((n, 0), (m, n));
-            let q_inv_gt = factor.solve(&g.transpose());
-            let q_inv_t = factor.solve(&rhs.rows(0, n).clone_owned());
-            let schur = g * &q_inv_gt;
-            let reduced = rhs.rows(n, m) - g * &q_inv_t;
-            let mut dm = DVector::zeros(m);
-            if m > 0 {
-                let eigen = SymmetricEigen::try_new(schur, f64::EPSILON, 1000)?;
-                let cutoff = 1e-12 * eigen.eigenvalues.amax();
-                for (k, &value) in eigen.eigenvalues.iter().enumerate() {
-                    if value > cutoff {
-                        let direction = eigen.eigenvectors.column(k);
-                        dm += direction * (direction.dot(&reduced) / value);
-                    }
-                }
-            }
-            let dx = q_inv_t + q_inv_gt * &dm;
-            let mut solution = DVector::zeros(size);
-            solution.rows_mut(0, n).copy_from(&dx);
-            solution.rows_mut(n, m).copy_from(&dm);
-            solution
-        }
+    let as_matrix = DMatrix::from_column_slice(size, 1, rhs.as_slice());
+    let solution = match super::kkt::schur_solve(kkt, &as_matrix, n) {
+        Some(solution) => solution.column(0).into_owned(),
         None => {
             let svd = super::bounded_svd(kkt.clone())?;
             let cutoff = 1e-12 * svd.singular_values.max();

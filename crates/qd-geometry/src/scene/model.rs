@@ -161,6 +161,13 @@ impl Scene {
         &self.default_q
     }
 
+    /// Whether pairs with flat faces get a contact manifold ([`crate::manifold`]); else every
+    /// pair is one contact at its closest points.
+    #[inline]
+    pub fn contact_manifold(&self) -> bool {
+        self.contact_manifold
+    }
+
     /// Contact detection distance d_detect (m): pairs with φ ≤ d_detect are contacts.
     #[inline]
     pub fn d_detect(&self) -> f64 {

@@ -22,6 +22,9 @@ class Contact:
     """Name of the first collision geometry."""
     b: str
     """Name of the second collision geometry."""
+    feature: str
+    """Which contact of the pair: ``"closest"``, or ``"a:K"`` / ``"b:K"`` for feature point K
+    of geometry a / b (the contact manifold: a box on a table stands on its corners)."""
     phi: float
     """Signed distance at the start of the step (m)."""
     normal_impulse: float
