@@ -267,3 +267,50 @@ shape = {{ box = {{ size = [0.4, 0.2, 0.2] }} }}
     assert_eq!(count("", true), 4);
     assert_eq!(count("plane_normal = [0.0, 0.0, 1.0]", false), 1);
 }
+
+#[test]
+fn a_convex_hull_stands_on_its_vertices_and_a_box_on_its_face() {
+    // A wedge (a triangular prism) lying on one rectangular face, and a box on its top edge.
+    let wedge = Shape::convex_hull(&[
+        Point3::new(-0.1, -0.1, 0.0),
+        Point3::new(0.1, -0.1, 0.0),
+        Point3::new(-0.1, 0.1, 0.0),
+        Point3::new(0.1, 0.1, 0.0),
+        Point3::new(-0.1, 0.0, 0.15),
+        Point3::new(0.1, 0.0, 0.15),
+    ])
+    .expect("valid hull");
+    let ground = Shape::half_space();
+    let resting = posed(0.0, 0.0, 0.0, 0.0, 0.0, 0.3);
+    let contacts = manifold(&ground, &Pose::identity(), &wedge, &resting);
+    assert_eq!(contacts.len(), 4, "{contacts:?}");
+    for (feature, d) in &contacts {
+        assert!(matches!(
+            feature,
+            ContactFeature::Point {
+                side: PairSide::B,
+                ..
+            }
+        ));
+        assert!(d.distance.abs() < 1e-12);
+    }
+    // A flat box resting on the wedge's top edge touches along it: the edge's two ends carry
+    // it (wedge vertices against the box), the box's bottom corners hang beside.
+    let plate = Shape::cuboid([0.4, 0.4, 0.02]).expect("valid");
+    let on_edge = posed(0.0, 0.0, 0.16, 0.0, 0.0, 0.0);
+    let contacts = manifold(&wedge, &resting, &plate, &on_edge);
+    let touching: Vec<_> = contacts
+        .iter()
+        .filter(|(_, d)| d.distance.abs() < 1e-12)
+        .collect();
+    assert_eq!(touching.len(), 2, "{contacts:?}");
+    for (feature, _) in touching {
+        assert!(matches!(
+            feature,
+            ContactFeature::Point {
+                side: PairSide::A,
+                ..
+            }
+        ));
+    }
+}

@@ -14,7 +14,8 @@
 //! that the map moves the sphere: `d = L_A (ξ_A − ξ_B) + transport(ξ_B)`.)
 //!
 //! How L is found:
-//! - **sphere–sphere** and **sphere–box**: in closed form;
+//! - **sphere–sphere**, **sphere–box** and **sphere–half-space** (a contact manifold's corner on
+//!   a table): in closed form;
 //! - **a sphere on either side**: the answer does not depend on the sphere's orientation,
 //!   only on its centre, so three central differences of the centre's position (six queries);
 //! - **any other pair**: six central differences, rotations about and translations of B's
@@ -130,6 +131,29 @@ impl PairRate {
                     )),
                     None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
                 }
+            }
+            // A ball on a plane (a manifold's corner on a table, a fingertip on the ground):
+            // the normal is the plane's, the ball's witness moves with its centre and the
+            // plane's witness is the centre's projection onto the plane.
+            (Shape::HalfSpace, Shape::Sphere { .. }) => {
+                let n = nominal.normal.into_inner();
+                let along_plane = Matrix3::identity() - n * n.transpose();
+                Ok(Self::from_centre_rates(
+                    nominal,
+                    Moving::B,
+                    pose_b,
+                    [Matrix3::zeros(), along_plane, Matrix3::identity()],
+                ))
+            }
+            (Shape::Sphere { .. }, Shape::HalfSpace) => {
+                let n = nominal.normal.into_inner();
+                let along_plane = Matrix3::identity() - n * n.transpose();
+                Ok(Self::from_centre_rates(
+                    nominal,
+                    Moving::A,
+                    pose_a,
+                    [Matrix3::zeros(), Matrix3::identity(), along_plane],
+                ))
             }
             (_, Shape::Sphere { .. }) => {
                 Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true)
