@@ -132,28 +132,12 @@ impl PairRate {
                     None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
                 }
             }
-            // A ball on a plane (a manifold's corner on a table, a fingertip on the ground):
-            // the normal is the plane's, the ball's witness moves with its centre and the
-            // plane's witness is the centre's projection onto the plane.
+            // A ball on a plane (a manifold's corner on a table, a fingertip on the ground).
             (Shape::HalfSpace, Shape::Sphere { .. }) => {
-                let n = nominal.normal.into_inner();
-                let along_plane = Matrix3::identity() - n * n.transpose();
-                Ok(Self::from_centre_rates(
-                    nominal,
-                    Moving::B,
-                    pose_b,
-                    [Matrix3::zeros(), along_plane, Matrix3::identity()],
-                ))
+                Ok(Self::ball_on_plane(nominal, Moving::B, pose_b))
             }
             (Shape::Sphere { .. }, Shape::HalfSpace) => {
-                let n = nominal.normal.into_inner();
-                let along_plane = Matrix3::identity() - n * n.transpose();
-                Ok(Self::from_centre_rates(
-                    nominal,
-                    Moving::A,
-                    pose_a,
-                    [Matrix3::zeros(), Matrix3::identity(), along_plane],
-                ))
+                Ok(Self::ball_on_plane(nominal, Moving::A, pose_a))
             }
             (_, Shape::Sphere { .. }) => {
                 Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true)
@@ -229,6 +213,20 @@ impl PairRate {
             reference: Point3::from(sphere_pose.translation.vector),
             map,
         }
+    }
+
+    /// Closed form for a ball (the `moving` shape, at `ball_pose`) and a half-space: the
+    /// normal is the plane's and does not turn with the ball, the ball's witness moves with its
+    /// centre, the plane's witness (the centre's projection) moves with the centre along the
+    /// plane.
+    fn ball_on_plane(nominal: SignedDistance, moving: Moving, ball_pose: &Pose) -> Self {
+        let n = nominal.normal.into_inner();
+        let along_plane = Matrix3::identity() - n * n.transpose();
+        let (on_a, on_b) = match moving {
+            Moving::A => (Matrix3::identity(), along_plane),
+            Moving::B => (along_plane, Matrix3::identity()),
+        };
+        Self::from_centre_rates(nominal, moving, ball_pose, [Matrix3::zeros(), on_a, on_b])
     }
 
     /// L by central differences of the moving shape's pose; `translation_only` when the
