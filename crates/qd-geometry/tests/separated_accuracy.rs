@@ -23,6 +23,9 @@ use qd_geometry::{Pose, Shape, signed_distance};
 /// parameter range used here.
 const STEPS: usize = 60;
 
+/// A point's distance to the cylinder and the unit direction of its gradient.
+type DistanceTo<'a> = &'a dyn Fn(&Point3<f64>) -> (f64, Vector3<f64>);
+
 /// Distance from world point `p` to the solid cylinder (radius, half length) at `pose`, and
 /// the unit direction from the cylinder's closest point toward p (zero inside).
 fn to_cylinder(pose: &Pose, radius: f64, half: f64, p: &Point3<f64>) -> (f64, Vector3<f64>) {
@@ -67,7 +70,7 @@ fn argmin(lo: f64, hi: f64, derivative: impl Fn(f64) -> f64) -> f64 {
 /// The closest point of B to the cylinder, over a parallelogram `origin + s e1 + t e2`,
 /// s ∈ [0, 1], t ∈ [0, t_max(s)] with t_max(s) = 1 (parallelogram) or 1 − s (triangle).
 fn over_face(
-    d: &dyn Fn(&Point3<f64>) -> (f64, Vector3<f64>),
+    d: DistanceTo<'_>,
     origin: &Point3<f64>,
     e1: &Vector3<f64>,
     e2: &Vector3<f64>,
@@ -93,11 +96,7 @@ fn over_face(
 }
 
 /// The point of shape B (at `pose_b`) closest to the cylinder, over the whole of B.
-fn closest_of_b(
-    d: &dyn Fn(&Point3<f64>) -> (f64, Vector3<f64>),
-    b: &Shape,
-    pose_b: &Pose,
-) -> Option<(Point3<f64>, f64)> {
+fn closest_of_b(d: DistanceTo<'_>, b: &Shape, pose_b: &Pose) -> Option<(Point3<f64>, f64)> {
     match b {
         Shape::Capsule { radius, length } => {
             let p0 = pose_b * Point3::new(0.0, 0.0, -0.5 * length);
@@ -281,4 +280,27 @@ fn the_reference_agrees_with_the_closed_forms() {
         assert!(angle(&found.normal, &normal) < 1e-12);
         checked += 1;
     }
+}
+
+#[test]
+fn separated_cylinder_capsule_pairs_are_exact_to_round_off() {
+    // Issue 24's acceptance for the class with a refinement: 10⁴ separated poses, both orders.
+    let mut runner = TestRunner::deterministic();
+    let (mut checked, mut worst_phi, mut worst_angle) = (0, 0.0f64, 0.0f64);
+    while checked < 10_000 {
+        let strategy = (arb_shape(3), arb_pose(0.6), arb_shape(1), arb_pose(0.6));
+        let (a, pa, b, pb) = strategy.new_tree(&mut runner).expect("draw").current();
+        let Some((phi, normal)) = reference(&a.shape, &pa, &b.shape, &pb) else {
+            continue;
+        };
+        let ab = signed_distance(&a.shape, &pa, &b.shape, &pb).expect("a distance");
+        let ba = signed_distance(&b.shape, &pb, &a.shape, &pa).expect("a distance");
+        for (found, n) in [(ab, normal), (ba, -normal)] {
+            worst_phi = worst_phi.max((found.distance - phi).abs());
+            worst_angle = worst_angle.max(angle(&found.normal, &n));
+        }
+        checked += 1;
+    }
+    assert!(worst_phi <= 1e-10, "distance off by {worst_phi:e} m");
+    assert!(worst_angle <= 1e-8, "normal off by {worst_angle:e} rad");
 }

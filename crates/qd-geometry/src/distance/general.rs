@@ -8,7 +8,9 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
+use super::curved_refine::cylinder_segment;
 use super::gjk::{GjkOutcome, gjk_cores_warm};
+use super::inflated_core::capsule_segment;
 use super::penetration::exact_penetration;
 use crate::error::GeometryError;
 use crate::glam_convert::{from_glam_point, from_glam_vector};
@@ -65,7 +67,7 @@ fn support_map_distance(
     // The overlap test's simplex starts the penetration polish's first GJK query.
     let mut warm = None;
     let core = match gjk_cores_warm(&core_a, &core_b, &mut warm) {
-        GjkOutcome::Separated(found) => Some(found),
+        GjkOutcome::Separated(found) => Some(refine_separated(a, pose_a, b, pose_b, found)),
         GjkOutcome::Overlapping => {
             // The separating-axis candidates choose the start (for cylinders through an
             // inscribed prism); the centres' direction is one more candidate, and EPA's normal
@@ -90,6 +92,30 @@ fn support_map_distance(
         }
     };
     Ok(core.map(|core| inflate(a, b, core)))
+}
+
+/// GJK's answer for separated cores, refined to round-off where the pair has an exact
+/// refinement (a cylinder and a capsule's segment: [`super::curved_refine`]).
+fn refine_separated(
+    a: &Shape,
+    pose_a: &Pose,
+    b: &Shape,
+    pose_b: &Pose,
+    found: SignedDistance,
+) -> SignedDistance {
+    let refined = match (a, b) {
+        (Shape::Cylinder { radius, length }, Shape::Capsule { length: core, .. }) => {
+            let (p0, p1) = capsule_segment(pose_b, *core);
+            cylinder_segment(pose_a, (*radius, *length), (&p0, &p1), &found)
+        }
+        (Shape::Capsule { length: core, .. }, Shape::Cylinder { radius, length }) => {
+            let (p0, p1) = capsule_segment(pose_a, *core);
+            cylinder_segment(pose_b, (*radius, *length), (&p0, &p1), &found.swapped())
+                .map(|d| d.swapped())
+        }
+        _ => None,
+    };
+    refined.unwrap_or(found)
 }
 
 /// parry's `contact()` on the cores, inflated back; `None` when parry reports nothing.

@@ -7,6 +7,7 @@
 mod closest_points;
 pub(crate) use closest_points::{any_perpendicular, perpendicular_axis};
 mod core_shape;
+mod curved_refine;
 mod face_contact;
 mod general;
 mod gjk;
