@@ -8,7 +8,7 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
-use super::curved_refine::cylinder_segment;
+use super::curved_refine::{Cylinder, cylinder_box, cylinder_segment};
 use super::gjk::{GjkOutcome, gjk_cores_warm};
 use super::inflated_core::capsule_segment;
 use super::penetration::exact_penetration;
@@ -112,6 +112,22 @@ fn refine_separated(
             let (p0, p1) = capsule_segment(pose_a, *core);
             cylinder_segment(pose_b, (*radius, *length), (&p0, &p1), &found.swapped())
                 .map(|d| d.swapped())
+        }
+        (Shape::Cylinder { radius, length }, Shape::Cuboid { half_extents }) => {
+            let cylinder = Cylinder {
+                pose: pose_a,
+                radius: *radius,
+                length: *length,
+            };
+            cylinder_box(&cylinder, (pose_b, half_extents), &found)
+        }
+        (Shape::Cuboid { half_extents }, Shape::Cylinder { radius, length }) => {
+            let cylinder = Cylinder {
+                pose: pose_b,
+                radius: *radius,
+                length: *length,
+            };
+            cylinder_box(&cylinder, (pose_a, half_extents), &found.swapped()).map(|d| d.swapped())
         }
         _ => None,
     };

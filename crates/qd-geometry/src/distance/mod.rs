@@ -2,7 +2,8 @@
 //!
 //! [`signed_distance`] dispatches each pair to a hand-written closed form where one exists
 //! (spheres, capsules, sphere–box, sphere–cylinder, anything against a half-space) and to
-//! parry's GJK/EPA ([`signed_distance_general`]) for the remaining convex pairs.
+//! parry's GJK/EPA ([`signed_distance_general`]) for the remaining convex pairs; separated
+//! cylinder–capsule and cylinder–box answers are then refined to round-off (`curved_refine`).
 
 mod closest_points;
 pub(crate) use closest_points::{any_perpendicular, perpendicular_axis};
