@@ -22,7 +22,7 @@
 use super::SignedDistance;
 use super::point_to_solid::sphere_cylinder;
 use crate::pose::Pose;
-use crate::shape::Shape;
+use crate::shape::{ConvexHull, Shape};
 use nalgebra::{Point3, Unit, Vector3};
 
 /// Iterations allowed to the secant search (it needs ~5–15; bisection alone would need ~55).
@@ -38,57 +38,82 @@ pub(super) fn cylinder_segment(
     (p0, p1): (&Point3<f64>, &Point3<f64>),
     gjk: &SignedDistance,
 ) -> Option<SignedDistance> {
+    let found = closest_on_segment(cylinder_pose, (radius, length), (p0, p1), &gjk.witness_b)?;
+    (found.distance > 0.0 && found.is_finite() && found.distance <= gjk.distance + 1e-12)
+        .then_some(found)
+}
+
+/// The point of the segment [p₀, p₁] closest to the cylinder (radius, full length, at
+/// `cylinder_pose`), as the cylinder-to-point distance (normal from the cylinder to the
+/// point); the search starts from the projection of `hint` onto the segment. `None` for a
+/// degenerate segment.
+pub(super) fn closest_on_segment(
+    cylinder_pose: &Pose,
+    (radius, length): (f64, f64),
+    (p0, p1): (&Point3<f64>, &Point3<f64>),
+    hint: &Point3<f64>,
+) -> Option<SignedDistance> {
     let direction = p1 - p0;
     let length_squared = direction.norm_squared();
     if length_squared == 0.0 {
         return None;
     }
-    let at = |t: f64| sphere_cylinder(&(p0 + direction * t), 0.0, cylinder_pose, radius, length);
-    let slope = |found: &SignedDistance| found.normal.dot(&direction);
-    let (start, end) = (at(0.0), at(1.0));
-    let found = if slope(&start) >= 0.0 {
+    let at = |t: f64| {
+        let found = sphere_cylinder(&(p0 + direction * t), 0.0, cylinder_pose, radius, length);
+        (found.normal.dot(&direction), found)
+    };
+    let ((slope_start, start), (slope_end, end)) = (at(0.0), at(1.0));
+    Some(if slope_start >= 0.0 {
         start
-    } else if slope(&end) <= 0.0 {
+    } else if slope_end <= 0.0 {
         end
     } else {
-        // F' < 0 at a, > 0 at b; start the secant from GJK's witness on the segment.
-        let (mut a, mut b) = (0.0, 1.0);
-        let (mut slope_a, mut slope_b) = (slope(&start), slope(&end));
-        let mut t = ((gjk.witness_b - p0).dot(&direction) / length_squared).clamp(0.0, 1.0);
-        let mut kept_side = 0i8;
-        let mut best = at(t);
-        for _ in 0..MAX_ITERATIONS {
-            if !(t > a && t < b) {
-                t = 0.5 * (a + b);
-            }
-            best = at(t);
-            let s = slope(&best);
-            if s == 0.0 {
-                break;
-            }
-            if s < 0.0 {
-                (a, slope_a) = (t, s);
-                if kept_side == -1 {
-                    slope_b *= 0.5;
-                }
-                kept_side = -1;
-            } else {
-                (b, slope_b) = (t, s);
-                if kept_side == 1 {
-                    slope_a *= 0.5;
-                }
-                kept_side = 1;
-            }
-            if b - a <= 4.0 * f64::EPSILON {
-                break;
-            }
-            // The secant's root of F' inside the bracket.
-            t = (a * slope_b - b * slope_a) / (slope_b - slope_a);
+        let t = ((hint - p0).dot(&direction) / length_squared).clamp(0.0, 1.0);
+        minimise_on_bracket((0.0, slope_start), (1.0, slope_end), t, at)
+    })
+}
+
+/// The minimiser of a function on [a, b] from its derivative `at(t) = (F'(t), answer)`, given
+/// F'(a) < 0 < F'(b) and a unimodal F: a safeguarded secant iteration on F' (regula falsi
+/// with the Illinois correction) from `t`, inside a bracket that shrinks every step, stopped
+/// when F' vanishes or the bracket is round-off wide. Returns the answer at the last point.
+pub(super) fn minimise_on_bracket(
+    (mut a, mut slope_a): (f64, f64),
+    (mut b, mut slope_b): (f64, f64),
+    mut t: f64,
+    mut at: impl FnMut(f64) -> (f64, SignedDistance),
+) -> SignedDistance {
+    let mut kept_side = 0i8;
+    let (_, mut best) = at(t.clamp(a, b));
+    for _ in 0..MAX_ITERATIONS {
+        if !(t > a && t < b) {
+            t = 0.5 * (a + b);
         }
-        best
-    };
-    (found.distance > 0.0 && found.is_finite() && found.distance <= gjk.distance + 1e-12)
-        .then_some(found)
+        let (s, found) = at(t);
+        best = found;
+        if s == 0.0 {
+            break;
+        }
+        if s < 0.0 {
+            (a, slope_a) = (t, s);
+            if kept_side == -1 {
+                slope_b *= 0.5;
+            }
+            kept_side = -1;
+        } else {
+            (b, slope_b) = (t, s);
+            if kept_side == 1 {
+                slope_a *= 0.5;
+            }
+            kept_side = 1;
+        }
+        if b - a <= 4.0 * f64::EPSILON * (1.0 + a.abs().max(b.abs())) {
+            break;
+        }
+        // The secant's root of F' inside the bracket.
+        t = (a * slope_b - b * slope_a) / (slope_b - slope_a);
+    }
+    best
 }
 
 /// A posed cylinder: pose, radius and full length.
@@ -96,6 +121,13 @@ pub(super) struct Cylinder<'a> {
     pub pose: &'a Pose,
     pub radius: f64,
     pub length: f64,
+}
+
+impl Cylinder<'_> {
+    /// The closed-form distance from the cylinder (A) to `point` (B).
+    pub(super) fn to_point(&self, point: &Point3<f64>) -> SignedDistance {
+        sphere_cylinder(point, 0.0, self.pose, self.radius, self.length)
+    }
 }
 
 /// Distance of GJK's witness from a box feature within which the feature is tried (relative
@@ -175,78 +207,202 @@ pub(super) fn cylinder_box(
     }
     if on_face.iter().all(|&side| side != 0) {
         let vertex = corner(on_face.map(f64::from));
-        consider(Some(sphere_cylinder(
-            &vertex,
-            0.0,
-            cylinder.pose,
-            cylinder.radius,
-            cylinder.length,
-        )));
+        consider(Some(cylinder.to_point(&vertex)));
     }
     best.filter(|b| b.distance <= gjk.distance + 1e-12)
 }
 
-/// The candidate of a box face (axis `axis`, outward world normal `outward`): the cylinder's
-/// support point toward the face and its projection onto the face's plane, if that projection
-/// lies inside the face and the cylinder is on the outer side.
+/// The candidate of a box face (axis `axis`, outward world normal `outward`), by
+/// [`plane_candidate`] with the face's rectangle as its inside.
 fn face_candidate(
     cylinder: &Cylinder<'_>,
     (box_pose, half): (&Pose, &Vector3<f64>),
     axis: usize,
     outward: &Vector3<f64>,
 ) -> Option<SignedDistance> {
-    let shape = Shape::Cylinder {
-        radius: cylinder.radius,
-        length: cylinder.length,
-    };
-    let toward_face = cylinder.pose.rotation.inverse() * -outward;
-    let on_cylinder = cylinder.pose * shape.local_support_point(&toward_face);
     let plane = outward.dot(&box_pose.translation.vector) + half[axis];
+    plane_candidate(cylinder, outward, plane, |on_box| {
+        let local = box_pose.inverse_transform_point(on_box);
+        (0..3)
+            .filter(|&k| k != axis)
+            .all(|k| local[k].abs() <= half[k])
+    })
+}
+
+/// The candidate of a face with outward world normal `outward` on the plane
+/// `outward · x = plane`: the cylinder's support point toward the face and its projection
+/// onto the plane, if the cylinder is on the outer side and `inside` accepts the projection.
+fn plane_candidate(
+    cylinder: &Cylinder<'_>,
+    outward: &Vector3<f64>,
+    plane: f64,
+    inside: impl FnOnce(&Point3<f64>) -> bool,
+) -> Option<SignedDistance> {
+    let on_cylinder = cylinder_support(cylinder, &-outward);
     let gap = outward.dot(&on_cylinder.coords) - plane;
     if gap <= 0.0 {
         return None;
     }
-    let on_box = on_cylinder - outward * gap;
-    let local = box_pose.inverse_transform_point(&on_box);
-    let inside = (0..3)
-        .filter(|&k| k != axis)
-        .all(|k| local[k].abs() <= half[k]);
-    inside.then(|| SignedDistance {
+    let on_face = on_cylinder - outward * gap;
+    inside(&on_face).then(|| SignedDistance {
         distance: gap,
         normal: Unit::new_unchecked(-outward),
         witness_a: on_cylinder,
-        witness_b: on_box,
+        witness_b: on_face,
     })
 }
 
 /// Whether `candidate` (cylinder A, box B, normal from A to B) is optimal: its witness on A
 /// maximises n · x over the cylinder and its witness on B minimises it over the box, to 1e-12
-/// of the pair's scale.
+/// of the pair's scale (a witness beyond its shape's support fails too: it is not a point of
+/// the shape).
 fn certified(
     cylinder: &Cylinder<'_>,
     (box_pose, half): (&Pose, &Vector3<f64>),
     candidate: &SignedDistance,
 ) -> bool {
     let n = candidate.normal.into_inner();
+    let local_n = box_pose.rotation.inverse() * n;
+    let support_b = -n.dot(&box_pose.translation.vector) + half.dot(&local_n.abs());
+    let size_b = box_pose.translation.vector.norm() + half.norm();
+    certified_against(cylinder, candidate, support_b, size_b)
+}
+
+/// [`certified`] given B's support value against the candidate's normal,
+/// `max over B of −n · x`, and B's size (its distance from the origin plus its extent, m).
+pub(super) fn certified_against(
+    cylinder: &Cylinder<'_>,
+    candidate: &SignedDistance,
+    support_b: f64,
+    size_b: f64,
+) -> bool {
+    let n = candidate.normal.into_inner();
+    let support_a = cylinder_support_value(cylinder, &n);
+    let scale =
+        1.0 + cylinder.pose.translation.vector.norm() + cylinder.radius + cylinder.length + size_b;
+    // The normal is the direction of the witness difference, so round-off in the witnesses
+    // (~ε of the scale each) turns it by ~2ε·scale/φ; across a flat support set (the
+    // cylinder's side line, a face of B) that shows as slack up to that angle times the
+    // shapes' extent. Near-touching candidates would otherwise fail on round-off alone.
+    let extent = cylinder.radius + cylinder.length + size_b;
+    let tolerance = 1e-12 * scale + 4.0 * f64::EPSILON * scale * extent / candidate.distance;
+    candidate.is_finite()
+        && candidate.distance > 0.0
+        && (n.dot(&candidate.witness_a.coords) - support_a).abs() <= tolerance
+        && (-n.dot(&candidate.witness_b.coords) - support_b).abs() <= tolerance
+}
+
+/// The exact distance from a cylinder (A) to a convex hull (B at `hull_pose`) given GJK's
+/// answer, by the same candidates and certificate as [`cylinder_box`]: the hull's faces whose
+/// planes pass near GJK's witness (a face's candidate is inside it when it satisfies every
+/// other face's inequality), the edges where two of them meet, and the nearest vertex.
+pub(super) fn cylinder_hull(
+    cylinder: &Cylinder<'_>,
+    (hull_pose, hull): (&Pose, &ConvexHull),
+    gjk: &SignedDistance,
+) -> Option<SignedDistance> {
+    let (normals, offsets, vertices) = (hull.face_normals(), hull.face_offsets(), hull.vertices());
+    let extent = vertices.iter().map(|v| v.coords.norm()).fold(0.0, f64::max);
+    let reach = FEATURE_REACH * extent;
+    let on_plane = 1e-9 * extent;
+    let local = hull_pose.inverse_transform_point(&gjk.witness_b);
+    let near = |f: usize| (normals[f].dot(&local.coords) - offsets[f]).abs() <= reach;
+    let size_b = hull_pose.translation.vector.norm() + extent;
+    let certify = |candidate: Option<SignedDistance>| {
+        candidate.filter(|c| {
+            let local_n = hull_pose.rotation.inverse() * c.normal.into_inner();
+            let support_b = vertices
+                .iter()
+                .map(|v| -local_n.dot(&v.coords))
+                .fold(f64::NEG_INFINITY, f64::max)
+                - c.normal.dot(&hull_pose.translation.vector);
+            certified_against(cylinder, c, support_b, size_b)
+        })
+    };
+    let mut best: Option<SignedDistance> = None;
+    let mut keep = |found: Option<SignedDistance>| {
+        if let Some(found) = found
+            && best.is_none_or(|b| found.distance < b.distance)
+        {
+            best = Some(found);
+        }
+    };
+    for f in (0..normals.len()).filter(|&f| near(f)) {
+        keep(certify(hull_face_candidate(
+            cylinder,
+            (hull_pose, hull),
+            f,
+            on_plane,
+        )));
+        // Edges where this face meets a later near face: their two shared vertices.
+        for g in (f + 1..normals.len()).filter(|&g| near(g)) {
+            let mut shared = vertices.iter().filter(|v| {
+                (normals[f].dot(&v.coords) - offsets[f]).abs() <= on_plane
+                    && (normals[g].dot(&v.coords) - offsets[g]).abs() <= on_plane
+            });
+            if let (Some(p), Some(q)) = (shared.next(), shared.next()) {
+                let (p0, p1) = (hull_pose * p, hull_pose * q);
+                keep(certify(cylinder_segment(
+                    cylinder.pose,
+                    (cylinder.radius, cylinder.length),
+                    (&p0, &p1),
+                    gjk,
+                )));
+            }
+        }
+    }
+    let nearest = vertices
+        .iter()
+        .min_by(|x, y| (*x - local).norm().total_cmp(&(*y - local).norm()));
+    if let Some(vertex) = nearest.filter(|v| (*v - local).norm() <= reach) {
+        let world = hull_pose * vertex;
+        keep(certify(Some(cylinder.to_point(&world))));
+    }
+    best.filter(|b| b.distance <= gjk.distance + 1e-12)
+}
+
+/// The candidate of hull face `face`: the cylinder's support point toward it and its
+/// projection onto the face's plane, if that lies inside the face (every other face's
+/// inequality holds to `on_plane`) and the cylinder is on the outer side.
+fn hull_face_candidate(
+    cylinder: &Cylinder<'_>,
+    (hull_pose, hull): (&Pose, &ConvexHull),
+    face: usize,
+    on_plane: f64,
+) -> Option<SignedDistance> {
+    let (normals, offsets) = (hull.face_normals(), hull.face_offsets());
+    let outward = hull_pose.rotation * normals[face];
+    let plane = outward.dot(&hull_pose.translation.vector) + offsets[face];
+    plane_candidate(cylinder, &outward, plane, |on_hull| {
+        let local = hull_pose.inverse_transform_point(on_hull);
+        normals
+            .iter()
+            .zip(offsets)
+            .enumerate()
+            .all(|(g, (n, offset))| g == face || n.dot(&local.coords) <= offset + on_plane)
+    })
+}
+
+/// The cylinder's support value along the world direction `n`, `max over the cylinder of
+/// n · x` (m per unit of n).
+pub(super) fn cylinder_support_value(cylinder: &Cylinder<'_>, n: &Vector3<f64>) -> f64 {
     let axis = cylinder.pose.rotation * Vector3::z();
     let along_axis = n.dot(&axis);
     // The radial part's length from the vector itself: √(1 − along²) loses everything to
     // cancellation when n is along the axis (a cap contact), where it is ~1e-8 instead of 0.
     let radial = (n - axis * along_axis).norm();
-    let support_a = n.dot(&cylinder.pose.translation.vector)
+    n.dot(&cylinder.pose.translation.vector)
         + cylinder.radius * radial
-        + 0.5 * cylinder.length * along_axis.abs();
-    let local_n = box_pose.rotation.inverse() * n;
-    let support_b = -n.dot(&box_pose.translation.vector) + half.dot(&local_n.abs());
-    let scale = 1.0
-        + cylinder.pose.translation.vector.norm()
-        + box_pose.translation.vector.norm()
-        + cylinder.radius
-        + cylinder.length
-        + half.norm();
-    let tolerance = 1e-12 * scale;
-    candidate.is_finite()
-        && candidate.distance > 0.0
-        && n.dot(&candidate.witness_a.coords) >= support_a - tolerance
-        && -n.dot(&candidate.witness_b.coords) >= support_b - tolerance
+        + 0.5 * cylinder.length * along_axis.abs()
+}
+
+/// A support point of the cylinder along the world direction `direction` (ties toward the
+/// middle of the supporting face or line).
+pub(super) fn cylinder_support(cylinder: &Cylinder<'_>, direction: &Vector3<f64>) -> Point3<f64> {
+    let shape = Shape::Cylinder {
+        radius: cylinder.radius,
+        length: cylinder.length,
+    };
+    let local = cylinder.pose.rotation.inverse() * direction;
+    cylinder.pose * shape.local_support_point(&local)
 }

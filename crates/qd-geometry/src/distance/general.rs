@@ -8,7 +8,8 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
-use super::curved_refine::{Cylinder, cylinder_box, cylinder_segment};
+use super::curved_refine::{Cylinder, cylinder_box, cylinder_hull, cylinder_segment};
+use super::cylinder_pair::cylinder_cylinder;
 use super::gjk::{GjkOutcome, gjk_cores_warm};
 use super::inflated_core::capsule_segment;
 use super::penetration::exact_penetration;
@@ -128,6 +129,41 @@ fn refine_separated(
                 length: *length,
             };
             cylinder_box(&cylinder, (pose_a, half_extents), &found.swapped()).map(|d| d.swapped())
+        }
+        (Shape::Cylinder { radius, length }, Shape::ConvexPolyhedron(hull)) => {
+            let cylinder = Cylinder {
+                pose: pose_a,
+                radius: *radius,
+                length: *length,
+            };
+            cylinder_hull(&cylinder, (pose_b, hull), &found)
+        }
+        (Shape::ConvexPolyhedron(hull), Shape::Cylinder { radius, length }) => {
+            let cylinder = Cylinder {
+                pose: pose_b,
+                radius: *radius,
+                length: *length,
+            };
+            cylinder_hull(&cylinder, (pose_a, hull), &found.swapped()).map(|d| d.swapped())
+        }
+        (
+            Shape::Cylinder { radius, length },
+            Shape::Cylinder {
+                radius: radius_b,
+                length: length_b,
+            },
+        ) => {
+            let a = Cylinder {
+                pose: pose_a,
+                radius: *radius,
+                length: *length,
+            };
+            let b = Cylinder {
+                pose: pose_b,
+                radius: *radius_b,
+                length: *length_b,
+            };
+            cylinder_cylinder(&a, &b, &found)
         }
         _ => None,
     };

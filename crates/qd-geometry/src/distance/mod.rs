@@ -9,6 +9,7 @@ mod closest_points;
 pub(crate) use closest_points::{any_perpendicular, perpendicular_axis};
 mod core_shape;
 mod curved_refine;
+mod cylinder_pair;
 mod face_contact;
 mod general;
 mod gjk;
