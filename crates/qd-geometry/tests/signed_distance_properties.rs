@@ -8,8 +8,7 @@ use common::{TestShape, arb_pair};
 use nalgebra::{Isometry3, Translation3};
 use proptest::prelude::*;
 use qd_geometry::{
-    DistanceMethod, Pose, Shape, SignedDistance, distance_method, signed_distance,
-    signed_distance_general,
+    DistanceMethod, Pose, SignedDistance, distance_method, signed_distance, signed_distance_general,
 };
 
 /// Tolerances of the acceptance criteria: closed forms vs GJK/EPA.
@@ -17,21 +16,6 @@ fn tolerance(a: &TestShape, b: &TestShape) -> f64 {
     match distance_method(&a.shape, &b.shape) {
         DistanceMethod::Analytic => 1e-9,
         DistanceMethod::General => 1e-6,
-    }
-}
-
-/// Pairs of a cylinder with a box, capsule, hull or cylinder go through GJK on a support map
-/// with flat caps and sharp rims, where parry's GJK returns witnesses to ~2e-8 m and the normal
-/// (a difference of witnesses divided by a possibly small distance) to ~1e-5, near touching
-/// to ~2e-4. φ itself stays within 1e-7. Directions and the touching test get this looser
-/// tolerance for them (a known limitation, documented in docs/geometry.md).
-fn direction_tolerance(a: &TestShape, b: &TestShape) -> f64 {
-    let cylinder =
-        matches!(a.shape, Shape::Cylinder { .. }) || matches!(b.shape, Shape::Cylinder { .. });
-    if cylinder && distance_method(&a.shape, &b.shape) == DistanceMethod::General {
-        1e-3
-    } else {
-        tolerance(a, b)
     }
 }
 
@@ -57,7 +41,7 @@ proptest! {
         prop_assert!((ab.distance - ba.distance).abs() <= tol, "φ {} vs {}", ab.distance, ba.distance);
         let normal_gap = (ab.normal.into_inner() + ba.normal.into_inner()).norm();
         let witness_gap = (ab.witness_a - ba.witness_b).norm().max((ab.witness_b - ba.witness_a).norm());
-        let dir_tol = direction_tolerance(&a, &b);
+        let dir_tol = tolerance(&a, &b);
         prop_assert!(normal_gap <= dir_tol, "normals differ by {normal_gap}");
         prop_assert!(witness_gap <= dir_tol, "witnesses differ by {witness_gap}");
     }
@@ -103,7 +87,7 @@ proptest! {
     /// (a separated pair at sharp features may stay apart) only |φ| ≤ δ holds.
     #[test]
     fn distance_is_continuous_across_touching((a, pa, b, pb) in arb_pair()) {
-        let tol = direction_tolerance(&a, &b);
+        let tol = tolerance(&a, &b);
         let d = compute(&a, &pa, &b, &pb);
         let n = d.normal.into_inner();
         let shift = |t: f64| Isometry3::from_parts(Translation3::from(n * t), nalgebra::UnitQuaternion::identity()) * pb;

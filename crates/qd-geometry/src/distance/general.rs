@@ -8,11 +8,9 @@
 
 use super::SignedDistance;
 use super::core_shape::PosedCore;
-use super::curved_refine::{Cylinder, cylinder_box, cylinder_hull, cylinder_segment};
-use super::cylinder_pair::cylinder_cylinder;
 use super::gjk::{GjkOutcome, gjk_cores_warm};
-use super::inflated_core::capsule_segment;
 use super::penetration::exact_penetration;
+use super::separated_refine::refine_separated;
 use crate::error::GeometryError;
 use crate::glam_convert::{from_glam_point, from_glam_vector};
 use crate::parry_bridge::to_parry;
@@ -93,81 +91,6 @@ fn support_map_distance(
         }
     };
     Ok(core.map(|core| inflate(a, b, core)))
-}
-
-/// GJK's answer for separated cores, refined to round-off where the pair has an exact
-/// refinement (a cylinder and a capsule's segment: [`super::curved_refine`]).
-fn refine_separated(
-    a: &Shape,
-    pose_a: &Pose,
-    b: &Shape,
-    pose_b: &Pose,
-    found: SignedDistance,
-) -> SignedDistance {
-    let refined = match (a, b) {
-        (Shape::Cylinder { radius, length }, Shape::Capsule { length: core, .. }) => {
-            let (p0, p1) = capsule_segment(pose_b, *core);
-            cylinder_segment(pose_a, (*radius, *length), (&p0, &p1), &found)
-        }
-        (Shape::Capsule { length: core, .. }, Shape::Cylinder { radius, length }) => {
-            let (p0, p1) = capsule_segment(pose_a, *core);
-            cylinder_segment(pose_b, (*radius, *length), (&p0, &p1), &found.swapped())
-                .map(|d| d.swapped())
-        }
-        (Shape::Cylinder { radius, length }, Shape::Cuboid { half_extents }) => {
-            let cylinder = Cylinder {
-                pose: pose_a,
-                radius: *radius,
-                length: *length,
-            };
-            cylinder_box(&cylinder, (pose_b, half_extents), &found)
-        }
-        (Shape::Cuboid { half_extents }, Shape::Cylinder { radius, length }) => {
-            let cylinder = Cylinder {
-                pose: pose_b,
-                radius: *radius,
-                length: *length,
-            };
-            cylinder_box(&cylinder, (pose_a, half_extents), &found.swapped()).map(|d| d.swapped())
-        }
-        (Shape::Cylinder { radius, length }, Shape::ConvexPolyhedron(hull)) => {
-            let cylinder = Cylinder {
-                pose: pose_a,
-                radius: *radius,
-                length: *length,
-            };
-            cylinder_hull(&cylinder, (pose_b, hull), &found)
-        }
-        (Shape::ConvexPolyhedron(hull), Shape::Cylinder { radius, length }) => {
-            let cylinder = Cylinder {
-                pose: pose_b,
-                radius: *radius,
-                length: *length,
-            };
-            cylinder_hull(&cylinder, (pose_a, hull), &found.swapped()).map(|d| d.swapped())
-        }
-        (
-            Shape::Cylinder { radius, length },
-            Shape::Cylinder {
-                radius: radius_b,
-                length: length_b,
-            },
-        ) => {
-            let a = Cylinder {
-                pose: pose_a,
-                radius: *radius,
-                length: *length,
-            };
-            let b = Cylinder {
-                pose: pose_b,
-                radius: *radius_b,
-                length: *length_b,
-            };
-            cylinder_cylinder(&a, &b, &found)
-        }
-        _ => None,
-    };
-    refined.unwrap_or(found)
 }
 
 /// parry's `contact()` on the cores, inflated back; `None` when parry reports nothing.

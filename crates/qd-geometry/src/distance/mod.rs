@@ -18,6 +18,7 @@ mod inflated_core;
 mod penetration;
 mod point_to_solid;
 mod rate;
+mod separated_refine;
 
 pub use general::signed_distance_general;
 pub use rate::{DistanceRates, PairRate, RATE_DIFFERENCE_STEP, Twist};

@@ -20,14 +20,23 @@ use super::SignedDistance;
 use super::core_shape::{CYLINDER_FACETS, CylinderEdges, PosedCore};
 use super::face_contact::face_contact;
 use super::gjk::{GjkOutcome, WarmSimplex, gjk_cores_warm};
+use super::separated_refine::refine_separated;
 use nalgebra::{Matrix2, Unit, Vector2, Vector3};
 
 /// Chart residual (≈ normal change) below which the polish has converged. The final normal
 /// is taken from the witness pair, so this only has to bring the witnesses onto the optimum.
 const NORMAL_TOLERANCE: f64 = 1e-10;
-/// Polish iterations before settling for the best point found (polytopes converge in one;
-/// cylinder rims can stall, see `with_normal_from_witnesses`).
+/// Broyden iterations before the Newton fallback takes over (polytopes converge in one).
 const MAX_POLISH_ITERATIONS: usize = 12;
+/// Newton iterations of the fallback (each costs three separated queries).
+const NEWTON_ITERATIONS: usize = 10;
+/// Chart step of the fallback's forward differences: the residual is smooth on the scale of
+/// the shapes' curvature, so its error (~1e-6 relative) only slows Newton to a fast linear rate.
+const DIFFERENCE_STEP: f64 = 1e-6;
+/// Chart residual (≈ angle between the normal and the separated normal it leads to, rad) up
+/// to which a polish counts as converged: the separated queries are exact (refined past GJK
+/// on curved supports), so a converged polish is at the optimum of its basin to ~1e-9.
+const CONVERGED_RESIDUAL: f64 = 1e-9;
 
 /// `g(n)`: how far B must move along unit `n` to clear A.
 fn clearance(a: &PosedCore<'_>, b: &PosedCore<'_>, n: &Vector3<f64>) -> f64 {
@@ -294,6 +303,8 @@ fn polish(
         let GjkOutcome::Separated(separated) = gjk_cores_warm(a, &moved, warm) else {
             return None;
         };
+        // GJK stops short on a curved support; the refined answer makes the fixed point exact.
+        let separated = refine_separated(a.shape, &a.pose, moved.shape, &moved.pose, separated);
         let m = separated.normal.into_inner();
         let witness_b = separated.witness_b - n * travel;
         let found = SignedDistance {
@@ -310,8 +321,26 @@ fn polish(
         Some((found, image - x))
     };
 
+    let (x, best, best_residual) = broyden(&mut evaluate)?;
+    let (best, best_residual) = if best_residual > NORMAL_TOLERANCE {
+        newton(&mut evaluate, x, (best, best_residual))
+    } else {
+        (best, best_residual)
+    };
+    Some((
+        with_normal_from_witnesses(best),
+        best_residual <= CONVERGED_RESIDUAL,
+    ))
+}
+
+/// Broyden's method on the chart residual from x = 0: the chart point, the answer and the
+/// residual norm of the best point found. `None` when the start cannot be evaluated.
+fn broyden(
+    evaluate: &mut impl FnMut(&Vector2<f64>) -> Option<(SignedDistance, Vector2<f64>)>,
+) -> Option<(Vector2<f64>, SignedDistance, f64)> {
     let mut x = Vector2::zeros();
     let (mut best, mut residual) = evaluate(&x)?;
+    let mut best_x = x;
     let mut best_residual = residual.norm();
     let mut steps_without_progress = 0;
     // Inverse-Jacobian estimate of the residual; −I makes the first step the fixed-point step.
@@ -336,8 +365,8 @@ fn polish(
         x = x_next;
         residual = residual_next;
         if residual.norm() < best_residual {
-            // Count as progress only a clear decrease: a stalled iteration (a cylinder rim)
-            // creeps by tiny amounts.
+            // Count as progress only a clear decrease: a stalled iteration creeps by tiny
+            // amounts, and the Newton fallback takes over from there.
             steps_without_progress = if residual.norm() < 0.5 * best_residual {
                 0
             } else {
@@ -345,6 +374,7 @@ fn polish(
             };
             best_residual = residual.norm();
             best = found;
+            best_x = x;
         } else {
             steps_without_progress += 1;
         }
@@ -352,11 +382,56 @@ fn polish(
             break;
         }
     }
-    let found = with_normal_from_witnesses(best);
-    let gap = found.witness_b - found.witness_a;
-    let converged = (gap - found.normal.into_inner() * found.distance).norm()
-        <= 1e-9 * (1.0 + found.distance.abs());
-    Some((found, converged))
+    Some((best_x, best, best_residual))
+}
+
+/// Newton's method on the chart residual with a forward-difference Jacobian, from the point
+/// where Broyden's method stalled (a deep overlap, where the fixed-point map expands and the
+/// secant updates lose track). Each step is halved until the residual decreases; the best
+/// answer and its residual norm are returned.
+fn newton(
+    evaluate: &mut impl FnMut(&Vector2<f64>) -> Option<(SignedDistance, Vector2<f64>)>,
+    mut x: Vector2<f64>,
+    (mut best, mut best_residual): (SignedDistance, f64),
+) -> (SignedDistance, f64) {
+    let Some((_, mut residual)) = evaluate(&x) else {
+        return (best, best_residual);
+    };
+    for _ in 0..NEWTON_ITERATIONS {
+        if best_residual <= NORMAL_TOLERANCE {
+            break;
+        }
+        let mut jacobian = Matrix2::zeros();
+        for k in 0..2 {
+            let mut probe = x;
+            probe[k] += DIFFERENCE_STEP;
+            let Some((_, shifted)) = evaluate(&probe) else {
+                return (best, best_residual);
+            };
+            jacobian.set_column(k, &((shifted - residual) / DIFFERENCE_STEP));
+        }
+        let Some(step) = jacobian.try_inverse().map(|inverse| -(inverse * residual)) else {
+            break;
+        };
+        let mut accepted = false;
+        for halving in 0..6 {
+            let candidate = x + step * 0.5f64.powi(halving);
+            if let Some((found, next)) = evaluate(&candidate)
+                && next.norm() < residual.norm()
+            {
+                (x, residual) = (candidate, next);
+                if next.norm() < best_residual {
+                    (best, best_residual) = (found, next.norm());
+                }
+                accepted = true;
+                break;
+            }
+        }
+        if !accepted {
+            break;
+        }
+    }
+    (best, best_residual)
 }
 
 /// Where the polish stalls (cylinder rims make `m(n)` non-smooth), the witnesses still lie on

@@ -4,6 +4,8 @@
 //! written here separately from the crate's code, so tests compare two computations.
 #![allow(dead_code)]
 
+pub mod cylinder_reference;
+
 use nalgebra::{Isometry3, Point3, Quaternion, Translation3, UnitQuaternion, Vector3};
 use proptest::prelude::*;
 use qd_geometry::{Pose, Shape};
@@ -194,4 +196,25 @@ pub fn fixed_seed_config(default_seed: u64, cases: u32, max_global_rejects: u32)
         max_global_rejects,
         ..ProptestConfig::default()
     }
+}
+
+/// Support value `max over the posed shape of n · x` (n unit), from each shape's definition.
+pub fn support(shape: &Shape, pose: &Pose, n: &Vector3<f64>) -> f64 {
+    let centre = pose.translation.vector.dot(n);
+    let local = pose.rotation.inverse() * n;
+    let extent = match shape {
+        Shape::Sphere { radius } => *radius,
+        Shape::Capsule { radius, length } => radius + 0.5 * length * local.z.abs(),
+        Shape::Cuboid { half_extents } => half_extents.dot(&local.abs()),
+        Shape::Cylinder { radius, length } => {
+            radius * local.x.hypot(local.y) + 0.5 * length * local.z.abs()
+        }
+        Shape::ConvexPolyhedron(hull) => hull
+            .vertices()
+            .iter()
+            .map(|v: &Point3<f64>| v.coords.dot(&local))
+            .fold(f64::NEG_INFINITY, f64::max),
+        Shape::HalfSpace => f64::INFINITY,
+    };
+    centre + extent
 }
