@@ -108,7 +108,8 @@ fn measure(kind: usize, draws: usize) -> (usize, usize, f64, f64) {
     (checked, failed, worst_depth, worst_angle)
 }
 
-const CLASSES: [(usize, &str); 4] = [
+const CLASSES: [(usize, &str); 5] = [
+    (0, "cylinder-sphere"),
     (1, "cylinder-capsule"),
     (2, "cylinder-box"),
     (3, "cylinder-cylinder"),
