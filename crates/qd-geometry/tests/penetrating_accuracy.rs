@@ -172,3 +172,47 @@ fn penetrating_cylinder_pairs_are_exact_to_round_off() {
         assert!(angle <= 1e-8, "{name}: normal off by {angle:e} rad");
     }
 }
+
+#[test]
+fn cylinder_half_space_is_exact_apart_and_overlapping() {
+    // In the half-space's frame (solid z ≤ 0) the cylinder's lowest points lie on its rims:
+    // z = c_z ± (L/2) a_z + r (cos θ u_z + sin θ v_z), with u, v, a the cylinder's frame axes,
+    // whose minimum over θ and the two rims is c_z − (L/2)|a_z| − r √(u_z² + v_z²). φ is that
+    // height; the normal from the cylinder into the half-space is the plane's −z.
+    let mut runner = TestRunner::deterministic();
+    let (mut worst_phi, mut worst_angle, mut overlapping) = (0.0f64, 0.0f64, 0);
+    for _ in 0..10_000 {
+        let strategy = (arb_shape(3), arb_pose(0.6), arb_pose(0.6));
+        let (a, pa, plane) = strategy.new_tree(&mut runner).expect("draw").current();
+        let Shape::Cylinder { radius, length } = a.shape else {
+            unreachable!("kind 3 draws cylinders")
+        };
+        let local = plane.inverse() * pa;
+        let rotation = local.rotation.to_rotation_matrix();
+        let (u, v, axis) = (
+            rotation.matrix().column(0),
+            rotation.matrix().column(1),
+            rotation.matrix().column(2),
+        );
+        let phi =
+            local.translation.vector.z - 0.5 * length * axis.z.abs() - radius * u.z.hypot(v.z);
+        let normal = plane * -Vector3::z();
+        overlapping += usize::from(phi < 0.0);
+        let half_space = Shape::half_space();
+        let ab = signed_distance(&a.shape, &pa, &half_space, &plane).expect("a distance");
+        let ba = signed_distance(&half_space, &plane, &a.shape, &pa).expect("a distance");
+        for (found, n) in [(ab, normal), (ba, -normal)] {
+            worst_phi = worst_phi.max((found.distance - phi).abs());
+            worst_angle = worst_angle.max(angle(&found.normal, &n));
+        }
+    }
+    println!(
+        "cylinder-halfspace: |Δφ| {worst_phi:e} m, ∠n {worst_angle:e} rad, {overlapping} overlapping"
+    );
+    assert!(
+        overlapping > 1000 && overlapping < 9000,
+        "{overlapping} overlapping"
+    );
+    assert!(worst_phi <= 1e-12, "distance off by {worst_phi:e} m");
+    assert!(worst_angle <= 1e-12, "normal off by {worst_angle:e} rad");
+}
