@@ -219,7 +219,7 @@ fn ratios(rows: &[Row], paired: &[PairedRatio]) -> Vec<Ratio> {
             None => out.push(Ratio {
                 name: pair.name.clone(),
                 value: pair.median,
-                target: None,
+                target: speed_up_target(&pair.name),
                 how,
             }),
         }
@@ -228,6 +228,15 @@ fn ratios(rows: &[Row], paired: &[PairedRatio]) -> Vec<Ratio> {
 }
 
 const CRITERION: &str = "criterion medians";
+
+/// Issue 21's acceptance: the own exact step at least 5× faster than Clarabel's on the
+/// planar hand and the Allegro hand, in both exact forms.
+fn speed_up_target(name: &str) -> Option<Bound> {
+    let scene = name.split('.').next().unwrap_or("");
+    (name.ends_with("Clarabel / own exact step (speed-up)")
+        && matches!(scene, "planar-hand" | "allegro-sphere"))
+    .then_some(Bound::AtLeast(5.0))
+}
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let quick = args.iter().any(|a| a == "--quick");

@@ -8,9 +8,11 @@
 //! ```
 //!
 //! with robots stiffness-controlled toward the commanded positions u and objects unactuated.
-//! Forward modes: the exact SOCP (Lorentz cones) and QP (pyramids) through Clarabel, whose
-//! answer is then refined to round-off on its active set (`solver::polish`, docs/dynamics.md), and the
-//! log-barrier relaxations (analytic smoothing, weight κ) through our damped Newton method.
+//! Forward modes: the exact SOCP (Lorentz cones) and QP (pyramids), solved by barrier
+//! continuation and a refinement on the active set certified by the optimality conditions
+//! (`solver::continuation`; Clarabel, refined the same way, when the certificate fails or when
+//! asked for: docs/dynamics.md), and the log-barrier relaxations (analytic smoothing,
+//! weight κ) through our damped Newton method.
 //!
 //! ```
 //! use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
@@ -40,8 +42,8 @@ mod system;
 
 pub use derivatives::{SensitivityReport, StepGradients};
 pub use error::DynamicsError;
-pub use settings::{ForwardMode, GradientMode, KAPPA_RANGE, StepSettings};
-pub use solver::SolveStatus;
+pub use settings::{ExactSolver, ForwardMode, GradientMode, KAPPA_RANGE, StepSettings};
+pub use solver::{SolvePath, SolveStatus};
 pub use system::{
     ContactImpulse, QUATERNION_TOLERANCE, QuasiDynamicSystem, Rollout, RolloutError, StepReport,
     StepResult, StepWorkspace,

@@ -78,6 +78,29 @@ impl ForwardMode {
     }
 }
 
+/// Which solver the exact forms (`socp`, `qp`) use (docs/dynamics.md, "The own exact
+/// solver").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExactSolver {
+    /// Barrier continuation, then the active-set refinement, certified by the optimality
+    /// conditions; Clarabel when the certificate fails. The default.
+    #[default]
+    Own,
+    /// Clarabel (an interior-point conic solver), then the refinement: the oracle.
+    Clarabel,
+}
+
+impl ExactSolver {
+    /// The name used in scene files (`own`, `clarabel`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExactSolver::Own => "own",
+            ExactSolver::Clarabel => "clarabel",
+        }
+    }
+}
+
 /// Which derivatives the step computes (docs/dynamics.md, "Derivatives").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -117,6 +140,8 @@ pub struct StepSettings {
     pub forward_mode: ForwardMode,
     /// Gradient mode. Default `none`.
     pub gradient_mode: GradientMode,
+    /// Solver of the exact forms. Default `own`.
+    pub exact_solver: ExactSolver,
 }
 
 impl Default for StepSettings {
@@ -130,6 +155,7 @@ impl Default for StepSettings {
             nd: 4,
             forward_mode: ForwardMode::Socp,
             gradient_mode: GradientMode::None,
+            exact_solver: ExactSolver::Own,
         }
     }
 }

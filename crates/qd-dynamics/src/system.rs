@@ -3,10 +3,11 @@
 use crate::derivatives::{self, StepGradients, problem_rates::ProblemRates};
 use crate::error::DynamicsError;
 use crate::problem::{StepProblem, assemble, update_inputs};
-use crate::settings::{ForwardMode, GradientMode, StepSettings};
+use crate::settings::{ExactSolver, ForwardMode, GradientMode, StepSettings};
 use crate::solver::barrier;
 use crate::solver::conic;
-use crate::solver::{Solution, SolveStatus};
+use crate::solver::continuation;
+use crate::solver::{Solution, SolvePath, SolveStatus};
 use nalgebra::DVector;
 use qd_geometry::ContactQuery;
 use qd_geometry::kinematics::JointKind;
@@ -49,6 +50,9 @@ pub struct StepReport {
     /// off the answer did not hold up, e.g. at a contact about to switch) and for the
     /// barrier forms.
     pub polished: bool,
+    /// Which solver produced the step: the barrier Newton method, the own exact solver,
+    /// Clarabel (asked for, or the own solver's fallback), or none (nothing could move).
+    pub path: SolvePath,
 }
 
 /// The result of one step.
@@ -277,6 +281,7 @@ impl QuasiDynamicSystem {
                 iterations: 0,
                 n_contacts: 0,
                 polished: false,
+                path: SolvePath::Trivial,
             },
             gradients,
         }
@@ -338,8 +343,12 @@ impl QuasiDynamicSystem {
         } else {
             None
         };
-        let (status, iterations, polished) =
-            (solution.status, solution.iterations, solution.polished);
+        let (status, iterations, polished, path) = (
+            solution.status,
+            solution.iterations,
+            solution.polished,
+            solution.path,
+        );
         let contacts = problem
             .contacts
             .iter()
@@ -364,6 +373,7 @@ impl QuasiDynamicSystem {
             iterations,
             n_contacts: problem.contacts.len(),
             polished,
+            path,
         };
         Ok(StepResult {
             q_next,
@@ -466,8 +476,10 @@ impl QuasiDynamicSystem {
     }
 }
 
-/// Solves the step's program in the settings' forward mode: the exact forms through Clarabel,
-/// the barrier forms by Newton's method from `start` when it is strictly feasible.
+/// Solves the step's program in the settings' forward mode: the barrier forms by Newton's
+/// method from `start` when it is strictly feasible; the exact forms by the own solver
+/// (barrier continuation and the certified refinement) unless the settings ask for Clarabel,
+/// with Clarabel as the fallback whenever the own solver does not certify its answer.
 fn solve(
     problem: &StepProblem,
     settings: &StepSettings,
@@ -482,6 +494,11 @@ fn solve(
         // weight 1/(κ/h) of the program as written.
         barrier::solve(problem, cone, p.kappa / p.h, with_gradients, start)
     } else {
+        if p.exact_solver == ExactSolver::Own
+            && let Ok(Some(solution)) = continuation::solve(problem, cone, p.h, with_gradients)
+        {
+            return Ok(solution);
+        }
         conic::solve(problem, cone, p.h, with_gradients)
     }
 }

@@ -1,6 +1,6 @@
 //! Physical invariants of the step (issue 4 acceptance).
 
-use qd_dynamics::ForwardMode;
+use qd_dynamics::{ExactSolver, ForwardMode};
 use qd_dynamics::{QuasiDynamicSystem, SolveStatus, StepWorkspace};
 use qd_geometry::scene::Scene;
 
@@ -35,12 +35,17 @@ shape = {shape}
 
 #[test]
 fn objects_resting_on_the_ground_stay_at_rest() {
-    for (shape, height) in [
+    let cases = [
         ("{ sphere = { radius = 0.1 } }", 0.1),
         ("{ box = { size = [0.2, 0.3, 0.1] } }", 0.05),
-    ] {
-        let system =
+    ];
+    for ((shape, height), solver) in cases
+        .into_iter()
+        .flat_map(|case| [(case, ExactSolver::Own), (case, ExactSolver::Clarabel)])
+    {
+        let mut system =
             QuasiDynamicSystem::new(scene(&resting(shape, height))).expect("step settings");
+        system.settings_mut().exact_solver = solver;
         let q = system.scene().default_q().to_vec();
         let result = system
             .step(
@@ -116,13 +121,17 @@ fn impulses_lie_in_their_friction_cones() {
     let q = system.scene().default_q().to_vec();
     let mut workspace = StepWorkspace::default();
     let mut loaded_with_friction = 0;
-    for mode in [
-        ForwardMode::Socp,
-        ForwardMode::Qp,
-        ForwardMode::LogBarrierCone,
-        ForwardMode::LogBarrierPyramid,
+    // The exact forms through both of their solvers (the own one and the Clarabel oracle).
+    for (mode, solver) in [
+        (ForwardMode::Socp, ExactSolver::Own),
+        (ForwardMode::Socp, ExactSolver::Clarabel),
+        (ForwardMode::Qp, ExactSolver::Own),
+        (ForwardMode::Qp, ExactSolver::Clarabel),
+        (ForwardMode::LogBarrierCone, ExactSolver::Own),
+        (ForwardMode::LogBarrierPyramid, ExactSolver::Own),
     ] {
         system.settings_mut().forward_mode = mode;
+        system.settings_mut().exact_solver = solver;
         for squeeze in [0.05, 0.2, 0.4] {
             // Close both fingers and lift them: contacts with normal and tangential load.
             let u = vec![

@@ -65,6 +65,8 @@ pub struct PyStepResult {
     iterations: u32,
     /// Exact forms: whether the answer was refined to round-off on its active set.
     polished: bool,
+    /// Which solver produced the step: `barrier`, `own_exact`, `clarabel` or `trivial`.
+    path: &'static str,
     /// The forward mode used.
     mode: &'static str,
     /// Set when the derivatives should not be used, with the reason.
@@ -130,6 +132,7 @@ pub(crate) fn step_result(
         status: result.report.status.name(),
         iterations: result.report.iterations,
         polished: result.report.polished,
+        path: result.report.path.name(),
         mode: result.report.mode.name(),
         gradient_warning: gradients.and_then(|g| g.report.unreliable.clone()),
     })

@@ -7,10 +7,12 @@
 //! rounds reported with its quartiles. Prints one line per ratio:
 //! `RATIO<TAB>name<TAB>median<TAB>first quartile<TAB>third quartile<TAB>rounds`.
 //!
-//! Ratios: each scene's barrier step with B and with A and B over the plain step (issue 5), and
-//! the planar hand's bundled B (100 samples) on one thread over all threads (issue 6).
+//! Ratios: each scene's barrier step with B and with A and B over the plain step (issue 5);
+//! each scene's exact step through Clarabel over the same step through the own exact solver,
+//! the speed-up of issue 21; and the planar hand's bundled B (100 samples) on one thread over
+//! all threads (issue 6).
 
-use qd_dynamics::{ForwardMode, GradientMode};
+use qd_dynamics::{ExactSolver, ForwardMode, GradientMode};
 use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
 use qd_smoothing::{Derivatives, Smoother, Smoothing};
 use std::hint::black_box;
@@ -108,6 +110,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     paired(&mut step_plain, &mut step_with, STEP_ROUNDS, STEP_WINDOW),
                 );
             }
+        }
+    }
+    // The own exact solver against Clarabel, per scene and exact form: Y/X = Clarabel / own.
+    for name in qd_scenes::names() {
+        let base = QuasiDynamicSystem::new(qd_scenes::load(name)?).expect("step settings");
+        let q = base.scene().default_q().to_vec();
+        let u = qd_scenes::fixtures::pressing_command(base.scene(), &q, 0.1);
+        for (label, mode) in [("socp", ForwardMode::Socp), ("qp", ForwardMode::Qp)] {
+            let configured = |solver: ExactSolver| {
+                let mut system = base.clone();
+                system.settings_mut().forward_mode = mode;
+                system.settings_mut().exact_solver = solver;
+                system
+            };
+            let (own, clarabel) = (
+                configured(ExactSolver::Own),
+                configured(ExactSolver::Clarabel),
+            );
+            let (mut ws_own, mut ws_clarabel) =
+                (StepWorkspace::default(), StepWorkspace::default());
+            report(
+                &format!("{name}.{label}: Clarabel / own exact step (speed-up)"),
+                paired(
+                    &mut || {
+                        black_box(own.step(&mut ws_own, &q, &u).expect("step"));
+                    },
+                    &mut || {
+                        black_box(clarabel.step(&mut ws_clarabel, &q, &u).expect("step"));
+                    },
+                    STEP_ROUNDS,
+                    STEP_WINDOW,
+                ),
+            );
         }
     }
     // Thread scaling of the planar hand's bundled B.

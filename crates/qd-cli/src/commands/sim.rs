@@ -5,8 +5,10 @@
 //! separated, an optional non-numeric header line), each row of length n_a. The rollout starts
 //! from the scene's default configuration. Output (stdout, or `--output FILE`, which is never
 //! overwritten unless `--force`): `{"scene", "mode", "h", "q": [[…]], "u": [[…]], "steps":
-//! [{"status", "iterations", "polished", "contacts": [{"a", "b", "phi", "force"}]}]}`, with
-//! `polished` true when an exact form's answer was refined to round-off on its active set.
+//! [{"status", "iterations", "polished", "path", "contacts": [{"a", "b", "phi", "force"}]}]}`,
+//! with `polished` true when an exact form's answer was refined to round-off on its active set
+//! and `path` the solver that produced the step (`own_exact`, `clarabel`, `barrier`,
+//! `trivial`).
 
 use super::scene::load_scene;
 use anyhow::{Context, bail};
@@ -52,6 +54,7 @@ struct StepOut {
     status: String,
     iterations: u32,
     polished: bool,
+    path: &'static str,
     contacts: Vec<ContactOut>,
 }
 
@@ -169,6 +172,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<ExitCode> {
                 status: s.report.status.name().to_string(),
                 iterations: s.report.iterations,
                 polished: s.report.polished,
+                path: s.report.path.name(),
                 contacts: s
                     .contacts
                     .iter()

@@ -13,7 +13,7 @@
 //! contacts to a small positive gap (phase 1). At the solution, stationarity reads
 //! `Qx + b = Σ Cᵢᵀ (∇Bᵢ / κ)`, so `∇Bᵢ / κ = (λ_n, λ_t)` are the contact impulses.
 
-use super::{BarrierAtSolution, Solution, SolveStatus};
+use super::{BarrierAtSolution, Solution, SolvePath, SolveStatus};
 use crate::cone::{Cone, ConeKind};
 use crate::error::DynamicsError;
 use crate::problem::{ContactRows, StepProblem};
@@ -473,6 +473,46 @@ pub fn solve(
     keep_second_order: bool,
     start: Option<&DVector<f64>>,
 ) -> Result<Solution, DynamicsError> {
+    solve_scheduled(
+        problem,
+        kind,
+        kappa,
+        keep_second_order,
+        start,
+        Schedule::default(),
+    )
+}
+
+/// The κ continuation of a cold start: the first stage's κ and the growth between stages.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    /// First κ of the continuation; targets at or below it are solved directly.
+    pub start: f64,
+    /// Growth of κ between stages (> 1).
+    pub growth: f64,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            start: KAPPA_START,
+            growth: KAPPA_GROWTH,
+        }
+    }
+}
+
+/// [`solve`] with the continuation's schedule given.
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_scheduled(
+    problem: &StepProblem,
+    kind: ConeKind,
+    kappa: f64,
+    keep_second_order: bool,
+    start: Option<&DVector<f64>>,
+    schedule: Schedule,
+) -> Result<Solution, DynamicsError> {
     if !(kappa.is_finite() && kappa > 0.0) {
         return Err(DynamicsError::InvalidParameter(format!(
             "kappa must be positive and finite, got {kappa}"
@@ -482,7 +522,7 @@ pub fn solve(
     let mut objective = Objective {
         problem,
         barriers: contact_barriers(problem, &cone),
-        kappa: kappa.min(KAPPA_START),
+        kappa: kappa.min(schedule.start),
     };
     let warm = start.filter(|x| {
         x.len() == problem.var_to_v.len()
@@ -495,8 +535,8 @@ pub fn solve(
     let mut x = match warm {
         Some(x) => x.clone(),
         None => {
-            while stages[0] / KAPPA_GROWTH >= KAPPA_START {
-                stages.insert(0, stages[0] / KAPPA_GROWTH);
+            while stages[0] / schedule.growth >= schedule.start {
+                stages.insert(0, stages[0] / schedule.growth);
             }
             feasible_start(&objective).ok_or(DynamicsError::NoStrictlyFeasibleStart)?
         }
@@ -546,5 +586,6 @@ pub fn solve(
         duals: Vec::new(),
         barrier,
         modes: None,
+        path: SolvePath::Barrier,
     })
 }

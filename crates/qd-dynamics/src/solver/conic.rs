@@ -7,7 +7,7 @@
 //! `λ_t = μ Σ β_j d_j`.
 
 use super::polish::polish;
-use super::{Solution, SolveStatus};
+use super::{Solution, SolvePath, SolveStatus};
 use crate::cone::{Cone, ConeKind, conic_row_maps, read_modes};
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
@@ -130,5 +130,6 @@ pub fn solve(
         duals,
         polished,
         barrier: None,
+        path: SolvePath::Clarabel,
     })
 }

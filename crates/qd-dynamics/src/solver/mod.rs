@@ -3,6 +3,7 @@
 
 pub mod barrier;
 pub mod conic;
+pub mod continuation;
 pub(crate) mod kkt;
 pub(crate) mod polish;
 
@@ -50,6 +51,33 @@ impl SolveStatus {
     }
 }
 
+/// Which way a step's program was solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SolvePath {
+    /// The barrier forms' damped Newton method.
+    Barrier,
+    /// The exact forms by barrier continuation and the certified refinement
+    /// ([`continuation`]).
+    OwnExact,
+    /// The exact forms by Clarabel (asked for, or the own solver's certificate failed).
+    Clarabel,
+    /// Nothing to solve: the step has no free variables.
+    Trivial,
+}
+
+impl SolvePath {
+    /// The path as files and the command line spell it: `barrier`, `own_exact`, `clarabel`,
+    /// `trivial`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SolvePath::Barrier => "barrier",
+            SolvePath::OwnExact => "own_exact",
+            SolvePath::Clarabel => "clarabel",
+            SolvePath::Trivial => "trivial",
+        }
+    }
+}
+
 /// The solution of one step's program.
 #[derive(Debug, Clone)]
 pub struct Solution {
@@ -71,6 +99,8 @@ pub struct Solution {
     /// The exact forms' active set at the returned point (every contact's mode), read once
     /// when asked for and kept for the derivatives.
     pub modes: Option<ModeReading>,
+    /// Which solver produced it.
+    pub path: SolvePath,
 }
 
 /// The barrier objective's second-order data at the returned point, kept for the implicit

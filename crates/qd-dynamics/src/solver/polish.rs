@@ -75,11 +75,26 @@ pub fn polish(
     x: &mut DVector<f64>,
     duals: &mut [f64],
 ) -> bool {
-    let system = ModeSystem::new(problem, cone, h);
+    let projections = conic_row_maps(problem, cone);
     // The modes, read off the solver's answer by the rules the derivatives use.
-    let reading = read_modes(problem, cone, h, (x, duals), &system.projections);
+    let reading = read_modes(problem, cone, h, (x, duals), &projections);
+    polish_on_modes(problem, cone, h, (x, duals), &reading.modes)
+}
+
+/// [`polish`] with the contacts' modes given (one per contact) instead of read off the
+/// answer by thresholds: the own exact solver ([`super::continuation`]) tells the modes from
+/// how the barrier's answer moves as κ grows. The certificate is the same, so wrong modes
+/// only make the refinement decline. Returns whether the refined point was kept.
+pub fn polish_on_modes(
+    problem: &StepProblem,
+    cone: &Cone,
+    h: f64,
+    (x, duals): (&mut DVector<f64>, &mut [f64]),
+    modes: &[ContactMode],
+) -> bool {
+    let system = ModeSystem::new(problem, cone, h);
     let mut active = Vec::new();
-    for (i, mode) in reading.modes.iter().enumerate() {
+    for (i, mode) in modes.iter().enumerate() {
         let z = &duals[i * system.rows_per_contact..(i + 1) * system.rows_per_contact];
         match mode {
             ContactMode::Separated => {}

@@ -50,6 +50,8 @@ class StepResult:
     """``solved``, ``almost_solved`` or ``max_iterations``."""
     iterations: int
     polished: bool
+    path: str
+    """Which solver produced the step: ``barrier``, ``own_exact``, ``clarabel`` or ``trivial``."""
     mode: str
     gradient_warning: Optional[str]
     """Set when the derivatives should not be used, with the reason."""
