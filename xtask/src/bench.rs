@@ -149,7 +149,7 @@ fn ratios(rows: &[Row], paired: &[PairedRatio]) -> Vec<Ratio> {
         for barrier in ["log_barrier_cone", "log_barrier_pyramid"] {
             if let Some(time) = median(&format!("{scene}.{barrier}")) {
                 out.push(Ratio {
-                    name: format!("{scene}: {barrier} / socp (Clarabel)"),
+                    name: format!("{scene}: {barrier} / socp (exact step)"),
                     value: time / row.median_ns,
                     target: None,
                     how: CRITERION.into(),

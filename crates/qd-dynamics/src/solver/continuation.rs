@@ -6,10 +6,11 @@
 //! keeps a gap s and an impulse ~1/(κ s), one that ends up active keeps its impulse and a
 //! gap ~1/(κ λ). So two barrier answers, at κ and 10 κ, tell each contact's mode without
 //! thresholds: what decays tenfold is heading to zero. With the modes fixed the exact answer
-//! is the root of a small smooth system, which [`polish_on_modes`] finds from the barrier's
+//! is the root of a small smooth system, which `polish::polish_on_modes` finds from the barrier's
 //! point and certifies by the full optimality conditions (stationarity, primal and dual cone
-//! feasibility, complementarity by construction). When it declines (modes not yet settled at
-//! these κ, a degenerate contact) the caller falls back to Clarabel.
+//! feasibility, complementarity by construction). When it declines (a weakly active contact
+//! whose modes have not settled at these κ), the next decade of κ is tried, up to
+//! `DECADES` times; then the caller falls back to Clarabel.
 //!
 //! Duals in Clarabel's convention, so the rest of the exact path (impulses, modes, the
 //! active-set derivatives) reads them unchanged: for a Lorentz contact

@@ -1,5 +1,7 @@
-//! Back-ends that solve a [`StepProblem`](crate::problem::StepProblem): Clarabel for the exact
-//! cone and pyramid forms, our damped Newton method for the log-barrier forms.
+//! Back-ends that solve a [`StepProblem`](crate::problem::StepProblem): the own exact solver
+//! ([`continuation`]: barrier continuation and the certified refinement) for the exact cone
+//! and pyramid forms, with Clarabel ([`conic`]) as its fallback and oracle; our damped Newton
+//! method ([`barrier`]) for the log-barrier forms.
 
 pub mod barrier;
 pub mod conic;
