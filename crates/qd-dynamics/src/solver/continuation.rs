@@ -6,7 +6,7 @@
 //! keeps a gap s and an impulse ~1/(κ s), one that ends up active keeps its impulse and a
 //! gap ~1/(κ λ). So two barrier answers, at κ and 10 κ, tell each contact's mode without
 //! thresholds: what decays tenfold is heading to zero. With the modes fixed the exact answer
-//! is the root of a small smooth system, which `polish::polish_on_modes` finds from the barrier's
+//! is the root of a small smooth system, which `polish::refine_on_modes` finds from the barrier's
 //! point and certifies by the full optimality conditions (stationarity, primal and dual cone
 //! feasibility, complementarity by construction). When it declines (a weakly active contact
 //! whose modes have not settled at these κ), the next decade of κ is tried, up to
@@ -17,9 +17,9 @@
 //! `z = (w₀, w_t / μ)` with `w = ∇B/κ` the barrier's impulse; for a pyramid `z_j = 1/(κ s_j)`.
 
 use super::barrier;
-use super::polish::polish_on_modes;
+use super::polish::{ModeSystem, refine_on_modes};
 use super::{Solution, SolvePath, SolveStatus};
-use crate::cone::{Cone, ConeKind, ContactMode, conic_row_maps, contact_y, read_modes};
+use crate::cone::{Cone, ConeKind, ContactMode, ModeReading, contact_y, read_modes};
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
@@ -64,10 +64,11 @@ pub fn solve(
     if first.status != SolveStatus::Solved {
         return Ok(None);
     }
-    let projections = conic_row_maps(problem, &cone);
+    let system = ModeSystem::new(problem, &cone, h);
+    let projections = &system.projections;
     let mut iterations = first.iterations;
     let mut early = (
-        barrier_duals(problem, &cone, &projections, &first.x, kappa),
+        barrier_duals(problem, &cone, projections, &first.x, kappa),
         first.x,
     );
     // A weakly active contact (tiny impulse) decays like a separated one until κ passes
@@ -79,23 +80,24 @@ pub fn solve(
         if late.status != SolveStatus::Solved {
             return Ok(None);
         }
-        let late_duals = barrier_duals(problem, &cone, &projections, &late.x, 10.0 * kappa);
+        let late_duals = barrier_duals(problem, &cone, projections, &late.x, 10.0 * kappa);
         let modes = modes_from_decay(
             problem,
             &cone,
-            &projections,
+            projections,
             (&early.1, &early.0),
             (&late.x, &late_duals),
         );
         let (mut x, mut duals) = (late.x.clone(), late_duals.clone());
-        if polish_on_modes(problem, &cone, h, (&mut x, &mut duals), &modes) {
+        if refine_on_modes(&system, (&mut x, &mut duals), &modes) {
+            let modes =
+                keep_modes.then(|| read_modes(problem, &cone, h, (&x, &duals), projections));
             return Ok(Some(certified_solution(
                 problem,
                 &cone,
-                h,
                 (x, duals),
                 iterations,
-                keep_modes,
+                modes,
             )));
         }
         kappa *= 10.0;
@@ -112,10 +114,9 @@ const DECADES: usize = 3;
 fn certified_solution(
     problem: &StepProblem,
     cone: &Cone,
-    h: f64,
     (x, duals): (DVector<f64>, Vec<f64>),
     iterations: u32,
-    keep_modes: bool,
+    modes: Option<ModeReading>,
 ) -> Solution {
     let rows_per_contact = cone.rows_per_contact();
     let impulses = problem
@@ -129,10 +130,6 @@ fn certified_solution(
             )
         })
         .collect();
-    let modes = keep_modes.then(|| {
-        let projections = conic_row_maps(problem, cone);
-        read_modes(problem, cone, h, (&x, &duals), &projections)
-    });
     Solution {
         x,
         impulses,

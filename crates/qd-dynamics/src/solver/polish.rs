@@ -75,24 +75,21 @@ pub fn polish(
     x: &mut DVector<f64>,
     duals: &mut [f64],
 ) -> bool {
-    let projections = conic_row_maps(problem, cone);
+    let system = ModeSystem::new(problem, cone, h);
     // The modes, read off the solver's answer by the rules the derivatives use.
-    let reading = read_modes(problem, cone, h, (x, duals), &projections);
-    polish_on_modes(problem, cone, h, (x, duals), &reading.modes)
+    let reading = read_modes(problem, cone, h, (x, duals), &system.projections);
+    refine_on_modes(&system, (x, duals), &reading.modes)
 }
 
 /// [`polish`] with the contacts' modes given (one per contact) instead of read off the
 /// answer by thresholds: the own exact solver ([`super::continuation`]) tells the modes from
 /// how the barrier's answer moves as κ grows. The certificate is the same, so wrong modes
 /// only make the refinement decline. Returns whether the refined point was kept.
-pub fn polish_on_modes(
-    problem: &StepProblem,
-    cone: &Cone,
-    h: f64,
+pub(crate) fn refine_on_modes(
+    system: &ModeSystem<'_>,
     (x, duals): (&mut DVector<f64>, &mut [f64]),
     modes: &[ContactMode],
 ) -> bool {
-    let system = ModeSystem::new(problem, cone, h);
     let mut active = Vec::new();
     for (i, mode) in modes.iter().enumerate() {
         let z = &duals[i * system.rows_per_contact..(i + 1) * system.rows_per_contact];
@@ -123,12 +120,12 @@ pub fn polish_on_modes(
 
 /// The smooth system of one step's KKT conditions once the modes are fixed: each contact's
 /// conic rows `s = P C x + P e` as `pc` and `projections`.
-struct ModeSystem<'a> {
+pub(crate) struct ModeSystem<'a> {
     problem: &'a StepProblem,
     cone: &'a Cone,
     rows_per_contact: usize,
     /// P per contact (rows_per_contact × dim).
-    projections: Vec<DMatrix<f64>>,
+    pub(crate) projections: Vec<DMatrix<f64>>,
     /// P C per contact (rows_per_contact × n).
     pc: Vec<DMatrix<f64>>,
     /// max(h, ‖b‖∞): the step's force scale.
@@ -136,7 +133,8 @@ struct ModeSystem<'a> {
 }
 
 impl<'a> ModeSystem<'a> {
-    fn new(problem: &'a StepProblem, cone: &'a Cone, h: f64) -> Self {
+    /// The system's fixed parts for a step's problem in `cone`, time step `h` (s).
+    pub(crate) fn new(problem: &'a StepProblem, cone: &'a Cone, h: f64) -> Self {
         let n = problem.var_to_v.len();
         let nt = problem.n_tangent;
         let dim = 1 + nt;
