@@ -10,11 +10,13 @@
 //!    an edge of A with an edge of B (the separating-axis theorem). All of them, both signs, and
 //!    the starting direction are scored by `g`, and the smallest wins. Cylinders contribute
 //!    their axis and side lines, which leaves their candidate set incomplete.
-//! 2. **Polish.** B is moved along the candidate n until it clears A by a gap, where GJK
-//!    (accurate on separated shapes) gives the closest points and their normal m. If m = n the
-//!    moved-back points are the exact witnesses; otherwise n moves toward m (Broyden's method
-//!    on `m(n) = n` in a gnomonic chart). At the fixed point the witness gap is parallel to
-//!    the normal, which is exactly the optimality condition of the minimum.
+//! 2. **Polish.** B is moved along the candidate n until it clears A by a gap, where GJK, then
+//!    the certified refinement of curved pairs (`separated_refine`), gives the exact closest
+//!    points and their normal m. If m = n the moved-back points are the exact witnesses;
+//!    otherwise n moves toward m (Broyden's method on `m(n) = n` in a gnomonic chart, finished
+//!    by Newton's method with a difference Jacobian where Broyden stalls). At the fixed point
+//!    the witness gap is parallel to the normal, which is exactly the optimality condition of
+//!    the minimum; a polish counts as converged only when the residual is below 1e-9.
 
 use super::SignedDistance;
 use super::core_shape::{CYLINDER_FACETS, CylinderEdges, PosedCore};
