@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::cylinder_reference::{angle, reference};
+use common::cylinder_reference::{CLASSES, angle, reference};
 use common::{arb_pose, arb_shape, support};
 use nalgebra::{Matrix2, Vector2, Vector3};
 use proptest::strategy::{Strategy, ValueTree};
@@ -108,21 +108,10 @@ fn measure(kind: usize, draws: usize) -> (usize, usize, f64, f64) {
     (checked, failed, worst_depth, worst_angle)
 }
 
-const CLASSES: [(usize, &str); 5] = [
-    (0, "cylinder-sphere"),
-    (1, "cylinder-capsule"),
-    (2, "cylinder-box"),
-    (3, "cylinder-cylinder"),
-    (5, "cylinder-convex"),
-];
-
 #[test]
 #[ignore = "diagnostic survey; run explicitly"]
 fn survey_penetrating_cylinder_pairs() {
-    let draws: usize = std::env::var("QD_SURVEY_DRAWS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+    let draws = common::survey_draws(300);
     println!(
         "{:<20} {:>7} {:>9} {:>12} {:>12}",
         "pair (overlapping)", "checked", "ref fail", "|Δdepth| max", "∠n max (rad)"

@@ -116,10 +116,7 @@ fn survey_depth_errors() {
     use proptest::strategy::{Strategy, ValueTree};
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let mut worst: std::collections::BTreeMap<String, (f64, f64, f64, usize)> = Default::default();
-    let draws: usize = std::env::var("QD_SURVEY_DRAWS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(6000);
+    let draws = common::survey_draws(6000);
     for _ in 0..draws {
         let (a, pa, b, pb) = arb_pair().new_tree(&mut runner).unwrap().current();
         let (sa, sb) = (&a.shape, &b.shape);

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::cylinder_reference::{angle, reference};
+use common::cylinder_reference::{CLASSES, angle, reference};
 use common::{arb_pose, arb_shape};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -16,22 +16,13 @@ use qd_geometry::signed_distance;
 #[test]
 #[ignore = "diagnostic survey; run explicitly"]
 fn survey_separated_cylinder_pairs() {
-    let draws: usize = std::env::var("QD_SURVEY_DRAWS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
+    let draws = common::survey_draws(2000);
     let mut runner = TestRunner::deterministic();
     println!(
         "{:<20} {:>7} {:>12} {:>12} {:>14}",
         "pair (separated)", "checked", "|Δφ| max", "∠n max (rad)", "ref above by"
     );
-    for (kind, name) in [
-        (0, "cylinder-sphere"),
-        (1, "cylinder-capsule"),
-        (2, "cylinder-box"),
-        (3, "cylinder-cylinder"),
-        (5, "cylinder-convex"),
-    ] {
+    for (kind, name) in CLASSES {
         let (mut checked, mut worst_phi, mut worst_angle) = (0, 0.0f64, 0.0f64);
         // GJK's distance is that of two points of the shapes: never below the true one. The
         // reference found a lower one wherever the two differ, else it would be the suspect.
@@ -94,13 +85,7 @@ fn the_reference_agrees_with_the_closed_forms() {
 fn refined_separated_cylinder_pairs_are_exact_to_round_off() {
     // Issue 24's acceptance: 10⁴ separated poses per class with a cylinder, both orders (the
     // sphere's closed form, and the classes GJK alone leaves ~1e-5 m off).
-    for (kind, name) in [
-        (0, "cylinder-sphere"),
-        (1, "cylinder-capsule"),
-        (2, "cylinder-box"),
-        (3, "cylinder-cylinder"),
-        (5, "cylinder-convex"),
-    ] {
+    for (kind, name) in CLASSES {
         let mut runner = TestRunner::deterministic();
         let (mut checked, mut worst_phi, mut worst_angle) = (0, 0.0f64, 0.0f64);
         while checked < 10_000 {

@@ -130,9 +130,10 @@ impl Cylinder<'_> {
     }
 }
 
-/// Distance of GJK's witness from a box feature within which the feature is tried (relative
-/// to the box's size): GJK stops ~1e-5 of the size short, and every candidate is certified.
-const FEATURE_REACH: f64 = 1e-3;
+/// Distance of GJK's witness from a feature (a box or hull face, edge or vertex, a cylinder's
+/// rim or cap) within which the feature is tried, relative to the shape's size: GJK stops
+/// ~1e-5 of the size short, and every candidate is certified, so this only bounds the work.
+pub(super) const FEATURE_REACH: f64 = 1e-3;
 
 /// The exact distance from a cylinder (A) to a box (B, half extents at `box_pose`) given GJK's
 /// answer for the pair (normal from the cylinder to the box). The closest features are a

@@ -19,8 +19,8 @@
 
 use super::SignedDistance;
 use super::curved_refine::{
-    Cylinder, certified_against, closest_on_segment, cylinder_support, cylinder_support_value,
-    minimise_on_bracket,
+    Cylinder, FEATURE_REACH, certified_against, closest_on_segment, cylinder_support,
+    cylinder_support_value, minimise_on_bracket,
 };
 use nalgebra::{Point3, Unit, Vector3};
 
@@ -28,10 +28,6 @@ use nalgebra::{Point3, Unit, Vector3};
 /// ~1e-3 rad short on a rim, so the window holds the answer with a wide margin while staying
 /// inside the region where the distance to the rim is unimodal.
 const RIM_WINDOW: f64 = 0.25;
-
-/// Distance of GJK's witness from a rim or cap (relative to the cylinder's size) within which
-/// that feature is tried; every candidate is certified, so this only bounds the work.
-const FEATURE_REACH: f64 = 1e-3;
 
 /// The exact distance from cylinder `a` to cylinder `b` given GJK's answer for the pair
 /// (normal from A to B). `None` when no candidate certifies or none improves on GJK.

@@ -214,3 +214,13 @@ pub fn reference(
     let phi = core - inflation;
     (core > 1e-9 && phi > 1e-9).then_some((phi, normal))
 }
+
+/// The classes with a cylinder that have a separated reference (`arb_shape` kinds): every
+/// convex kind but the half-space, which the tests check against a closed form.
+pub const CLASSES: [(usize, &str); 5] = [
+    (0, "cylinder-sphere"),
+    (1, "cylinder-capsule"),
+    (2, "cylinder-box"),
+    (3, "cylinder-cylinder"),
+    (5, "cylinder-convex"),
+];

@@ -218,3 +218,11 @@ pub fn support(shape: &Shape, pose: &Pose, n: &Vector3<f64>) -> f64 {
     };
     centre + extent
 }
+
+/// Draws per class of an ignored survey: `QD_SURVEY_DRAWS` when set to a number, else `default`.
+pub fn survey_draws(default: usize) -> usize {
+    std::env::var("QD_SURVEY_DRAWS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
