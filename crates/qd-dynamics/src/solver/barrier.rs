@@ -32,8 +32,6 @@ const MAX_NEWTON_PER_STAGE: u32 = 80;
 struct ContactBarrier<'a> {
     rows: &'a ContactRows,
     cone: &'a Cone,
-    /// `C = [J_n; J_t]` (dim × n), built once per solve.
-    c: DMatrix<f64>,
     /// The non-zero columns of C, padded to 3 entries, with their variable index: the
     /// y-direction of each variable that moves the contact. A contact involves only the
     /// joints above its two bodies (a finger and the object, say), so skipping the zero
@@ -81,8 +79,9 @@ struct Objective<'a> {
 }
 
 impl Objective<'_> {
-    /// Writes the gradient and Hessian at x into `g` and `h`.
-    /// `qx_plus_b` is `Qx + b` and `ys` the contacts' y at x, both already computed.
+    /// Writes the gradient and the Hessian's lower triangle at x into `g` and `h` (the
+    /// Cholesky factorisation reads only that triangle; the strict upper one keeps Q's
+    /// entries). `qx_plus_b` is `Qx + b` and `ys` the contacts' y at x, both already computed.
     fn gradient_and_hessian(
         &self,
         qx_plus_b: &DVector<f64>,
@@ -92,19 +91,22 @@ impl Objective<'_> {
     ) {
         g.copy_from(qx_plus_b);
         h.copy_from(&self.problem.q_matrix);
+        let n = h.nrows();
+        // Column-major storage: entry (row s, column r) at r n + s. Writing through the
+        // slice keeps the innermost loop to one contiguous column per C column.
+        let entries = h.as_mut_slice();
         let scale = -1.0 / self.kappa;
         for (barrier, y) in self.barriers.iter().zip(ys) {
             let (gy, hy) = barrier.derivatives(y);
-            // g −= Cᵀ ∇B / κ;  H −= Cᵀ ∇²B C / κ, column by column of C (3-vectors).
-            for (k, (s, column_s)) in barrier.columns.iter().enumerate() {
-                g[*s] += scale * column_s.dot(&gy);
-                let weighted = hy * column_s;
-                for (r, column_r) in barrier.columns.iter().take(k + 1) {
-                    let value = scale * column_r.dot(&weighted);
-                    h[(*r, *s)] += value;
-                    if r != s {
-                        h[(*s, *r)] += value;
-                    }
+            let (gy, hy) = (gy * scale, hy * scale);
+            // g −= Cᵀ ∇B / κ;  H −= Cᵀ ∇²B C / κ, over the pairs of C's non-zero columns
+            // (ascending variable index, so s ≥ r lands in the lower triangle).
+            for (k, (r, column_r)) in barrier.columns.iter().enumerate() {
+                g[*r] += column_r.dot(&gy);
+                let weighted = hy * column_r;
+                let column = &mut entries[r * n..(r + 1) * n];
+                for (s, column_s) in &barrier.columns[k..] {
+                    column[*s] += column_s.dot(&weighted);
                 }
             }
         }
@@ -152,6 +154,15 @@ fn factor(h: &DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
     None
 }
 
+/// How [`feasible_start`] solves for its least-norm lift.
+#[derive(Clone, Copy)]
+enum Lift {
+    /// Cholesky factor of the Gram matrix (independent rows).
+    Factor,
+    /// SVD pseudo-inverse (any rows).
+    PseudoInverse,
+}
+
 /// A strictly feasible start: 0 when every contact is strictly feasible there; otherwise the
 /// minimum-Q-norm x that lifts the violated contacts to a small positive gap with zero
 /// tangential motion, growing the set of lifted contacts while others become violated; and if
@@ -181,12 +192,29 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
     // rows at O(n² rows), where an explicit inverse (LU) cost O(n³) on every phase-1 call.
     let q_factor = regularised_q.cholesky()?;
     // The minimum-‖x‖_Q displacement with C x = r: x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r.
-    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| -> Option<DVector<f64>> {
+    // The Gram matrix C Q⁻¹ Cᵀ is positive definite unless lifted rows are dependent (two
+    // contacts of one pair, say). Its Cholesky factor answers in a fraction of an SVD's time
+    // (`Lift::Factor`); the SVD's pseudo-inverse (`Lift::PseudoInverse`) is the fallback for
+    // dependent rows, tried when the factor fails or its answer is not strictly feasible.
+    let lift = |c: &DMatrix<f64>, r: &DVector<f64>, how: Lift| -> Option<DVector<f64>> {
         let q_inv_ct = q_factor.solve(&c.transpose());
         let gram = c * &q_inv_ct;
-        let weights = super::bounded_svd(gram)?.solve(r, 1e-12).ok()?;
+        let weights = match how {
+            Lift::Factor => gram.cholesky()?.solve(r),
+            Lift::PseudoInverse => super::bounded_svd(gram)?.solve(r, 1e-12).ok()?,
+        };
         Some(q_inv_ct * weights)
     };
+    let feasible_lift =
+        |c: &DMatrix<f64>, r: &DVector<f64>| -> Result<DVector<f64>, Option<DVector<f64>>> {
+            if let Some(x) = lift(c, r, Lift::Factor).filter(|x| feasible(x)) {
+                return Ok(x);
+            }
+            match lift(c, r, Lift::PseudoInverse) {
+                Some(x) if feasible(&x) => Ok(x),
+                other => Err(other),
+            }
+        };
     // First: lift the violated contacts to a small gap with zero tangential motion.
     let nt = problem.n_tangent;
     let mut lifted: Vec<usize> = Vec::new();
@@ -205,13 +233,14 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
         let mut c = DMatrix::zeros(rows, n);
         let mut r = DVector::zeros(rows);
         for (k, &i) in lifted.iter().enumerate() {
-            c.rows_mut(k * (1 + nt), 1 + nt)
-                .copy_from(&objective.barriers[i].c);
+            let rows = &problem.contacts[i];
+            c.row_mut(k * (1 + nt)).tr_copy_from(&rows.jn);
+            c.rows_mut(k * (1 + nt) + 1, nt).copy_from(&rows.jt);
             r[k * (1 + nt)] = margin - problem.contacts[i].phi;
         }
-        x = lift(&c, &r)?;
-        if feasible(&x) {
-            return Some(x);
+        match feasible_lift(&c, &r) {
+            Ok(x) => return Some(x),
+            Err(infeasible) => x = infeasible?,
         }
     }
     // That can be impossible (a body pinched between contacts that forbid each other's
@@ -246,32 +275,30 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
         let mut c = DMatrix::zeros(rows, n);
         let mut r = DVector::zeros(rows);
         for (k, &i) in lifted.iter().enumerate() {
-            c.row_mut(k).copy_from(&objective.barriers[i].c.row(0));
+            c.row_mut(k).tr_copy_from(&problem.contacts[i].jn);
             r[k] = targets[i] - problem.contacts[i].phi;
         }
-        x = lift(&c, &r)?;
-        if feasible(&x) {
-            return Some(x);
+        match feasible_lift(&c, &r) {
+            Ok(x) => return Some(x),
+            Err(infeasible) => x = infeasible?,
         }
     }
     None
 }
 
-/// Each contact's barrier: its rows, `C = [J_n; J_t]` and C's non-zero columns.
+/// Each contact's barrier: its rows and the non-zero columns of `C = [J_n; J_t]`.
 fn contact_barriers<'a>(problem: &'a StepProblem, cone: &'a Cone) -> Vec<ContactBarrier<'a>> {
     problem
         .contacts
         .iter()
         .map(|rows| {
             let nt = rows.jt.nrows();
-            let mut c = DMatrix::zeros(1 + nt, rows.jn.len());
-            c.row_mut(0).copy_from(&rows.jn.transpose());
-            c.rows_mut(1, nt).copy_from(&rows.jt);
             let columns = (0..rows.jn.len())
                 .filter_map(|r| {
                     let mut column = Vector3::zeros();
-                    for a in 0..1 + nt {
-                        column[a] = c[(a, r)];
+                    column[0] = rows.jn[r];
+                    for a in 0..nt {
+                        column[1 + a] = rows.jt[(a, r)];
                     }
                     (column != Vector3::zeros()).then_some((r, column))
                 })
@@ -279,7 +306,6 @@ fn contact_barriers<'a>(problem: &'a StepProblem, cone: &'a Cone) -> Vec<Contact
             ContactBarrier {
                 rows,
                 cone,
-                c,
                 columns,
                 dim: 1 + nt,
             }
