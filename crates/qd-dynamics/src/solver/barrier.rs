@@ -36,7 +36,7 @@ struct ContactBarrier<'a> {
     /// y-direction of each variable that moves the contact. A contact involves only the
     /// joints above its two bodies (a finger and the object, say), so skipping the zero
     /// columns makes the Hessian's assembly scale with those, not with all of n².
-    columns: Vec<(usize, Vector3<f64>)>,
+    columns: &'a [(usize, Vector3<f64>)],
     dim: usize,
 }
 
@@ -154,15 +154,6 @@ fn factor(h: &DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
     None
 }
 
-/// How [`feasible_start`] solves for its least-norm lift.
-#[derive(Clone, Copy)]
-enum Lift {
-    /// Cholesky factor of the Gram matrix (independent rows).
-    Factor,
-    /// SVD pseudo-inverse (any rows).
-    PseudoInverse,
-}
-
 /// A strictly feasible start: 0 when every contact is strictly feasible there; otherwise the
 /// minimum-Q-norm x that lifts the violated contacts to a small positive gap with zero
 /// tangential motion, growing the set of lifted contacts while others become violated; and if
@@ -193,28 +184,22 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
     let q_factor = regularised_q.cholesky()?;
     // The minimum-‖x‖_Q displacement with C x = r: x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r.
     // The Gram matrix C Q⁻¹ Cᵀ is positive definite unless lifted rows are dependent (two
-    // contacts of one pair, say). Its Cholesky factor answers in a fraction of an SVD's time
-    // (`Lift::Factor`); the SVD's pseudo-inverse (`Lift::PseudoInverse`) is the fallback for
-    // dependent rows, tried when the factor fails or its answer is not strictly feasible.
-    let lift = |c: &DMatrix<f64>, r: &DVector<f64>, how: Lift| -> Option<DVector<f64>> {
+    // contacts of one pair, say). Its Cholesky factor answers in a fraction of an SVD's time;
+    // the SVD's pseudo-inverse is the fallback for dependent rows (the factor fails, or its
+    // answer misses C x = r by more than a thousandth of the margin).
+    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| -> Option<DVector<f64>> {
         let q_inv_ct = q_factor.solve(&c.transpose());
         let gram = c * &q_inv_ct;
-        let weights = match how {
-            Lift::Factor => gram.cholesky()?.solve(r),
-            Lift::PseudoInverse => super::bounded_svd(gram)?.solve(r, 1e-12).ok()?,
-        };
+        if let Some(factor) = gram.clone().cholesky() {
+            let x = &q_inv_ct * factor.solve(r);
+            let residual = (c * &x - r).amax();
+            if residual <= 1e-3 * margin {
+                return Some(x);
+            }
+        }
+        let weights = super::bounded_svd(gram)?.solve(r, 1e-12).ok()?;
         Some(q_inv_ct * weights)
     };
-    let feasible_lift =
-        |c: &DMatrix<f64>, r: &DVector<f64>| -> Result<DVector<f64>, Option<DVector<f64>>> {
-            if let Some(x) = lift(c, r, Lift::Factor).filter(|x| feasible(x)) {
-                return Ok(x);
-            }
-            match lift(c, r, Lift::PseudoInverse) {
-                Some(x) if feasible(&x) => Ok(x),
-                other => Err(other),
-            }
-        };
     // First: lift the violated contacts to a small gap with zero tangential motion.
     let nt = problem.n_tangent;
     let mut lifted: Vec<usize> = Vec::new();
@@ -238,9 +223,9 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
             c.rows_mut(k * (1 + nt) + 1, nt).copy_from(&rows.jt);
             r[k * (1 + nt)] = margin - problem.contacts[i].phi;
         }
-        match feasible_lift(&c, &r) {
-            Ok(x) => return Some(x),
-            Err(infeasible) => x = infeasible?,
+        x = lift(&c, &r)?;
+        if feasible(&x) {
+            return Some(x);
         }
     }
     // That can be impossible (a body pinched between contacts that forbid each other's
@@ -278,37 +263,53 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
             c.row_mut(k).tr_copy_from(&problem.contacts[i].jn);
             r[k] = targets[i] - problem.contacts[i].phi;
         }
-        match feasible_lift(&c, &r) {
-            Ok(x) => return Some(x),
-            Err(infeasible) => x = infeasible?,
+        x = lift(&c, &r)?;
+        if feasible(&x) {
+            return Some(x);
         }
     }
     None
 }
 
-/// Each contact's barrier: its rows and the non-zero columns of `C = [J_n; J_t]`.
-fn contact_barriers<'a>(problem: &'a StepProblem, cone: &'a Cone) -> Vec<ContactBarrier<'a>> {
+/// Every contact's non-zero columns of `C = [J_n; J_t]` with their variable index, contact
+/// after contact (one allocation per solve), and where each contact's run ends.
+fn contact_columns(problem: &StepProblem) -> (Vec<(usize, Vector3<f64>)>, Vec<usize>) {
+    let n = problem.var_to_v.len();
+    let mut columns = Vec::with_capacity(problem.contacts.len() * n);
+    let mut ends = Vec::with_capacity(problem.contacts.len());
+    for rows in &problem.contacts {
+        let nt = rows.jt.nrows();
+        for r in 0..n {
+            let mut column = Vector3::zeros();
+            column[0] = rows.jn[r];
+            for a in 0..nt {
+                column[1 + a] = rows.jt[(a, r)];
+            }
+            if column != Vector3::zeros() {
+                columns.push((r, column));
+            }
+        }
+        ends.push(columns.len());
+    }
+    (columns, ends)
+}
+
+/// Each contact's barrier: its rows and its run of [`contact_columns`].
+fn contact_barriers<'a>(
+    problem: &'a StepProblem,
+    cone: &'a Cone,
+    (columns, ends): &'a (Vec<(usize, Vector3<f64>)>, Vec<usize>),
+) -> Vec<ContactBarrier<'a>> {
+    let starts = std::iter::once(0).chain(ends.iter().copied());
     problem
         .contacts
         .iter()
-        .map(|rows| {
-            let nt = rows.jt.nrows();
-            let columns = (0..rows.jn.len())
-                .filter_map(|r| {
-                    let mut column = Vector3::zeros();
-                    column[0] = rows.jn[r];
-                    for a in 0..nt {
-                        column[1 + a] = rows.jt[(a, r)];
-                    }
-                    (column != Vector3::zeros()).then_some((r, column))
-                })
-                .collect();
-            ContactBarrier {
-                rows,
-                cone,
-                columns,
-                dim: 1 + nt,
-            }
+        .zip(starts.zip(ends))
+        .map(|(rows, (start, &end))| ContactBarrier {
+            rows,
+            cone,
+            columns: &columns[start..end],
+            dim: 1 + rows.jt.nrows(),
         })
         .collect()
 }
@@ -545,9 +546,10 @@ pub fn solve_scheduled(
         )));
     }
     let cone = kind.on(problem.n_tangent);
+    let columns = contact_columns(problem);
     let mut objective = Objective {
         problem,
-        barriers: contact_barriers(problem, &cone),
+        barriers: contact_barriers(problem, &cone, &columns),
         kappa: kappa.min(schedule.start),
     };
     let warm = start.filter(|x| {
