@@ -68,6 +68,11 @@ pub struct StepResult {
     pub report: StepReport,
     /// A and B, when the scene's gradient mode asks for them (`B` or `Ab`).
     pub gradients: Option<StepGradients>,
+    /// The own exact solver's interior point on v (n_v; zero on frozen objects): strictly
+    /// feasible for this step's constraints, and the best guess to hand
+    /// [`QuasiDynamicSystem::step_from`] for a step at the same q with a nearby u (the
+    /// samples of randomized smoothing). None on the other solve paths.
+    pub interior_dv: Option<Vec<f64>>,
 }
 
 /// The result of a rollout.
@@ -242,8 +247,11 @@ impl QuasiDynamicSystem {
 
     /// [`QuasiDynamicSystem::step`] with a guess of the displacement δv (n_v) — typically the
     /// step of a nearby (q, u). The barrier forms start Newton's method there when it is
-    /// strictly feasible (and otherwise ignore it); the conic forms ignore it. The minimiser
-    /// is the same; only the iterations to reach it change.
+    /// strictly feasible (and otherwise ignore it); the own exact solver starts its first
+    /// barrier answer there under the same condition (hand it the [`StepResult::interior_dv`]
+    /// of the nearby step: the exact δv lies on the constraints' boundary, never strictly
+    /// inside); Clarabel ignores it. The minimiser is the same; only the iterations to reach
+    /// it change.
     ///
     /// # Errors
     /// As [`QuasiDynamicSystem::step`]; a guess of the wrong length or with NaN/inf.
@@ -284,6 +292,7 @@ impl QuasiDynamicSystem {
                 path: SolvePath::Trivial,
             },
             gradients,
+            interior_dv: None,
         }
     }
 
@@ -318,10 +327,15 @@ impl QuasiDynamicSystem {
                 status: format!("non-finite δv[{index}]"),
             });
         }
-        let mut dv = vec![0.0; self.scene.tree().nv()];
-        for (x, &v) in solution.x.iter().zip(&problem.var_to_v) {
-            dv[v] = *x;
-        }
+        let on_v = |x: &DVector<f64>| {
+            let mut dv = vec![0.0; self.scene.tree().nv()];
+            for (x, &v) in x.iter().zip(&problem.var_to_v) {
+                dv[v] = *x;
+            }
+            dv
+        };
+        let dv = on_v(&solution.x);
+        let interior_dv = solution.interior.as_ref().map(on_v);
         let mut q_next = q.to_vec();
         self.scene.tree().integrate(&mut q_next, &dv)?;
         if p.gradient_mode == GradientMode::Ab {
@@ -381,6 +395,7 @@ impl QuasiDynamicSystem {
             contacts,
             report,
             gradients,
+            interior_dv,
         })
     }
 
@@ -495,7 +510,8 @@ fn solve(
         barrier::solve(problem, cone, p.kappa / p.h, with_gradients, start)
     } else {
         if p.exact_solver == ExactSolver::Own
-            && let Ok(Some(solution)) = continuation::solve(problem, cone, p.h, with_gradients)
+            && let Ok(Some(solution)) =
+                continuation::solve(problem, cone, p.h, with_gradients, start)
         {
             return Ok(solution);
         }

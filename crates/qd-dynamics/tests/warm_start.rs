@@ -1,9 +1,9 @@
-//! `step_from`: a guess of δv changes where the barrier's Newton iterations start, never the
-//! step's result.
+//! `step_from`: a guess of δv changes where the barrier's Newton iterations start (the
+//! barrier forms, and the own exact solver's first barrier answer), never the step's result.
 
 use proptest::prelude::*;
 use qd_dynamics::{DynamicsError, QuasiDynamicSystem, StepWorkspace};
-use qd_dynamics::{ForwardMode, GradientMode};
+use qd_dynamics::{ForwardMode, GradientMode, SolvePath};
 
 fn planar_hand(mode: ForwardMode) -> QuasiDynamicSystem {
     let mut system =
@@ -40,6 +40,46 @@ proptest! {
         let (bc, bw) = (cold.gradients.unwrap().b_v, warm.gradients.unwrap().b_v);
         prop_assert!((&bc - &bw).norm() < 1e-7 * bc.norm().max(1.0));
         prop_assert!(warm.report.iterations <= cold.report.iterations);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The own exact solver started from a nearby step's interior point (the nominal of a
+    /// batch of samples) certifies the same q⁺ and B as from its own start, in fewer Newton
+    /// iterations; a guess of the nominal's exact δv (on the constraints' boundary where a
+    /// contact is active, so mostly refused) changes nothing either.
+    #[test]
+    fn the_exact_forms_start_from_a_nearby_interior_point(
+        offsets in prop::collection::vec(-0.1..0.1f64, 4),
+        pyramid in any::<bool>(),
+    ) {
+        let system = planar_hand(if pyramid { ForwardMode::Qp } else { ForwardMode::Socp });
+        let q = system.scene().default_q().to_vec();
+        let hold = system.scene().actuated_positions(&q);
+        let u: Vec<f64> = hold.iter().zip(&offsets).map(|(h, o)| h + o).collect();
+        let mut workspace = StepWorkspace::default();
+        let nominal = system.step(&mut workspace, &q, &hold).unwrap();
+        prop_assert_eq!(nominal.report.path, SolvePath::OwnExact);
+        let interior = nominal.interior_dv.clone().expect("the own solver's interior point");
+        let cold = system.step(&mut workspace, &q, &u).unwrap();
+        let warm = system.step_from(&mut workspace, &q, &u, Some(&interior)).unwrap();
+        prop_assume!(cold.report.path == SolvePath::OwnExact);
+        prop_assert_eq!(warm.report.path, SolvePath::OwnExact);
+        for (a, b) in cold.q_next.iter().zip(&warm.q_next) {
+            prop_assert!((a - b).abs() < 1e-12, "q⁺ {} vs {}", a, b);
+        }
+        let (bc, bw) = (cold.gradients.unwrap().b_v, warm.gradients.unwrap().b_v);
+        prop_assert!((&bc - &bw).norm() < 1e-9 * bc.norm().max(1.0));
+        prop_assert!(
+            warm.report.iterations < cold.report.iterations,
+            "{} warm against {} cold iterations", warm.report.iterations, cold.report.iterations
+        );
+        let boundary = system.step_from(&mut workspace, &q, &u, Some(&nominal.dv)).unwrap();
+        for (a, b) in cold.q_next.iter().zip(&boundary.q_next) {
+            prop_assert!((a - b).abs() < 1e-12, "q⁺ {} vs {}", a, b);
+        }
     }
 }
 

@@ -6,7 +6,9 @@ use crate::monte_carlo::{self, Estimate};
 use crate::noise::{Gaussian, NoiseModel, sample_stream};
 use crate::tangent::TangentMaps;
 use nalgebra::DMatrix;
-use qd_dynamics::{GradientMode, QuasiDynamicSystem, SolveStatus, StepSettings, StepWorkspace};
+use qd_dynamics::{
+    ExactSolver, GradientMode, QuasiDynamicSystem, SolveStatus, StepSettings, StepWorkspace,
+};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -496,23 +498,23 @@ impl Smoother {
         Ok(())
     }
 
-    /// The nominal step's δv at each point, where the barrier forms will start the samples'
-    /// Newton iterations (the minimiser does not depend on it; the iteration count does).
+    /// The nominal step's δv at each point, where the samples' solves will start: the barrier
+    /// forms' Newton iterations from its δv, the own exact solver's continuation from its
+    /// interior point (the minimiser does not depend on it; the iteration count does).
     /// Depends only on the points, so the results stay independent of the thread count.
-    /// None for the conic forms, which cannot use it, and where the nominal step fails.
+    /// None where the solver cannot use it (Clarabel) and where the nominal step fails.
     fn nominal_displacements(&self, points: &[(&[f64], &[f64])]) -> Vec<Option<Vec<f64>>> {
-        if !self.sampled_values.forward_mode.is_barrier() {
+        let settings = &self.sampled_values;
+        let barrier = settings.forward_mode.is_barrier();
+        if !barrier && settings.exact_solver != ExactSolver::Own {
             return vec![None; points.len()];
         }
         points
             .par_iter()
             .map(|(q, u)| {
-                with_workspace(|workspace| {
-                    self.system
-                        .step_with(&self.sampled_values, workspace, q, u, None)
-                })
-                .ok()
-                .map(|r| r.dv)
+                with_workspace(|workspace| self.system.step_with(settings, workspace, q, u, None))
+                    .ok()
+                    .and_then(|r| if barrier { Some(r.dv) } else { r.interior_dv })
             })
             .collect()
     }

@@ -517,6 +517,9 @@ pub struct Schedule {
     pub start: f64,
     /// Growth of κ between stages (> 1).
     pub growth: f64,
+    /// Newton iterations allowed from a strictly feasible `start` (at the final κ) before
+    /// the solve ends unconverged; the stages of a cold start allow 80 each.
+    pub warm_iterations: u32,
 }
 
 impl Default for Schedule {
@@ -524,6 +527,7 @@ impl Default for Schedule {
         Schedule {
             start: KAPPA_START,
             growth: KAPPA_GROWTH,
+            warm_iterations: MAX_NEWTON_PER_STAGE,
         }
     }
 }
@@ -575,7 +579,12 @@ pub fn solve_scheduled(
     for stage_kappa in stages {
         objective.kappa = stage_kappa;
         converged = false;
-        for _ in 0..MAX_NEWTON_PER_STAGE {
+        let allowed = if warm.is_some() {
+            schedule.warm_iterations
+        } else {
+            MAX_NEWTON_PER_STAGE
+        };
+        for _ in 0..allowed {
             iterations += 1;
             match newton.step(&objective, &mut x)? {
                 NewtonStep::Taken => {}
@@ -602,6 +611,7 @@ pub fn solve_scheduled(
         None
     };
     Ok(Solution {
+        interior: None,
         polished: false,
         x,
         impulses,

@@ -122,6 +122,7 @@ pub fn solve(
         read_modes(problem, &cone, h, (&x, &duals), &projections)
     });
     Ok(Solution {
+        interior: None,
         modes,
         x,
         impulses,

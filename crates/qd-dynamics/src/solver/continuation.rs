@@ -38,6 +38,21 @@ const KAPPA_FORCE: f64 = 1e7;
 /// fewest Newton iterations in total (Allegro: 43 against 48 with thirtyfold and 57 from a
 /// start of 10) with the same share of certified steps.
 const KAPPA_START_FORCE: f64 = 100.0;
+
+/// Newton iterations allowed from a nearby step's interior point ([`solve`]'s `start`) before
+/// the cold continuation takes over. From the nominal step of a batch, the first barrier
+/// answer takes ~5-10 iterations on the planar scenes and ~12-22 on the 3-D scenes' pyramids
+/// (`examples/own_exact.rs`, "warm").
+const WARM_ITERATIONS: u32 = 25;
+
+/// Whether [`solve`] uses its `start`: not for Lorentz cones in 3-D, where Newton's method
+/// from a nearby step's interior point at the first κ stalls (a sample's impulses turn on
+/// the cone's curved surface, where the barrier at that κ allows only short steps): on the
+/// Allegro hand and the two iiwa arms it ran out of WARM_ITERATIONS on most samples and cost
+/// 40 % more than the cold continuation (`examples/own_exact.rs`).
+fn starts_warm(cone: &Cone) -> bool {
+    !matches!(cone, Cone::Lorentz(_) if cone.rows_per_contact() > 2)
+}
 const KAPPA_GROWTH: f64 = 100.0;
 
 /// How much a quantity heading to zero shrinks between the two κ (ideally tenfold); above
@@ -47,11 +62,18 @@ const DECAYING: f64 = 0.3;
 /// The exact program (SOCP for `ConeKind::Lorentz`, QP for pyramids) by barrier continuation
 /// and the certified refinement; `h` is the step's time step (s). `Ok(None)` when the
 /// refinement declines (the caller falls back to Clarabel); errors from the barrier solves.
+///
+/// `start`, when given and strictly feasible, is where the first barrier answer's Newton
+/// iterations start, directly at its κ (no phase-1 start, no continuation): the
+/// [`Solution::interior`] of a nearby step — the nominal step of a batch of randomized
+/// samples, which differ from it in u only and so share its constraints — saves most of the
+/// iterations. The certified answer does not depend on it (to round-off).
 pub fn solve(
     problem: &StepProblem,
     kind: ConeKind,
     h: f64,
     keep_modes: bool,
+    start: Option<&DVector<f64>>,
 ) -> Result<Option<Solution>, DynamicsError> {
     let cone = kind.on(problem.n_tangent);
     let force_scale = problem.b.amax().max(h);
@@ -59,14 +81,22 @@ pub fn solve(
     let schedule = barrier::Schedule {
         start: KAPPA_START_FORCE / force_scale,
         growth: KAPPA_GROWTH,
+        warm_iterations: WARM_ITERATIONS,
     };
-    let first = barrier::solve_scheduled(problem, kind, kappa, false, None, schedule)?;
+    // From `start` directly at κ, given up after WARM_ITERATIONS for the cold continuation.
+    let start = start.filter(|_| starts_warm(&cone));
+    let mut first = barrier::solve_scheduled(problem, kind, kappa, false, start, schedule)?;
+    let mut iterations = first.iterations;
+    if first.status != SolveStatus::Solved && start.is_some() {
+        first = barrier::solve_scheduled(problem, kind, kappa, false, None, schedule)?;
+        iterations += first.iterations;
+    }
     if first.status != SolveStatus::Solved {
         return Ok(None);
     }
     let system = ModeSystem::new(problem, &cone, h);
     let projections = &system.projections;
-    let mut iterations = first.iterations;
+    let interior = first.x.clone();
     let mut early = (
         barrier_duals(problem, &cone, projections, &first.x, kappa),
         first.x,
@@ -92,13 +122,9 @@ pub fn solve(
         if refine_on_modes(&system, (&mut x, &mut duals), &modes) {
             let modes =
                 keep_modes.then(|| read_modes(problem, &cone, h, (&x, &duals), projections));
-            return Ok(Some(certified_solution(
-                problem,
-                &cone,
-                (x, duals),
-                iterations,
-                modes,
-            )));
+            let mut solution = certified_solution(problem, &cone, (x, duals), iterations, modes);
+            solution.interior = Some(interior);
+            return Ok(Some(solution));
         }
         kappa *= 10.0;
         early = (late_duals, late.x);
@@ -140,6 +166,7 @@ fn certified_solution(
         barrier: None,
         modes,
         path: SolvePath::OwnExact,
+        interior: None,
     }
 }
 

@@ -103,6 +103,10 @@ pub struct Solution {
     pub modes: Option<ModeReading>,
     /// Which solver produced it.
     pub path: SolvePath,
+    /// The own exact solver's first barrier answer (strictly feasible, on the barrier's
+    /// central path at the continuation's first κ): where the continuation of a nearby step
+    /// can start ([`continuation::solve`]). None for the other paths.
+    pub interior: Option<DVector<f64>>,
 }
 
 /// The barrier objective's second-order data at the returned point, kept for the implicit
