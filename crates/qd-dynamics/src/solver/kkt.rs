@@ -8,7 +8,8 @@
 //! part dm has least norm: every solution shares dx when Q is positive definite.
 //!
 //! With Q positive definite (the objects' mass block is in Q) the Schur complement gives it:
-//! `dx = Q⁻¹ (t + Gᵀ dm)` with `G Q⁻¹ Gᵀ dm = c − G Q⁻¹ t`, the small m × m system solved by a
+//! `dx = Q⁻¹ (t + Gᵀ dm)` with `G Q⁻¹ Gᵀ dm = c − G Q⁻¹ t`, the small m × m system solved by
+//! its Cholesky factor when the rows are independent by a wide margin, else by a
 //! pseudo-inverse from its eigendecomposition. dx is then always determined, and nearly
 //! dependent rows only shape dm. It costs about a tenth of an SVD of the whole system, which
 //! callers keep as the fallback (quasi-static scenes, where Q is singular).
@@ -41,19 +42,45 @@ pub(crate) fn schur_solve(
     let q_inv_gt = factor.solve(&g.transpose());
     let schur = g * &q_inv_gt;
     let reduced = rhs.rows(n, m) - g * &q_inv_t;
-    let eigen = SymmetricEigen::try_new(schur, f64::EPSILON, 1000)?;
-    let cutoff = SCHUR_CUTOFF * eigen.eigenvalues.amax();
-    let mut dm = DMatrix::zeros(m, rhs.ncols());
-    for (k, &value) in eigen.eigenvalues.iter().enumerate() {
-        if value > cutoff {
-            let direction = eigen.eigenvectors.column(k);
-            // dm += v (vᵀ reduced) / λ, for every right-hand side at once.
-            let weights = direction.transpose() * &reduced / value;
-            dm += direction * weights;
-        }
-    }
+    let dm = match well_conditioned_factor(&schur) {
+        Some(factor) => factor.solve(&reduced),
+        None => least_norm(schur, &reduced)?,
+    };
     let dx = q_inv_t + q_inv_gt * &dm;
     solution.rows_mut(0, n).copy_from(&dx);
     solution.rows_mut(n, m).copy_from(&dm);
     solution.iter().all(|v| v.is_finite()).then_some(solution)
+}
+
+/// Pivots of the Schur complement's Cholesky factor (squared) at or above this fraction of
+/// its largest diagonal entry: far enough from [`SCHUR_CUTOFF`] that the eigendecomposition
+/// would drop no direction, so the factor's answer is the least-norm one.
+const WELL_CONDITIONED: f64 = 1e-8;
+
+/// The Cholesky factor of the Schur complement when its rows are independent by a wide margin
+/// (the usual case: ~a tenth of the eigendecomposition's cost); None for redundant or nearly
+/// redundant rows.
+fn well_conditioned_factor(schur: &DMatrix<f64>) -> Option<nalgebra::Cholesky<f64, nalgebra::Dyn>> {
+    let scale = schur.diagonal().amax();
+    let factor = schur.clone().cholesky()?;
+    let smallest_pivot = factor.l_dirty().diagonal().amin();
+    (smallest_pivot * smallest_pivot >= WELL_CONDITIONED * scale).then_some(factor)
+}
+
+/// The least-norm solution of `schur · dm = reduced` from the eigendecomposition, dropping
+/// directions with eigenvalues below [`SCHUR_CUTOFF`] of the largest.
+fn least_norm(schur: DMatrix<f64>, reduced: &DMatrix<f64>) -> Option<DMatrix<f64>> {
+    let m = schur.nrows();
+    let eigen = SymmetricEigen::try_new(schur, f64::EPSILON, 1000)?;
+    let cutoff = SCHUR_CUTOFF * eigen.eigenvalues.amax();
+    let mut dm = DMatrix::zeros(m, reduced.ncols());
+    for (k, &value) in eigen.eigenvalues.iter().enumerate() {
+        if value > cutoff {
+            let direction = eigen.eigenvectors.column(k);
+            // dm += v (vᵀ reduced) / λ, for every right-hand side at once.
+            let weights = direction.transpose() * reduced / value;
+            dm += direction * weights;
+        }
+    }
+    Some(dm)
 }
