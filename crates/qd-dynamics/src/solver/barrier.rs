@@ -491,6 +491,42 @@ impl Newton {
     }
 }
 
+/// The central path's direction at x, a point near its centre at program weight `kappa`:
+/// `dx / d(log κ) = −H⁻¹ Σ Cᵢᵀ ∇Bᵢ / κ` (differentiating the stationarity
+/// `Qx + b = Σ Cᵢᵀ ∇Bᵢ / κ` in log κ). It tells, from one answer, which way each gap and
+/// impulse moves as κ grows (the own exact solver reads the contacts' modes from it). `None`
+/// when x is outside the domain or the Hessian cannot be factored.
+pub fn central_path_tangent(
+    problem: &StepProblem,
+    kind: ConeKind,
+    kappa: f64,
+    x: &DVector<f64>,
+) -> Option<DVector<f64>> {
+    let cone = kind.on(problem.n_tangent);
+    let columns = contact_columns(problem);
+    let objective = Objective {
+        problem,
+        barriers: contact_barriers(problem, &cone, &columns),
+        kappa,
+        centring: 0.0,
+    };
+    let n = problem.var_to_v.len();
+    let mut newton = Newton::new(n, problem.contacts.len());
+    newton.qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
+    newton.qx_plus_b += &problem.b;
+    for barrier in &objective.barriers {
+        let y = barrier.y(x);
+        barrier.value(&y)?;
+        newton.ys.push(y);
+    }
+    objective.gradient_and_hessian(&newton.qx_plus_b, &newton.ys, &mut newton.g, &mut newton.h);
+    let factor = factor(&newton.h)?;
+    // Σ Cᵀ ∇B / κ = (Qx + b) − g; the tangent solves H t = −(that).
+    let mut tangent = &newton.g - &newton.qx_plus_b;
+    factor.solve_mut(&mut tangent);
+    tangent.iter().all(|v| v.is_finite()).then_some(tangent)
+}
+
 /// Solves the step's program in a barrier form, `½xᵀQx + bᵀx − (1/kappa) Σ Bᵢ`: `kappa` is the
 /// program's own weight, which the step sets to the settings' κ / h (docs/dynamics.md). With
 /// `keep_second_order`, the Hessian at the returned point is factored once more and kept with

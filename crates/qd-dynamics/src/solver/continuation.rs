@@ -113,6 +113,22 @@ pub fn solve(
         barrier_duals(problem, &cone, projections, &first.x, kappa),
         first.x,
     );
+    // First from the one answer and the central path's direction there: what each gap and
+    // impulse will do over the next decade, at the cost of one factor of the Hessian (the
+    // second answer costs ~5 Newton iterations).
+    if let Some(tangent) = barrier::central_path_tangent(problem, kind, kappa, &early.1) {
+        let now = PathReading::at(problem, &cone, projections, (&early.1, &early.0));
+        let next = now.decade_later(problem, &cone, projections, &early.1, &tangent);
+        let modes = modes_from_decay(&cone, &now, &next);
+        let (mut x, mut duals) = (early.1.clone(), early.0.clone());
+        if refine_on_modes(&system, (&mut x, &mut duals), &modes) {
+            let modes =
+                keep_modes.then(|| read_modes(problem, &cone, h, (&x, &duals), projections));
+            let mut solution = certified_solution(problem, &cone, (x, duals), iterations, modes);
+            solution.interior = Some(interior);
+            return Ok(Some(solution));
+        }
+    }
     // A weakly active contact (tiny impulse) decays like a separated one until κ passes
     // 1/(its impulse × its gap scale): when the refinement declines, one more decade of κ
     // usually settles it.
@@ -125,11 +141,9 @@ pub fn solve(
         }
         let late_duals = barrier_duals(problem, &cone, projections, &late.x, 10.0 * kappa);
         let modes = modes_from_decay(
-            problem,
             &cone,
-            projections,
-            (&early.1, &early.0),
-            (&late.x, &late_duals),
+            &PathReading::at(problem, &cone, projections, (&early.1, &early.0)),
+            &PathReading::at(problem, &cone, projections, (&late.x, &late_duals)),
         );
         let (mut x, mut duals) = (late.x.clone(), late_duals.clone());
         if refine_on_modes(&system, (&mut x, &mut duals), &modes) {
@@ -220,27 +234,115 @@ fn barrier_duals(
     duals
 }
 
-/// Each contact's mode from the two barrier answers `(x, z)` at κ and 10 κ: a pyramid ray is
-/// active when its dual does not decay; a Lorentz contact is separated when its normal dual
-/// decays, else sticking when its tangential slack decays (or is zero) and sliding when it
-/// stays.
-fn modes_from_decay(
-    problem: &StepProblem,
-    cone: &Cone,
-    projections: &[DMatrix<f64>],
-    (x_early, z_early): (&DVector<f64>, &[f64]),
-    (x_late, z_late): (&DVector<f64>, &[f64]),
-) -> Vec<ContactMode> {
+/// What the mode rules compare between two points of the central path: every conic row's
+/// dual (Clarabel's convention) and, per contact, the norm of its tangential slacks (Lorentz
+/// contacts; 0 for pyramids).
+struct PathReading {
+    duals: Vec<f64>,
+    slips: Vec<f64>,
+}
+
+impl PathReading {
+    /// The reading of the answer `(x, duals)`.
+    fn at(
+        problem: &StepProblem,
+        cone: &Cone,
+        projections: &[DMatrix<f64>],
+        (x, duals): (&DVector<f64>, &[f64]),
+    ) -> Self {
+        let slips = (0..problem.contacts.len())
+            .map(|i| match cone {
+                Cone::Lorentz(_) => {
+                    let slacks = conic_slacks(&projections[i], &contact_y(problem, i, x));
+                    slacks[1..].iter().map(|s| s * s).sum::<f64>().sqrt()
+                }
+                Cone::Pyramid(_) => 0.0,
+            })
+            .collect();
+        PathReading {
+            duals: duals.to_vec(),
+            slips,
+        }
+    }
+
+    /// The reading a decade of κ later, predicted from this one (at x) and the
+    /// central path's direction `dx / d(log κ)`: each quantity v moves as v · 10^r with
+    /// r = (dv / d log κ) / v its log-rate — −1 for what heads to zero, 0 for what stays.
+    /// Exponential rather than linear, so that gaps heading to zero stay positive.
+    fn decade_later(
+        &self,
+        problem: &StepProblem,
+        cone: &Cone,
+        projections: &[DMatrix<f64>],
+        x: &DVector<f64>,
+        tangent: &DVector<f64>,
+    ) -> Self {
+        let rows_per_contact = cone.rows_per_contact();
+        let grown = |value: f64, rate: f64| value * 10f64.powf(rate);
+        let mut next = PathReading {
+            duals: self.duals.clone(),
+            slips: self.slips.clone(),
+        };
+        for (i, contact) in problem.contacts.iter().enumerate() {
+            let y = contact_y(problem, i, x);
+            // y = C x + e moves along C t.
+            let mut dy = contact_y(problem, i, tangent);
+            dy[0] -= contact.phi;
+            let (slacks, dslacks) = (
+                conic_slacks(&projections[i], &y),
+                conic_slacks(&projections[i], &dy),
+            );
+            let z = &mut next.duals[i * rows_per_contact..(i + 1) * rows_per_contact];
+            match cone {
+                Cone::Lorentz(_) => {
+                    // w = ∇B(y)/κ: dw / d log κ = ∇²B(y) dy / κ − w.
+                    let (gradient, hessian) = cone.barrier_derivatives(&y, contact.mu);
+                    let rate = (hessian * dy)[0] / gradient[0] - 1.0;
+                    z[0] = grown(z[0], rate);
+                    let slip = self.slips[i];
+                    if slip > 0.0 {
+                        let dslip = slacks[1..]
+                            .iter()
+                            .zip(&dslacks[1..])
+                            .map(|(s, ds)| s * ds)
+                            .sum::<f64>()
+                            / slip;
+                        next.slips[i] = grown(slip, dslip / slip);
+                    }
+                }
+                Cone::Pyramid(_) => {
+                    // z_j = 1 / (κ s_j): d log z_j / d log κ = −1 − (ds_j / d log κ) / s_j.
+                    for (j, zj) in z.iter_mut().enumerate() {
+                        *zj = grown(*zj, -1.0 - dslacks[j] / slacks[j]);
+                    }
+                }
+            }
+        }
+        next
+    }
+}
+
+/// The conic slacks `s = P y` of a contact with row map P.
+fn conic_slacks(p: &DMatrix<f64>, y: &nalgebra::Vector3<f64>) -> Vec<f64> {
+    (0..p.nrows())
+        .map(|j| (0..p.ncols()).map(|a| p[(j, a)] * y[a]).sum())
+        .collect()
+}
+
+/// Each contact's mode from the readings at κ and 10 κ: a pyramid ray is active when its dual
+/// does not decay; a Lorentz contact is separated when its normal dual decays, else sticking
+/// when its tangential slack decays (or is zero) and sliding when it stays.
+fn modes_from_decay(cone: &Cone, early: &PathReading, late: &PathReading) -> Vec<ContactMode> {
     let rows_per_contact = cone.rows_per_contact();
     let stays = |late: f64, early: f64| late > DECAYING * early;
-    (0..problem.contacts.len())
+    (0..early.slips.len())
         .map(|i| {
             let range = i * rows_per_contact..(i + 1) * rows_per_contact;
-            let (early, late) = (&z_early[range.clone()], &z_late[range]);
+            let (z_early, z_late) = (&early.duals[range.clone()], &late.duals[range]);
             match cone {
                 Cone::Pyramid(_) => {
                     let rows: Vec<usize> = (0..rows_per_contact)
-                        .filter(|&j| stays(late[j], early[j]))
+                        .filter(|&j| stays(z_late[j], z_early[j]))
                         .collect();
                     if rows.is_empty() {
                         ContactMode::Separated
@@ -249,19 +351,9 @@ fn modes_from_decay(
                     }
                 }
                 Cone::Lorentz(_) => {
-                    if !stays(late[0], early[0]) {
-                        return ContactMode::Separated;
-                    }
-                    let slip = |x: &DVector<f64>| {
-                        let (p, y) = (&projections[i], contact_y(problem, i, x));
-                        (1..rows_per_contact)
-                            .map(|t| (0..p.ncols()).map(|a| p[(t, a)] * y[a]).sum::<f64>())
-                            .map(|s| s * s)
-                            .sum::<f64>()
-                            .sqrt()
-                    };
-                    let (slip_early, slip_late) = (slip(x_early), slip(x_late));
-                    if slip_late == 0.0 || !stays(slip_late, slip_early) {
+                    if !stays(z_late[0], z_early[0]) {
+                        ContactMode::Separated
+                    } else if late.slips[i] == 0.0 || !stays(late.slips[i], early.slips[i]) {
                         ContactMode::Rows((0..rows_per_contact).collect())
                     } else {
                         ContactMode::Sliding
