@@ -109,6 +109,18 @@ pub fn solve(
     let system = ModeSystem::new(problem, &cone, h);
     let projections = &system.projections;
     let interior = first.x.clone();
+    // The refinement from (x, duals) on `modes`; the certified answer when it passes.
+    let refined = |(mut x, mut duals): (DVector<f64>, Vec<f64>),
+                   modes: &[ContactMode],
+                   iterations: u32| {
+        if !refine_on_modes(&system, (&mut x, &mut duals), modes) {
+            return None;
+        }
+        let modes = keep_modes.then(|| read_modes(problem, &cone, h, (&x, &duals), projections));
+        let mut solution = certified_solution(problem, &cone, (x, duals), iterations, modes);
+        solution.interior = Some(interior.clone());
+        Some(solution)
+    };
     let mut early = (
         barrier_duals(problem, &cone, projections, &first.x, kappa),
         first.x,
@@ -120,12 +132,7 @@ pub fn solve(
         let now = PathReading::at(problem, &cone, projections, (&early.1, &early.0));
         let next = now.decade_later(problem, &cone, projections, &early.1, &tangent);
         let modes = modes_from_decay(&cone, &now, &next);
-        let (mut x, mut duals) = (early.1.clone(), early.0.clone());
-        if refine_on_modes(&system, (&mut x, &mut duals), &modes) {
-            let modes =
-                keep_modes.then(|| read_modes(problem, &cone, h, (&x, &duals), projections));
-            let mut solution = certified_solution(problem, &cone, (x, duals), iterations, modes);
-            solution.interior = Some(interior);
+        if let Some(solution) = refined((early.1.clone(), early.0.clone()), &modes, iterations) {
             return Ok(Some(solution));
         }
     }
@@ -145,12 +152,7 @@ pub fn solve(
             &PathReading::at(problem, &cone, projections, (&early.1, &early.0)),
             &PathReading::at(problem, &cone, projections, (&late.x, &late_duals)),
         );
-        let (mut x, mut duals) = (late.x.clone(), late_duals.clone());
-        if refine_on_modes(&system, (&mut x, &mut duals), &modes) {
-            let modes =
-                keep_modes.then(|| read_modes(problem, &cone, h, (&x, &duals), projections));
-            let mut solution = certified_solution(problem, &cone, (x, duals), iterations, modes);
-            solution.interior = Some(interior);
+        if let Some(solution) = refined((late.x.clone(), late_duals.clone()), &modes, iterations) {
             return Ok(Some(solution));
         }
         kappa *= 10.0;
