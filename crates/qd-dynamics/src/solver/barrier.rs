@@ -182,26 +182,35 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
         * 1e-2;
     let regularised_q = &problem.q_matrix
         + DMatrix::identity(n, n) * (1e-9 * problem.q_matrix.diagonal().amax().max(1e-9));
-    // Q is symmetric positive definite: its Cholesky factor gives Q⁻¹ Cᵀ for the few lifted
-    // rows at O(n² rows), where an explicit inverse (LU) cost O(n³) on every phase-1 call.
+    // Q is symmetric positive definite: its Cholesky factor serves the few lifted rows at
+    // O(n² rows), where an explicit inverse (LU) cost O(n³) on every phase-1 call.
     let q_factor = regularised_q.cholesky()?;
     // The minimum-‖x‖_Q displacement with C x = r: x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r.
     // The Gram matrix C Q⁻¹ Cᵀ is positive definite unless lifted rows are dependent (two
     // contacts of one pair, say). Its Cholesky factor answers in a fraction of an SVD's time;
     // the SVD's pseudo-inverse is the fallback for dependent rows (the factor fails, or its
     // answer misses C x = r by more than a thousandth of the margin).
+    // With Q = L Lᵀ and W = L⁻¹ Cᵀ: C Q⁻¹ Cᵀ = Wᵀ W and x = L⁻ᵀ W (Wᵀ W)⁺ r, one triangular
+    // solve per lifted row.
+    let l = q_factor.l_dirty();
     let lift = |c: &DMatrix<f64>, r: &DVector<f64>| -> Option<DVector<f64>> {
-        let q_inv_ct = q_factor.solve(&c.transpose());
-        let gram = c * &q_inv_ct;
+        let mut w = c.transpose();
+        l.solve_lower_triangular_unchecked_mut(&mut w);
+        let gram = w.tr_mul(&w);
+        let back = |weights: DVector<f64>| {
+            let mut x = &w * weights;
+            l.tr_solve_lower_triangular_unchecked_mut(&mut x);
+            x
+        };
         if let Some(factor) = gram.clone().cholesky() {
-            let x = &q_inv_ct * factor.solve(r);
+            let x = back(factor.solve(r));
             let residual = (c * &x - r).amax();
             if residual <= 1e-3 * margin {
                 return Some(x);
             }
         }
         let weights = super::bounded_svd(gram)?.solve(r, 1e-12).ok()?;
-        Some(q_inv_ct * weights)
+        Some(back(weights))
     };
     // First: lift the violated contacts to a small gap with zero tangential motion.
     let nt = problem.n_tangent;
@@ -337,6 +346,12 @@ struct Newton {
     q_dx: DVector<f64>,
     ys: Vec<Vector3<f64>>,
     c_dx: Vec<Vector3<f64>>,
+    /// `Σ Bᵢ(yᵢ)` at the current x, as the line search computed it at the accepted step: the
+    /// next iteration takes it instead of re-evaluating every contact's logarithms.
+    /// Independent of κ, so it carries across stages. (The y themselves are recomputed
+    /// from x: updated in place along the steps they drift by round-off, enough to move the
+    /// minimiser off its round-off-consistent value — finite-difference checks saw it.)
+    carried_barrier_sum: Option<f64>,
 }
 
 impl Newton {
@@ -350,6 +365,7 @@ impl Newton {
             q_dx: DVector::zeros(n),
             ys: Vec::with_capacity(contacts),
             c_dx: Vec::with_capacity(contacts),
+            carried_barrier_sum: None,
         }
     }
 
@@ -375,6 +391,7 @@ impl Newton {
             q_dx,
             ys,
             c_dx,
+            carried_barrier_sum,
         } = self;
         // F(x) and the pieces the gradient and the line search reuse.
         qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
@@ -382,12 +399,18 @@ impl Newton {
         *qx_plus_b += &problem.b;
         ys.clear();
         ys.extend(objective.barriers.iter().map(|b| b.y(x)));
-        let mut barrier_sum = 0.0;
-        for (barrier, y) in objective.barriers.iter().zip(ys.iter()) {
-            barrier_sum += barrier
-                .value(y)
-                .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
-        }
+        let barrier_sum = match carried_barrier_sum.take() {
+            Some(sum) => sum,
+            None => {
+                let mut sum = 0.0;
+                for (barrier, y) in objective.barriers.iter().zip(ys.iter()) {
+                    sum += barrier
+                        .value(y)
+                        .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
+                }
+                sum
+            }
+        };
         let f0 = quadratic - barrier_sum / objective.kappa;
         objective.gradient_and_hessian(qx_plus_b, ys, g, h);
         let Some(chol) = factor_into(h, std::mem::take(factor_buffer)) else {
@@ -407,32 +430,35 @@ impl Newton {
         let curvature = dx.dot(q_dx);
         c_dx.clear();
         c_dx.extend(objective.barriers.iter().map(|b| b.along(dx)));
-        let value_at = |t: f64| -> Option<f64> {
-            let mut total = quadratic + t * slope + 0.5 * t * t * curvature;
+        // F at x + t dx, with the barrier sum there.
+        let value_at = |t: f64| -> Option<(f64, f64)> {
+            let mut sum = 0.0;
             for ((barrier, y), cd) in objective.barriers.iter().zip(ys.iter()).zip(c_dx.iter()) {
-                total -= barrier.value(&(y + cd * t))? / objective.kappa;
+                sum += barrier.value(&(y + cd * t))?;
             }
-            Some(total)
+            let total = quadratic + t * slope + 0.5 * t * t * curvature - sum / objective.kappa;
+            Some((total, sum))
         };
         // Far from the minimiser: damped steps with sufficient decrease. Close to it the
         // objective's round-off (~1e-16 |F|) swamps the Armijo test, and the quadratically
         // convergent pure Newton step is taken (kept inside the domain).
         let damped = decrement * 0.5 > 1e-10 * (1.0 + f0.abs());
         let mut t = 1.0;
-        let mut accepted = false;
+        let mut accepted = None;
         for _ in 0..80 {
-            if let Some(f) = value_at(t)
+            if let Some((f, sum)) = value_at(t)
                 && (!damped || f <= f0 - 0.01 * t * decrement)
             {
-                accepted = true;
+                accepted = Some(sum);
                 break;
             }
             t *= 0.5;
         }
-        if !accepted {
+        let Some(sum) = accepted else {
             return Ok(NewtonStep::NoDecrease);
-        }
+        };
         x.axpy(t, dx, 1.0);
+        *carried_barrier_sum = Some(sum);
         if decrement * objective.kappa <= objective.centring {
             return Ok(NewtonStep::Converged);
         }

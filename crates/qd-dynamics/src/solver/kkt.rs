@@ -32,21 +32,28 @@ pub(crate) fn schur_solve(
     let size = kkt.nrows();
     let m = size - n;
     let factor = kkt.view((0, 0), (n, n)).clone_owned().cholesky()?;
+    let l = factor.l_dirty();
     let g = kkt.view((n, 0), (m, n));
-    let q_inv_t = factor.solve(&rhs.rows(0, n).clone_owned());
+    // With Q = L Lᵀ, u = L⁻¹ t and W = L⁻¹ Gᵀ: G Q⁻¹ Gᵀ = Wᵀ W, G Q⁻¹ t = Wᵀ u and
+    // dx = L⁻ᵀ (u + W dm) — one triangular solve per column of Gᵀ instead of two.
+    let mut u = rhs.rows(0, n).clone_owned();
+    l.solve_lower_triangular_unchecked_mut(&mut u);
     let mut solution = DMatrix::zeros(size, rhs.ncols());
     if m == 0 {
-        solution.rows_mut(0, n).copy_from(&q_inv_t);
+        l.tr_solve_lower_triangular_unchecked_mut(&mut u);
+        solution.rows_mut(0, n).copy_from(&u);
         return Some(solution);
     }
-    let q_inv_gt = factor.solve(&g.transpose());
-    let schur = g * &q_inv_gt;
-    let reduced = rhs.rows(n, m) - g * &q_inv_t;
+    let mut w = g.transpose();
+    l.solve_lower_triangular_unchecked_mut(&mut w);
+    let schur = w.tr_mul(&w);
+    let reduced = rhs.rows(n, m) - w.tr_mul(&u);
     let dm = match well_conditioned_factor(&schur) {
         Some(factor) => factor.solve(&reduced),
         None => least_norm(schur, &reduced)?,
     };
-    let dx = q_inv_t + q_inv_gt * &dm;
+    let mut dx = u + w * &dm;
+    l.tr_solve_lower_triangular_unchecked_mut(&mut dx);
     solution.rows_mut(0, n).copy_from(&dx);
     solution.rows_mut(n, m).copy_from(&dm);
     solution.iter().all(|v| v.is_finite()).then_some(solution)
