@@ -184,6 +184,10 @@ impl<'a> ModeSystem<'a> {
         let mut candidate = start.clone();
         let mut kkt = DMatrix::zeros(n + m, n + m);
         let mut residual = DVector::zeros(n + m);
+        // Every contact's conic slacks at the candidate, and one equality's gradient: reused
+        // by every row and pass instead of allocated per row.
+        let mut slacks = vec![0.0; problem.contacts.len() * self.rows_per_contact];
+        let mut gradient = DVector::zeros(n);
         let mut converged = false;
         // The last Newton step's size in x (∞-norm), once one was taken.
         let mut last_step: Option<f64> = None;
@@ -192,9 +196,10 @@ impl<'a> ModeSystem<'a> {
             kkt.fill(0.0);
             kkt.view_mut((0, 0), (n, n)).copy_from(&problem.q_matrix);
             let mut r_x = &problem.q_matrix * &candidate + &problem.b;
+            self.slacks_into(&candidate, &mut slacks);
             for (k, row) in active.iter().enumerate() {
-                let (gradient, value) = self.equality(row, &candidate, &mut kkt)?;
-                r_x -= &gradient * row.multiplier;
+                let value = self.equality(row, &slacks, &mut gradient, &mut kkt)?;
+                r_x.axpy(-row.multiplier, &gradient, 1.0);
                 for c in 0..n {
                     kkt[(n + k, c)] = gradient[c];
                     kkt[(c, n + k)] = -gradient[c];
@@ -237,31 +242,46 @@ impl<'a> ModeSystem<'a> {
         (!rejected).then_some(candidate)
     }
 
-    /// One active equality at x: its gradient in x and its value; a sliding row adds the cone
+    /// Every contact's conic slacks at x, contact after contact (`rows_per_contact` each).
+    fn slacks_into(&self, x: &DVector<f64>, slacks: &mut [f64]) {
+        for (i, s) in slacks.chunks_mut(self.rows_per_contact).enumerate() {
+            let phi = self.problem.contacts[i].phi;
+            for (r, value) in s.iter_mut().enumerate() {
+                *value = self.pc[i].row(r).tr_dot(x) + self.projections[i][(r, 0)] * phi;
+            }
+        }
+    }
+
+    /// One active equality given the slacks at x ([`ModeSystem::slacks_into`]): writes its
+    /// gradient in x into `gradient` and returns its value; a sliding row adds the cone
     /// surface's curvature `ν/‖s_t‖ (P C)_tᵀ (I − ŝŝᵀ) (P C)_t` to the Newton matrix's x
     /// block. `None` for a sliding contact that does not slip.
     fn equality(
         &self,
         row: &ActiveRow,
-        x: &DVector<f64>,
+        slacks: &[f64],
+        gradient: &mut DVector<f64>,
         kkt: &mut DMatrix<f64>,
-    ) -> Option<(DVector<f64>, f64)> {
-        let (i, nt, n) = (row.contact, self.problem.n_tangent, x.len());
+    ) -> Option<f64> {
+        let (i, nt, n) = (row.contact, self.problem.n_tangent, gradient.len());
         let pc = &self.pc[i];
-        let s = self.slack(i, x);
+        let s = &slacks[i * self.rows_per_contact..(i + 1) * self.rows_per_contact];
         match row.kind {
-            RowKind::Linear { row: a } => Some((pc.row(a).transpose(), s[a])),
+            RowKind::Linear { row: a } => {
+                gradient.tr_copy_from(&pc.row(a));
+                Some(s[a])
+            }
             RowKind::Sliding => {
-                let s_t = s.rows(1, nt).into_owned();
+                let s_t = DVector::from_column_slice(&s[1..1 + nt]);
                 let slip = s_t.norm();
                 if slip == 0.0 {
                     return None;
                 }
                 let direction = &s_t / slip;
                 // ∇g in s-space = (1, −ŝ_t), mapped through P C.
-                let mut gradient = pc.row(0).transpose();
+                gradient.tr_copy_from(&pc.row(0));
                 for t in 0..nt {
-                    gradient -= pc.row(1 + t).transpose() * direction[t];
+                    gradient.axpy(-direction[t], &pc.row(1 + t).transpose(), 1.0);
                 }
                 if nt > 1 {
                     let tangential = pc.rows(1, nt);
@@ -271,7 +291,7 @@ impl<'a> ModeSystem<'a> {
                     let mut block = kkt.view_mut((0, 0), (n, n));
                     block += curvature;
                 }
-                Some((gradient, s[0] - slip))
+                Some(s[0] - slip)
             }
         }
     }
