@@ -4,13 +4,16 @@
 //! The log-barrier program at weight 1/κ ([`super::barrier`]) has the exact program's answer
 //! as its limit κ → ∞, approached along the central path: a contact that ends up separated
 //! keeps a gap s and an impulse ~1/(κ s), one that ends up active keeps its impulse and a
-//! gap ~1/(κ λ). So two barrier answers, at κ and 10 κ, tell each contact's mode without
-//! thresholds: what decays tenfold is heading to zero. With the modes fixed the exact answer
-//! is the root of a small smooth system, which `polish::refine_on_modes` finds from the barrier's
-//! point and certifies by the full optimality conditions (stationarity, primal and dual cone
-//! feasibility, complementarity by construction). When it declines (a weakly active contact
-//! whose modes have not settled at these κ), the next decade of κ is tried, up to
-//! `DECADES` times; then the caller falls back to Clarabel.
+//! gap ~1/(κ λ). So how each gap and impulse moves as κ grows tells the contact's mode
+//! without thresholds on their values: what would shrink tenfold over a decade of κ is heading
+//! to zero. The solver reads it first from one answer and the central path's direction there
+//! ([`barrier::central_path_tangent`]; each quantity's log-rate), and with the modes fixed the
+//! exact answer is the root of a small smooth system, which `polish::refine_on_modes` finds
+//! from the barrier's point and certifies by the full optimality conditions (stationarity,
+//! primal and dual cone feasibility, complementarity by construction). When it declines (a
+//! weakly active contact whose modes have not settled at this κ), a second answer at 10 κ is
+//! computed and the modes read from the actual decay between the two, a decade further each
+//! time, up to `DECADES` times; then the caller falls back to Clarabel.
 //!
 //! Duals in Clarabel's convention, so the rest of the exact path (impulses, modes, the
 //! active-set derivatives) reads them unchanged: for a Lorentz contact
@@ -24,8 +27,8 @@ use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
 
-/// The first barrier answer's κ times the step's force scale `max(h, ‖b‖∞)` (N s); the
-/// second is at ten times it. Large enough that every contact is in the asymptotic regime of
+/// The first barrier answer's κ times the step's force scale `max(h, ‖b‖∞)` (N s); a
+/// second, when one is needed, is at ten times it. Large enough that every contact is in the asymptotic regime of
 /// the central path (the gaps of separated contacts ≫ 1/(κ λ)), small enough for few Newton
 /// iterations. Chosen over the built-in scenes (`examples/own_exact.rs`): 1e5 and 1e6 left
 /// up to two thirds of bimanual-planar's steps uncertified, 1e7 all but ~1 in 100.
@@ -38,14 +41,16 @@ const KAPPA_FORCE: f64 = 1e7;
 /// fewest Newton iterations in total (Allegro: 43 against 48 with thirtyfold and 57 from a
 /// start of 10) with the same share of certified steps.
 const KAPPA_START_FORCE: f64 = 100.0;
+const KAPPA_GROWTH: f64 = 100.0;
 
 /// How well the barrier answers are centred ([`barrier::Schedule`]): stages before the last end
-/// once κ times the Newton decrement is 0.5, the two answers the modes are read from once it
-/// is 1e-2 — not at round-off: the certified refinement makes the answer exact, the answers
+/// once κ times the Newton decrement is 0.5, the answers the modes are read from once it is
+/// 1e-2 — not at round-off: the certified refinement makes the answer exact, the answers
 /// only have to tell the modes. Chosen on the built-in scenes (`examples/own_exact.rs`,
-/// `tests/own_exact.rs`): Newton iterations fell from 32 to 18 on the planar hand and from 43
-/// to 28 on the Allegro hand (SOCP) with the same 383 of 420 test steps certified; 2 and 0.1
-/// took a few iterations fewer but certified 381.
+/// `tests/own_exact.rs`; with a second answer at 10 κ for every step, as then): Newton
+/// iterations fell from 32 to 18 on the planar hand and from 43 to 28 on the Allegro hand
+/// (SOCP) with the same 383 of 420 test steps certified; 2 and 0.1 took a few iterations
+/// fewer but certified 381.
 const INTERMEDIATE_CENTRING: f64 = 0.5;
 const FINAL_CENTRING: f64 = 1e-2;
 
@@ -64,9 +69,8 @@ const WARM_ITERATIONS: u32 = 25;
 fn starts_warm(cone: &Cone) -> bool {
     !matches!(cone, Cone::Lorentz(_) if cone.rows_per_contact() > 2)
 }
-const KAPPA_GROWTH: f64 = 100.0;
 
-/// How much a quantity heading to zero shrinks between the two κ (ideally tenfold); above
+/// How much a quantity heading to zero shrinks over a decade of κ (ideally tenfold); above
 /// this ratio it is taken to stay.
 const DECAYING: f64 = 0.3;
 
