@@ -157,6 +157,36 @@ fn factor(h: &DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
     None
 }
 
+/// The minimum-‖x‖_Q displacement with C x = r, `x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r`, given Q's
+/// Cholesky factor L. With W = L⁻¹ Cᵀ: C Q⁻¹ Cᵀ = Wᵀ W and x = L⁻ᵀ W (Wᵀ W)⁺ r, one
+/// triangular solve per row. The Gram matrix Wᵀ W is positive definite unless rows are
+/// dependent (two contacts of one pair, say): its Cholesky factor answers in a fraction of an
+/// SVD's time, and the SVD's pseudo-inverse is the fallback (the factor fails, or its answer
+/// misses C x = r by more than `tolerance`).
+fn least_norm_lift(
+    l: &DMatrix<f64>,
+    c: &DMatrix<f64>,
+    r: &DVector<f64>,
+    tolerance: f64,
+) -> Option<DVector<f64>> {
+    let mut w = c.transpose();
+    l.solve_lower_triangular_unchecked_mut(&mut w);
+    let gram = w.tr_mul(&w);
+    let back = |weights: DVector<f64>| {
+        let mut x = &w * weights;
+        l.tr_solve_lower_triangular_unchecked_mut(&mut x);
+        x
+    };
+    if let Some(factor) = gram.clone().cholesky() {
+        let x = back(factor.solve(r));
+        if (c * &x - r).amax() <= tolerance {
+            return Some(x);
+        }
+    }
+    let weights = super::bounded_svd(gram)?.solve(r, 1e-12).ok()?;
+    Some(back(weights))
+}
+
 /// A strictly feasible start: 0 when every contact is strictly feasible there; otherwise the
 /// minimum-Q-norm x that lifts the violated contacts to a small positive gap with zero
 /// tangential motion, growing the set of lifted contacts while others become violated; and if
@@ -185,33 +215,8 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
     // Q is symmetric positive definite: its Cholesky factor serves the few lifted rows at
     // O(n² rows), where an explicit inverse (LU) cost O(n³) on every phase-1 call.
     let q_factor = regularised_q.cholesky()?;
-    // The minimum-‖x‖_Q displacement with C x = r: x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r.
-    // The Gram matrix C Q⁻¹ Cᵀ is positive definite unless lifted rows are dependent (two
-    // contacts of one pair, say). Its Cholesky factor answers in a fraction of an SVD's time;
-    // the SVD's pseudo-inverse is the fallback for dependent rows (the factor fails, or its
-    // answer misses C x = r by more than a thousandth of the margin).
-    // With Q = L Lᵀ and W = L⁻¹ Cᵀ: C Q⁻¹ Cᵀ = Wᵀ W and x = L⁻ᵀ W (Wᵀ W)⁺ r, one triangular
-    // solve per lifted row.
     let l = q_factor.l_dirty();
-    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| -> Option<DVector<f64>> {
-        let mut w = c.transpose();
-        l.solve_lower_triangular_unchecked_mut(&mut w);
-        let gram = w.tr_mul(&w);
-        let back = |weights: DVector<f64>| {
-            let mut x = &w * weights;
-            l.tr_solve_lower_triangular_unchecked_mut(&mut x);
-            x
-        };
-        if let Some(factor) = gram.clone().cholesky() {
-            let x = back(factor.solve(r));
-            let residual = (c * &x - r).amax();
-            if residual <= 1e-3 * margin {
-                return Some(x);
-            }
-        }
-        let weights = super::bounded_svd(gram)?.solve(r, 1e-12).ok()?;
-        Some(back(weights))
-    };
+    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| least_norm_lift(l, c, r, 1e-3 * margin);
     // First: lift the violated contacts to a small gap with zero tangential motion.
     let nt = problem.n_tangent;
     let mut lifted: Vec<usize> = Vec::new();
