@@ -60,8 +60,9 @@ pub(crate) fn schur_solve(
 }
 
 /// Pivots of the Schur complement's Cholesky factor (squared) at or above this fraction of
-/// its largest diagonal entry: far enough from [`SCHUR_CUTOFF`] that the eigendecomposition
-/// would drop no direction, so the factor's answer is the least-norm one.
+/// its largest diagonal entry count as independent rows, whose factor's answer is the
+/// least-norm one. Pivots bound the eigenvalues only loosely, hence four decades of margin
+/// above [`SCHUR_CUTOFF`], where the eigendecomposition starts dropping directions.
 const WELL_CONDITIONED: f64 = 1e-8;
 
 /// The Cholesky factor of the Schur complement when its rows are independent by a wide margin
