@@ -478,6 +478,17 @@ impl Newton {
         Ok(NewtonStep::Taken)
     }
 
+    /// `Qx + b`, the contacts' y, the gradient and the Hessian (lower triangle) at x, into
+    /// this storage.
+    fn evaluate_at(&mut self, objective: &Objective<'_>, x: &DVector<f64>) {
+        let problem = objective.problem;
+        self.qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
+        self.qx_plus_b += &problem.b;
+        self.ys.clear();
+        self.ys.extend(objective.barriers.iter().map(|b| b.y(x)));
+        objective.gradient_and_hessian(&self.qx_plus_b, &self.ys, &mut self.g, &mut self.h);
+    }
+
     /// The Hessian at the solution, factored, with each contact's barrier derivatives, for the
     /// implicit-function-theorem derivatives.
     ///
@@ -488,15 +499,10 @@ impl Newton {
         objective: &Objective<'_>,
         x: &DVector<f64>,
     ) -> Result<BarrierAtSolution, DynamicsError> {
-        let problem = objective.problem;
         // The last Newton factor belongs to the point before the last step; near the
         // barrier's edge the Hessian changes fast, so it is refactored at x itself (the cost
         // of one more Newton iteration).
-        self.qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
-        self.qx_plus_b += &problem.b;
-        self.ys.clear();
-        self.ys.extend(objective.barriers.iter().map(|b| b.y(x)));
-        objective.gradient_and_hessian(&self.qx_plus_b, &self.ys, &mut self.g, &mut self.h);
+        self.evaluate_at(objective, x);
         // Singular to working precision if it only factors with a shift.
         let (hessian, singular) =
             factor_reporting_shift(&self.h, std::mem::take(&mut self.factor_buffer)).ok_or(
@@ -541,16 +547,15 @@ pub fn central_path_tangent(
         kappa,
         centring: 0.0,
     };
-    let n = problem.var_to_v.len();
-    let mut newton = Newton::new(n, problem.contacts.len());
-    newton.qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
-    newton.qx_plus_b += &problem.b;
-    for barrier in &objective.barriers {
-        let y = barrier.y(x);
-        barrier.value(&y)?;
-        newton.ys.push(y);
+    if !objective
+        .barriers
+        .iter()
+        .all(|b| b.value(&b.y(x)).is_some())
+    {
+        return None;
     }
-    objective.gradient_and_hessian(&newton.qx_plus_b, &newton.ys, &mut newton.g, &mut newton.h);
+    let mut newton = Newton::new(problem.var_to_v.len(), problem.contacts.len());
+    newton.evaluate_at(&objective, x);
     let factor = factor(&newton.h)?;
     // Σ Cᵀ ∇B / κ = (Qx + b) − g; the tangent solves H t = −(that).
     let mut tangent = &newton.g - &newton.qx_plus_b;
