@@ -43,6 +43,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iterations;
     }
     let solving = start.elapsed().as_secs_f64() / n as f64;
+    if std::env::var("QD_TIME_SPLIT_SHAPE").is_ok() {
+        // How many variables each contact moves, and how far each is (the Hessian's work).
+        for rows in &problem.contacts {
+            let moved = (0..problem.var_to_v.len())
+                .filter(|&r| rows.jn[r] != 0.0 || rows.jt.column(r).iter().any(|v| *v != 0.0))
+                .count();
+            println!("contact φ {:+.4} m, {moved} variables", rows.phi);
+        }
+    }
     println!(
         "assembly {:.2} µs, solve {:.2} µs ({iterations} Newton iterations)",
         assembly * 1e6,

@@ -24,7 +24,7 @@ pub fn input_sensitivity(
     for (j, k) in stiffness.iter().enumerate() {
         dx_du[(j, j)] = h * k;
     }
-    data.hessian.solve_mut(dx_du);
+    data.hessian.solve_columns_mut(dx_du);
 }
 
 /// `dx/dq` (n × n_v, tangent coordinates) into `dx_dq`.
@@ -58,6 +58,6 @@ pub fn configuration_sensitivity(
             }
         }
     }
-    data.hessian.solve_mut(dx_dq);
+    data.hessian.solve_columns_mut(dx_dq);
     dx_dq.neg_mut();
 }

@@ -13,11 +13,12 @@
 //! contacts to a small positive gap (phase 1). At the solution, stationarity reads
 //! `Qx + b = Σ Cᵢᵀ (∇Bᵢ / κ)`, so `∇Bᵢ / κ = (λ_n, λ_t)` are the contact impulses.
 
+use super::dense::DenseCholesky;
 use super::{BarrierAtSolution, Solution, SolvePath, SolveStatus};
 use crate::cone::{Cone, ConeKind};
 use crate::error::DynamicsError;
 use crate::problem::{ContactRows, StepProblem};
-use nalgebra::{Cholesky, DMatrix, DVector, Dyn, Matrix3, Vector3};
+use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
 /// First κ of the continuation; targets at or below it are solved directly.
 const KAPPA_START: f64 = 100.0;
@@ -116,47 +117,6 @@ impl Objective<'_> {
     }
 }
 
-/// Factors H into `buffer`'s storage (handed back by `Cholesky::unpack` after use), adding a
-/// growing multiple of the identity if H is not numerically positive definite (possible in
-/// quasi-static mode, where Q has a null space off the contacts).
-fn factor_into(h: &DMatrix<f64>, buffer: DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
-    factor_reporting_shift(h, buffer).map(|(factor, _)| factor)
-}
-
-/// As [`factor_into`], also telling whether a shift was needed (H singular to working
-/// precision).
-fn factor_reporting_shift(
-    h: &DMatrix<f64>,
-    mut buffer: DMatrix<f64>,
-) -> Option<(Cholesky<f64, Dyn>, bool)> {
-    if buffer.shape() != h.shape() {
-        buffer = h.clone();
-    } else {
-        buffer.copy_from(h);
-    }
-    if let Some(factor) = Cholesky::new(buffer) {
-        return Some((factor, false));
-    }
-    factor(h).map(|factor| (factor, true))
-}
-
-/// Factors H, with the same fallback as [`factor_into`].
-fn factor(h: &DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
-    if let Some(factor) = Cholesky::new(h.clone()) {
-        return Some(factor);
-    }
-    let scale = h.diagonal().amax().max(1e-12);
-    let mut shift = 1e-12 * scale;
-    for _ in 0..12 {
-        let shifted = h + DMatrix::identity(h.nrows(), h.ncols()) * shift;
-        if let Some(factor) = Cholesky::new(shifted) {
-            return Some(factor);
-        }
-        shift *= 10.0;
-    }
-    None
-}
-
 /// The minimum-‖x‖_Q displacement with C x = r, `x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r`, given Q's
 /// Cholesky factor L. With W = L⁻¹ Cᵀ: C Q⁻¹ Cᵀ = Wᵀ W and x = L⁻ᵀ W (Wᵀ W)⁺ r, one
 /// triangular solve per row. The Gram matrix Wᵀ W is positive definite unless rows are
@@ -164,21 +124,29 @@ fn factor(h: &DMatrix<f64>) -> Option<Cholesky<f64, Dyn>> {
 /// SVD's time, and the SVD's pseudo-inverse is the fallback (the factor fails, or its answer
 /// misses C x = r by more than `tolerance`).
 fn least_norm_lift(
-    l: &DMatrix<f64>,
+    l: &DenseCholesky,
     c: &DMatrix<f64>,
     r: &DVector<f64>,
     tolerance: f64,
 ) -> Option<DVector<f64>> {
     let mut w = c.transpose();
-    l.solve_lower_triangular_unchecked_mut(&mut w);
+    let n = l.dim();
+    if n > 0 {
+        for column in w.as_mut_slice().chunks_exact_mut(n) {
+            l.solve_lower_mut(column);
+        }
+    }
     let gram = w.tr_mul(&w);
     let back = |weights: DVector<f64>| {
         let mut x = &w * weights;
-        l.tr_solve_lower_triangular_unchecked_mut(&mut x);
+        l.solve_upper_mut(x.as_mut_slice());
         x
     };
-    if let Some(factor) = gram.clone().cholesky() {
-        let x = back(factor.solve(r));
+    let mut factor = DenseCholesky::default();
+    if factor.factor(&gram) {
+        let mut weights = r.clone();
+        factor.solve_mut(&mut weights);
+        let x = back(weights);
         if (c * &x - r).amax() <= tolerance {
             return Some(x);
         }
@@ -210,13 +178,18 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
         .map(|c| c.phi.abs())
         .fold(1e-6, f64::max)
         * 1e-2;
-    let regularised_q = &problem.q_matrix
-        + DMatrix::identity(n, n) * (1e-9 * problem.q_matrix.diagonal().amax().max(1e-9));
+    let mut regularised_q = problem.q_matrix.clone();
+    let regularisation = 1e-9 * problem.q_matrix.diagonal().amax().max(1e-9);
+    for i in 0..n {
+        regularised_q[(i, i)] += regularisation;
+    }
     // Q is symmetric positive definite: its Cholesky factor serves the few lifted rows at
     // O(n² rows), where an explicit inverse (LU) cost O(n³) on every phase-1 call.
-    let q_factor = regularised_q.cholesky()?;
-    let l = q_factor.l_dirty();
-    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| least_norm_lift(l, c, r, 1e-3 * margin);
+    let mut l = DenseCholesky::default();
+    if !l.factor(&regularised_q) {
+        return None;
+    }
+    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| least_norm_lift(&l, c, r, 1e-3 * margin);
     // First: lift the violated contacts to a small gap with zero tangential motion.
     let nt = problem.n_tangent;
     let mut lifted: Vec<usize> = Vec::new();
@@ -346,7 +319,8 @@ struct Newton {
     g: DVector<f64>,
     h: DMatrix<f64>,
     dx: DVector<f64>,
-    factor_buffer: DMatrix<f64>,
+    /// The Hessian's factor; its storage is reused by every iteration.
+    factor: DenseCholesky,
     qx_plus_b: DVector<f64>,
     q_dx: DVector<f64>,
     ys: Vec<Vector3<f64>>,
@@ -365,7 +339,7 @@ impl Newton {
             g: DVector::zeros(n),
             h: DMatrix::zeros(n, n),
             dx: DVector::zeros(n),
-            factor_buffer: DMatrix::zeros(n, n),
+            factor: DenseCholesky::default(),
             qx_plus_b: DVector::zeros(n),
             q_dx: DVector::zeros(n),
             ys: Vec::with_capacity(contacts),
@@ -391,7 +365,7 @@ impl Newton {
             g,
             h,
             dx,
-            factor_buffer,
+            factor,
             qx_plus_b,
             q_dx,
             ys,
@@ -418,16 +392,17 @@ impl Newton {
         };
         let f0 = quadratic - barrier_sum / objective.kappa;
         objective.gradient_and_hessian(qx_plus_b, ys, g, h);
-        let Some(chol) = factor_into(h, std::mem::take(factor_buffer)) else {
+        // A shift when H is not numerically positive definite: possible in quasi-static
+        // mode, where Q has a null space off the contacts.
+        let Some(shifted) = factor.factor_or_shift(h) else {
             return Err(DynamicsError::SolverFailed {
                 mode: "barrier",
                 status: "Hessian not factorable".into(),
             });
         };
         dx.copy_from(g);
-        chol.solve_mut(dx);
+        factor.solve_mut(dx);
         dx.neg_mut();
-        *factor_buffer = chol.unpack();
         let decrement = -g.dot(dx);
         // Along the direction: F(x + t dx) = quadratic + t slope + ½ t² curvature − Σ B(y + t C dx)/κ.
         let slope = qx_plus_b.dot(dx);
@@ -469,9 +444,22 @@ impl Newton {
         }
         // In the quadratic region the error after a full step is of the order of the
         // decrement squared: once the decrement is at round-off, that step is the last.
+        // Sooner still: for the self-concordant κF a full step leaves λ⁺ ≤ (λ / (1 − λ))²
+        // (λ² = κ × decrement), so the next step would be about λ / (1 − λ)² times this one;
+        // once that (with a factor 10 of margin for its direction) is below round-off in x,
+        // this step is the last. Not after a shifted factor, whose step is not Newton's.
         let step = t * dx.amax();
+        let lambda = (decrement * objective.kappa).max(0.0).sqrt();
+        let next_step = if t == 1.0 && !shifted && lambda < 0.5 {
+            10.0 * step * lambda / ((1.0 - lambda) * (1.0 - lambda))
+        } else {
+            f64::INFINITY
+        };
+        let x_round_off = 1e-13 * (1.0 + x.amax());
         if !damped
-            && (decrement * 0.5 <= 1e-16 * (1.0 + f0.abs()) || step <= 1e-13 * (1.0 + x.amax()))
+            && (decrement * 0.5 <= 1e-16 * (1.0 + f0.abs())
+                || step <= x_round_off
+                || next_step <= x_round_off)
         {
             return Ok(NewtonStep::Converged);
         }
@@ -504,13 +492,14 @@ impl Newton {
         // of one more Newton iteration).
         self.evaluate_at(objective, x);
         // Singular to working precision if it only factors with a shift.
-        let (hessian, singular) =
-            factor_reporting_shift(&self.h, std::mem::take(&mut self.factor_buffer)).ok_or(
-                DynamicsError::SolverFailed {
-                    mode: "barrier",
-                    status: "Hessian at the solution not factorable".into(),
-                },
-            )?;
+        let singular = self
+            .factor
+            .factor_or_shift(&self.h)
+            .ok_or(DynamicsError::SolverFailed {
+                mode: "barrier",
+                status: "Hessian at the solution not factorable".into(),
+            })?;
+        let hessian = std::mem::take(&mut self.factor);
         let contact_terms = objective
             .barriers
             .iter()
@@ -556,10 +545,10 @@ pub fn central_path_tangent(
     }
     let mut newton = Newton::new(problem.var_to_v.len(), problem.contacts.len());
     newton.evaluate_at(&objective, x);
-    let factor = factor(&newton.h)?;
+    newton.factor.factor_or_shift(&newton.h)?;
     // Σ Cᵀ ∇B / κ = (Qx + b) − g; the tangent solves H t = −(that).
     let mut tangent = &newton.g - &newton.qx_plus_b;
-    factor.solve_mut(&mut tangent);
+    newton.factor.solve_mut(&mut tangent);
     tangent.iter().all(|v| v.is_finite()).then_some(tangent)
 }
 

@@ -6,13 +6,15 @@
 pub mod barrier;
 pub mod conic;
 pub mod continuation;
+pub mod dense;
 pub(crate) mod kkt;
 pub(crate) mod polish;
 
 pub use crate::cone::pyramid_directions;
 
 use crate::cone::ModeReading;
-use nalgebra::{Cholesky, DMatrix, DVector, Dyn, Matrix3, Vector3};
+pub use dense::DenseCholesky;
+use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
 /// Iterations allowed to nalgebra's SVD before it gives up: its `svd` loops until
 /// convergence, which some extreme matrices never reach (found by fuzzing scene files).
@@ -114,7 +116,7 @@ pub struct Solution {
 #[derive(Debug, Clone)]
 pub struct BarrierAtSolution {
     /// Cholesky factor of the Hessian of the barrier objective at x.
-    pub hessian: Cholesky<f64, Dyn>,
+    pub hessian: DenseCholesky,
     /// Per contact, in y = (J_n x + φ, J_t x) coordinates: the impulse ∇B/κ (entries beyond
     /// 1 + n_t are zero) and the Hessian ∇²B/κ.
     pub contact_terms: Vec<(Vector3<f64>, Matrix3<f64>)>,

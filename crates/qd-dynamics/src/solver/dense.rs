@@ -1,0 +1,217 @@
+//! The dense Cholesky factor of the Newton methods' Hessians (n ≲ 50 variables).
+//!
+//! Written here rather than taken from nalgebra because these Hessians have a structure a
+//! general routine does not use: robot joints come first and objects last, and joints of
+//! different fingers (or arms) do not couple, so H is block-diagonal with an object border
+//! (an arrowhead). A left-looking column factor that skips the zero entries of the factor does
+//! only the arrowhead's work, and every update is an axpy over one contiguous column
+//! segment; the factor's storage is kept between Newton iterations. Measured on the Allegro
+//! hand (23 variables, perf over the barrier solve): ~0.55 µs per factor against ~0.8 µs for
+//! nalgebra's `Cholesky::new`; the triangular solves cost about the same as nalgebra's.
+
+use nalgebra::{DMatrix, DVector};
+
+/// The Cholesky factor L (H = L Lᵀ, lower triangular, column-major n × n storage) of a
+/// symmetric positive definite matrix. The storage is reused by every [`Self::factor`] of the
+/// same size, so a Newton loop allocates it once.
+#[derive(Debug, Clone, Default)]
+pub struct DenseCholesky {
+    n: usize,
+    /// Column-major; entries above the diagonal are stale and never read.
+    l: Vec<f64>,
+}
+
+/// Shifts tried, relative to the largest diagonal entry, when H is not numerically positive
+/// definite: 1e-12, 1e-11, … (12 decades).
+const SHIFT_START: f64 = 1e-12;
+const SHIFT_TRIES: usize = 12;
+
+impl DenseCholesky {
+    /// The number of variables.
+    pub fn dim(&self) -> usize {
+        self.n
+    }
+
+    /// Factors the lower triangle of the square matrix `a` (the strict upper triangle is not
+    /// read). False, with the factor unusable, if a pivot is not positive and finite (not
+    /// numerically positive definite).
+    pub fn factor(&mut self, a: &DMatrix<f64>) -> bool {
+        self.factor_shifted(a, 0.0)
+    }
+
+    /// Factors `a`, or, if it is not numerically positive definite, `a + σ I` with the
+    /// smallest σ of 1e-12, 1e-11, … 1e-1 times its largest diagonal entry that works (a
+    /// quasi-static Q has a null space off the contacts). `Some(shifted)` tells whether a
+    /// shift was needed (singular to working precision); `None` if none worked.
+    pub fn factor_or_shift(&mut self, a: &DMatrix<f64>) -> Option<bool> {
+        if self.factor(a) {
+            return Some(false);
+        }
+        let scale = a.diagonal().amax().max(1e-12);
+        let mut shift = SHIFT_START * scale;
+        for _ in 0..SHIFT_TRIES {
+            if self.factor_shifted(a, shift) {
+                return Some(true);
+            }
+            shift *= 10.0;
+        }
+        None
+    }
+
+    /// Factors `a + shift I`.
+    fn factor_shifted(&mut self, a: &DMatrix<f64>, shift: f64) -> bool {
+        let n = a.nrows();
+        debug_assert_eq!(a.ncols(), n, "a square matrix");
+        self.n = n;
+        self.l.clear();
+        self.l.extend_from_slice(a.as_slice());
+        let l = &mut self.l;
+        for j in 0..n {
+            // Left-looking: column j of L gathers the updates of the columns k < j whose
+            // row j is non-zero (an arrowhead's fingers skip each other).
+            let (done, rest) = l.split_at_mut(j * n);
+            let target = &mut rest[j..n];
+            target[0] += shift;
+            for k in 0..j {
+                let ljk = done[k * n + j];
+                if ljk != 0.0 {
+                    let source = &done[k * n + j..k * n + n];
+                    for (t, s) in target.iter_mut().zip(source) {
+                        *t -= ljk * s;
+                    }
+                }
+            }
+            let pivot = target[0];
+            if !(pivot > 0.0 && pivot.is_finite()) {
+                return false;
+            }
+            let diagonal = pivot.sqrt();
+            target[0] = diagonal;
+            let inverse = 1.0 / diagonal;
+            for t in &mut target[1..] {
+                *t *= inverse;
+            }
+        }
+        true
+    }
+
+    /// Solves L y = v in place.
+    pub fn solve_lower_mut(&self, v: &mut [f64]) {
+        let n = self.n;
+        for j in 0..n {
+            let column = &self.l[j * n + j..j * n + n];
+            let yj = v[j] / column[0];
+            v[j] = yj;
+            if yj != 0.0 {
+                for (vi, lij) in v[j + 1..n].iter_mut().zip(&column[1..]) {
+                    *vi -= yj * lij;
+                }
+            }
+        }
+    }
+
+    /// Solves Lᵀ x = v in place.
+    pub fn solve_upper_mut(&self, v: &mut [f64]) {
+        let n = self.n;
+        for j in (0..n).rev() {
+            let column = &self.l[j * n + j..j * n + n];
+            let dot: f64 = column[1..]
+                .iter()
+                .zip(&v[j + 1..n])
+                .map(|(lij, vi)| lij * vi)
+                .sum();
+            v[j] = (v[j] - dot) / column[0];
+        }
+    }
+
+    /// Solves H x = v in place (v has n entries).
+    pub fn solve_mut(&self, v: &mut DVector<f64>) {
+        debug_assert_eq!(v.len(), self.n);
+        self.solve_lower_mut(v.as_mut_slice());
+        self.solve_upper_mut(v.as_mut_slice());
+    }
+
+    /// Solves H X = B in place, column by column (B has n rows).
+    pub fn solve_columns_mut(&self, b: &mut DMatrix<f64>) {
+        debug_assert_eq!(b.nrows(), self.n);
+        let n = self.n;
+        if n == 0 {
+            return;
+        }
+        for column in b.as_mut_slice().chunks_exact_mut(n) {
+            self.solve_lower_mut(column);
+            self.solve_upper_mut(column);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DenseCholesky;
+    use nalgebra::{DMatrix, DVector};
+    use proptest::prelude::*;
+
+    /// A random symmetric positive definite matrix with some structural zeros (two blocks
+    /// that do not couple, and a border), as the Newton Hessians have.
+    fn arrowhead(n: usize, seed: &[f64]) -> DMatrix<f64> {
+        let m = DMatrix::from_fn(n, n, |i, j| seed[(i * 7 + j * 3) % seed.len()]);
+        let mut a = &m * m.transpose() + DMatrix::identity(n, n) * 0.1;
+        let half = n / 3;
+        for i in 0..half {
+            for j in half..2 * half {
+                a[(i, j)] = 0.0;
+                a[(j, i)] = 0.0;
+            }
+        }
+        // Keep it positive definite after the cut: dominant diagonal.
+        let bound = a.abs().column_sum().amax();
+        a + DMatrix::identity(n, n) * bound
+    }
+
+    proptest! {
+        /// The factor reproduces H (L Lᵀ = H to round-off) and solves agree with an LU solve
+        /// (an independent factorisation).
+        #[test]
+        fn factor_and_solves_match_lu(
+            n in 1usize..30,
+            seed in prop::collection::vec(-1.0f64..1.0, 11),
+            rhs in prop::collection::vec(-10.0f64..10.0, 30),
+        ) {
+            let a = arrowhead(n, &seed);
+            let mut factor = DenseCholesky::default();
+            prop_assert!(factor.factor(&a));
+            let l = DMatrix::from_fn(n, n, |i, j| if i >= j { factor.l[j * n + i] } else { 0.0 });
+            let scale = a.amax();
+            prop_assert!((&l * l.transpose() - &a).amax() <= 1e-13 * scale);
+            let b = DVector::from_column_slice(&rhs[..n]);
+            let mut x = b.clone();
+            factor.solve_mut(&mut x);
+            let reference = a.clone().lu().solve(&b).ok_or_else(|| TestCaseError::fail("LU"))?;
+            prop_assert!((&x - &reference).amax() <= 1e-10 * (1.0 + reference.amax()));
+            let mut columns = DMatrix::from_fn(n, 2, |i, j| rhs[(i + 5 * j) % rhs.len()]);
+            let expected = a.clone().lu().solve(&columns).ok_or_else(|| TestCaseError::fail("LU"))?;
+            factor.solve_columns_mut(&mut columns);
+            prop_assert!((&columns - &expected).amax() <= 1e-10 * (1.0 + expected.amax()));
+        }
+    }
+
+    #[test]
+    fn indefinite_and_non_finite_matrices_are_refused() {
+        let mut factor = DenseCholesky::default();
+        let indefinite = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0]);
+        assert!(!factor.factor(&indefinite));
+        let nan = DMatrix::from_row_slice(2, 2, &[f64::NAN, 0.0, 0.0, 1.0]);
+        assert!(!factor.factor(&nan));
+        assert_eq!(factor.factor_or_shift(&nan), None);
+    }
+
+    #[test]
+    fn a_singular_matrix_factors_with_a_small_shift() {
+        // Rank one: the smallest shift that works is tiny next to the diagonal.
+        let singular = DMatrix::from_row_slice(2, 2, &[1.0, 1.0, 1.0, 1.0]);
+        let mut factor = DenseCholesky::default();
+        assert_eq!(factor.factor_or_shift(&singular), Some(true));
+        let l = DMatrix::from_fn(2, 2, |i, j| if i >= j { factor.l[j * 2 + i] } else { 0.0 });
+        assert!((&l * l.transpose() - &singular).amax() < 1e-6);
+    }
+}
