@@ -263,7 +263,7 @@ fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
 
 /// Every contact's non-zero columns of `C = [J_n; J_t]` with their variable index, contact
 /// after contact (one allocation per solve), and where each contact's run ends.
-fn contact_columns(problem: &StepProblem) -> (Vec<(usize, Vector3<f64>)>, Vec<usize>) {
+pub(super) fn contact_columns(problem: &StepProblem) -> (Vec<(usize, Vector3<f64>)>, Vec<usize>) {
     let n = problem.var_to_v.len();
     let mut columns = Vec::with_capacity(problem.contacts.len() * n);
     let mut ends = Vec::with_capacity(problem.contacts.len());

@@ -21,6 +21,7 @@
 
 use super::barrier;
 use super::polish::{ModeSystem, refine_on_modes};
+use super::primal_dual;
 use super::{Solution, SolvePath, SolveStatus};
 use crate::cone::{Cone, ConeKind, ContactMode, ModeReading, contact_y, read_modes};
 use crate::error::DynamicsError;
@@ -102,6 +103,12 @@ pub fn solve(
     };
     // From `start` directly at κ, given up after WARM_ITERATIONS for the cold continuation.
     let start = start.filter(|_| starts_warm(&cone));
+    // Without a start: the primal–dual iterations first, the continuation as their fallback.
+    if start.is_none()
+        && let Some(solution) = primal_dual_answer(problem, &cone, kind, h, keep_modes)
+    {
+        return Ok(Some(solution));
+    }
     let mut first = barrier::solve_scheduled(problem, kind, kappa, false, start, schedule)?;
     let mut iterations = first.iterations;
     if first.status != SolveStatus::Solved && start.is_some() {
@@ -164,6 +171,36 @@ pub fn solve(
         early = (late_duals, late.x);
     }
     Ok(None)
+}
+
+/// The own exact answer by the primal–dual iterations ([`primal_dual::solve`]): the modes
+/// read off their answer by the rules Clarabel's answers are read with, then the certified
+/// refinement. `None` when the iterations fail or the refinement declines. It keeps no
+/// interior point ([`Solution::interior`]): its iterates are not centred, and the barrier
+/// continuation from one took as many Newton iterations as from its own start.
+fn primal_dual_answer(
+    problem: &StepProblem,
+    cone: &Cone,
+    kind: ConeKind,
+    h: f64,
+    keep_modes: bool,
+) -> Option<Solution> {
+    let answer = primal_dual::solve(problem, kind)?;
+    let system = ModeSystem::new(problem, cone, h);
+    let projections = &system.projections;
+    let (mut x, mut duals) = (answer.x, answer.z);
+    let reading = read_modes(problem, cone, h, (&x, &duals), projections);
+    if !refine_on_modes(&system, (&mut x, &mut duals), &reading.modes) {
+        return None;
+    }
+    let modes = keep_modes.then(|| read_modes(problem, cone, h, (&x, &duals), projections));
+    Some(certified_solution(
+        problem,
+        cone,
+        (x, duals),
+        answer.iterations,
+        modes,
+    ))
 }
 
 /// Barrier answers tried after the first (each at ten times the last κ) before giving up.

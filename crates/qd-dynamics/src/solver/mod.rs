@@ -9,6 +9,7 @@ pub mod continuation;
 pub mod dense;
 pub(crate) mod kkt;
 pub(crate) mod polish;
+pub mod primal_dual;
 
 pub use crate::cone::pyramid_directions;
 

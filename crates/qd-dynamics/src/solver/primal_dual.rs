@@ -1,0 +1,680 @@
+//! Primal–dual interior-point iterations on the step's exact program (Mehrotra's
+//! predictor–corrector with Nesterov–Todd scaling), the own exact solver's first path.
+//!
+//! The program is `min ½xᵀQx + bᵀx` with each contact's conic slacks `sᵢ = Pᵢ(Cᵢx + eᵢ)` in
+//! its cone Kᵢ (P the cone's row map, [`crate::cone::conic_row_maps`]; the same rows and dual
+//! convention as Clarabel's, [`super::conic`]): a second-order cone for `ConeKind::Lorentz`
+//! (`s = (y₀, μ y_t)`), an orthant of one row per ray for pyramids. The optimality conditions
+//! are `Qx + b = Σ Cᵢᵀ Pᵢᵀ zᵢ`, `sᵢ, zᵢ ∈ Kᵢ`, `sᵢ ∘ zᵢ = 0`.
+//!
+//! The iterations start infeasible (x = 0, s pushed inside its cone; no phase-1 start) and
+//! keep s and z strictly inside. Each one factors `Q + Σ Cᵢᵀ (Pᵢᵀ Wᵢ² Pᵢ) Cᵢ` — the barrier
+//! Newton method's Hessian structure, over the same non-zero columns of C — and solves with it
+//! twice (predictor, corrector). It stops when the residuals and the duality measure are below
+//! tolerances; the caller reads the modes off (s, z) and makes the answer exact by the
+//! certified refinement, as it does for Clarabel's answers. Planar hand: 6 iterations, Allegro
+//! hand: 8–11 (the barrier continuation took 13 and 23 Newton iterations).
+
+use super::barrier::contact_columns;
+use super::dense::DenseCholesky;
+use crate::cone::{Cone, ConeKind};
+use crate::problem::StepProblem;
+use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
+
+/// Fraction of the way to the cones' boundary a step may go.
+const TO_BOUNDARY: f64 = 0.99;
+
+/// Iterations before giving up (the caller falls back).
+const MAX_ITERATIONS: u32 = 50;
+
+/// The stop: residuals of stationarity (relative to the force scale) and of the slacks
+/// (relative to `1 + ‖x‖∞`) at most this, and the duality measure `sᵀz / degree` at most this
+/// times the force scale times [`GAP_LENGTH`]. The answer only has to tell the contacts'
+/// modes (the refinement makes it exact), and tighter stops run into the ill-conditioning of
+/// the last iterations, where the stationarity residual grows again (Allegro hand: from
+/// 8e-12 at a measure of 5e-11 to 2e-6 at 3e-18). Clarabel's default tolerances are 1e-8.
+const TOLERANCE: f64 = 1e-9;
+
+/// The length (m) that turns the force scale into the duality measure's scale: at a measure
+/// of 1e-12 F·m a contact 10 µm apart carries an impulse of 1e-7 F, below the modes' threshold
+/// for an active contact (1e-6 F, [`crate::cone::ACTIVE_IMPULSE_FRACTION`]).
+const GAP_LENGTH: f64 = 1e-3;
+
+/// The second-order cone's Jordan determinant `v₀² − ‖v_t‖²`.
+fn jordan_det(v: &[f64]) -> f64 {
+    v[0] * v[0] - v[1..].iter().map(|t| t * t).sum::<f64>()
+}
+
+/// `u ∘ v` of the second-order cone: `(uᵀv, u₀ v_t + v₀ u_t)`.
+fn soc_product(u: &[f64], v: &[f64], out: &mut [f64]) {
+    out[0] = u.iter().zip(v).map(|(a, b)| a * b).sum();
+    for k in 1..u.len() {
+        out[k] = u[0] * v[k] + v[0] * u[k];
+    }
+}
+
+/// The solution q of `λ ∘ q = r` (λ inside the second-order cone).
+fn soc_arrow_solve(lambda: &[f64], r: &[f64], q: &mut [f64]) {
+    let det = jordan_det(lambda);
+    let tangential: f64 = lambda[1..].iter().zip(&r[1..]).map(|(l, v)| l * v).sum();
+    q[0] = (lambda[0] * r[0] - tangential) / det;
+    for k in 1..lambda.len() {
+        q[k] = (r[k] - lambda[k] * q[0]) / lambda[0];
+    }
+}
+
+/// Largest α ≤ `limit` keeping `v + α d` in the closed second-order cone (v inside):
+/// the smallest positive root of `det(v + α d) = a α² + 2 b α + c` (c > 0).
+fn soc_step_limit(v: &[f64], d: &[f64], limit: f64) -> f64 {
+    let a = jordan_det(d);
+    let b = v[0] * d[0] - v[1..].iter().zip(&d[1..]).map(|(x, y)| x * y).sum::<f64>();
+    let c = jordan_det(v);
+    if a == 0.0 {
+        return if b < 0.0 {
+            limit.min(-c / (2.0 * b))
+        } else {
+            limit
+        };
+    }
+    let disc = b * b - a * c;
+    if disc < 0.0 {
+        // det never vanishes: the path stays inside.
+        return limit;
+    }
+    // Both roots without cancellation.
+    let q = -(b + b.signum() * disc.sqrt());
+    [q / a, c / q]
+        .into_iter()
+        .filter(|r| *r > 0.0)
+        .fold(limit, f64::min)
+}
+
+/// The Nesterov–Todd scaling of a second-order block at (s, z), both inside: the symmetric
+/// W with `W s = W⁻¹ z` (= λ), as `(W, W⁻¹)` padded with the identity to 3 × 3.
+fn soc_scaling(s: &[f64], z: &[f64]) -> (Matrix3<f64>, Matrix3<f64>) {
+    let dim = s.len();
+    let (s_norm, z_norm) = (jordan_det(s).sqrt(), jordan_det(z).sqrt());
+    // Reciprocals once: divisions dominated this function's time.
+    let (s_scale, z_scale) = (1.0 / s_norm, 1.0 / z_norm);
+    let (mut s_bar, mut z_bar) = (Vector3::zeros(), Vector3::zeros());
+    for k in 0..dim {
+        s_bar[k] = s[k] * s_scale;
+        z_bar[k] = z[k] * z_scale;
+    }
+    let half_inverse_gamma = 0.5 / ((1.0 + s_bar.dot(&z_bar)) / 2.0).sqrt();
+    // w̄ = (s̄ + J z̄) / (2γ) has unit determinant; H(w̄) = [w̄₀ w̄_tᵀ; w̄_t I + w̄_t w̄_tᵀ/(1 + w̄₀)]
+    // and its inverse (w̄_t negated) give W = H⁻¹/β, W⁻¹ = β H with β = (det s / det z)^¼.
+    let mut w_bar = Vector3::zeros();
+    w_bar[0] = (s_bar[0] + z_bar[0]) * half_inverse_gamma;
+    for k in 1..dim {
+        w_bar[k] = (s_bar[k] - z_bar[k]) * half_inverse_gamma;
+    }
+    let beta = (s_norm / z_norm).sqrt();
+    let tail = 1.0 / (1.0 + w_bar[0]);
+    let mut h = Matrix3::identity();
+    let mut h_inverse = Matrix3::identity();
+    h[(0, 0)] = w_bar[0];
+    h_inverse[(0, 0)] = w_bar[0];
+    for k in 1..dim {
+        h[(0, k)] = w_bar[k];
+        h[(k, 0)] = w_bar[k];
+        h_inverse[(0, k)] = -w_bar[k];
+        h_inverse[(k, 0)] = -w_bar[k];
+        for l in 1..dim {
+            let extra = w_bar[k] * w_bar[l] * tail;
+            h[(k, l)] += extra;
+            h_inverse[(k, l)] += extra;
+        }
+    }
+    (h_inverse * (1.0 / beta), h * beta)
+}
+
+/// One contact's fixed data: its columns of C and its cone's row map P (rows × 3, padded).
+struct Block<'a> {
+    columns: &'a [(usize, Vector3<f64>)],
+    /// P's rows, padded to 3 entries.
+    p: Vec<Vector3<f64>>,
+    phi: f64,
+}
+
+impl Block<'_> {
+    /// `C v` for a vector on the variables.
+    #[inline]
+    fn along(&self, v: &DVector<f64>) -> Vector3<f64> {
+        self.columns
+            .iter()
+            .fold(Vector3::zeros(), |acc, (i, column)| acc + column * v[*i])
+    }
+
+    /// `out += Cᵀ w` for a y-space vector w.
+    #[inline]
+    fn scatter(&self, w: &Vector3<f64>, out: &mut DVector<f64>) {
+        for (i, column) in self.columns {
+            out[*i] += column.dot(w);
+        }
+    }
+
+    /// `Pᵀ t` for a cone-space vector t.
+    #[inline]
+    fn p_transpose(&self, t: &[f64]) -> Vector3<f64> {
+        self.p
+            .iter()
+            .zip(t)
+            .fold(Vector3::zeros(), |acc, (row, v)| acc + row * *v)
+    }
+}
+
+/// The scaling of every block: second-order blocks' (W, W⁻¹); orthant rows' `√(z/s)`.
+enum Scalings {
+    SecondOrder(Vec<(Matrix3<f64>, Matrix3<f64>)>),
+    Orthant(Vec<f64>),
+}
+
+/// A point of the iterations, as [`solve`] returns it.
+#[derive(Debug, Clone)]
+pub struct PrimalDualAnswer {
+    /// The step's variables.
+    pub x: DVector<f64>,
+    /// The conic duals z, contact after contact (Clarabel's convention).
+    pub z: Vec<f64>,
+    /// Iterations taken.
+    pub iterations: u32,
+}
+
+/// Runs the iterations on `problem` in cone `kind`. `None` when they do not reach the
+/// tolerances (or a system cannot be factored): the caller falls back to the barrier
+/// continuation.
+pub fn solve(problem: &StepProblem, kind: ConeKind) -> Option<PrimalDualAnswer> {
+    let cone = kind.on(problem.n_tangent);
+    let second_order = matches!(cone, Cone::Lorentz(_));
+    let n = problem.var_to_v.len();
+    let rows = cone.rows_per_contact();
+    let all_columns = contact_columns(problem);
+    let (columns, ends) = (&all_columns.0, &all_columns.1);
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    let blocks: Vec<Block<'_>> = problem
+        .contacts
+        .iter()
+        .zip(starts.zip(ends))
+        .map(|(contact, (start, &end))| {
+            let map = cone.row_map(contact.mu);
+            Block {
+                columns: &columns[start..end],
+                p: (0..rows)
+                    .map(|r| {
+                        let mut row = Vector3::zeros();
+                        for c in 0..map.ncols() {
+                            row[c] = map[(r, c)];
+                        }
+                        row
+                    })
+                    .collect(),
+                phi: contact.phi,
+            }
+        })
+        .collect();
+    let contacts = blocks.len();
+    let m = contacts * rows;
+    let degree = if second_order {
+        2.0 * contacts as f64
+    } else {
+        m as f64
+    };
+    let force_scale = problem.b.amax().max(1e-12);
+    let gap_tolerance = TOLERANCE * force_scale * GAP_LENGTH;
+    let mut iterate = Iterate::start(problem, &blocks, rows, second_order, force_scale);
+    let mut work = Work::new(n, m, contacts, second_order);
+    for iteration in 0..=MAX_ITERATIONS {
+        let measure = iterate.residuals(problem, &blocks, rows, &mut work) / degree;
+        let x_scale = 1.0 + iterate.x.amax();
+        let slack_residual = work.r_s.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
+        // Stationarity balances Qx + b against the contact impulses: its round-off grows with
+        // them (and with the scaled system's conditioning near the end).
+        let stationarity_scale = force_scale.max(work.contact_force.amax());
+        if work.r_x.amax() <= TOLERANCE * stationarity_scale
+            && slack_residual <= TOLERANCE * x_scale
+            && measure <= gap_tolerance
+        {
+            return Some(PrimalDualAnswer {
+                x: iterate.x,
+                z: iterate.z,
+                iterations: iteration,
+            });
+        }
+        if iteration == MAX_ITERATIONS || !measure.is_finite() {
+            return None;
+        }
+        iterate.step(problem, &blocks, rows, measure, &mut work)?;
+    }
+    None
+}
+
+/// The iterations' storage, sized once per solve.
+struct Work {
+    r_x: DVector<f64>,
+    contact_force: DVector<f64>,
+    r_s: Vec<f64>,
+    matrix: DMatrix<f64>,
+    factor: DenseCholesky,
+    scalings: Scalings,
+    lambda: Vec<f64>,
+    r_c: Vec<f64>,
+    q: Vec<f64>,
+    dx: DVector<f64>,
+    ds: Vec<f64>,
+    dz: Vec<f64>,
+    ds_affine: Vec<f64>,
+    dz_affine: Vec<f64>,
+}
+
+impl Work {
+    fn new(n: usize, m: usize, contacts: usize, second_order: bool) -> Self {
+        Work {
+            r_x: DVector::zeros(n),
+            contact_force: DVector::zeros(n),
+            r_s: vec![0.0; m],
+            matrix: DMatrix::zeros(n, n),
+            factor: DenseCholesky::default(),
+            scalings: if second_order {
+                Scalings::SecondOrder(vec![(Matrix3::identity(), Matrix3::identity()); contacts])
+            } else {
+                Scalings::Orthant(vec![1.0; m])
+            },
+            lambda: vec![0.0; m],
+            r_c: vec![0.0; m],
+            q: vec![0.0; m],
+            dx: DVector::zeros(n),
+            ds: vec![0.0; m],
+            dz: vec![0.0; m],
+            ds_affine: vec![0.0; m],
+            dz_affine: vec![0.0; m],
+        }
+    }
+}
+
+/// The primal–dual point (x, s, z).
+struct Iterate {
+    x: DVector<f64>,
+    s: Vec<f64>,
+    z: Vec<f64>,
+    second_order: bool,
+}
+
+impl Iterate {
+    /// x = 0; s = P e pushed at least a length scale inside its cone; z on the central path
+    /// of s at a duality measure of force scale × length scale.
+    fn start(
+        problem: &StepProblem,
+        blocks: &[Block<'_>],
+        rows: usize,
+        second_order: bool,
+        force_scale: f64,
+    ) -> Self {
+        let n = problem.var_to_v.len();
+        let length_scale = problem
+            .contacts
+            .iter()
+            .map(|c| c.phi.abs())
+            .fold(1e-3, f64::max);
+        let measure = force_scale * length_scale;
+        let mut s = vec![0.0; blocks.len() * rows];
+        let mut z = vec![0.0; blocks.len() * rows];
+        for ((block, si), zi) in blocks
+            .iter()
+            .zip(s.chunks_exact_mut(rows))
+            .zip(z.chunks_exact_mut(rows))
+        {
+            for (value, row) in si.iter_mut().zip(&block.p) {
+                *value = row[0] * block.phi;
+            }
+            if second_order {
+                let tangential = si[1..].iter().map(|t| t * t).sum::<f64>().sqrt();
+                let inside = si[0] - tangential;
+                if inside < length_scale {
+                    si[0] += length_scale - inside;
+                }
+                // z = 2μ s⁻¹ = 2μ J s / det s.
+                let det = jordan_det(si);
+                zi[0] = 2.0 * measure * si[0] / det;
+                for k in 1..rows {
+                    zi[k] = -2.0 * measure * si[k] / det;
+                }
+            } else {
+                for (sv, zv) in si.iter_mut().zip(zi.iter_mut()) {
+                    *sv = sv.max(length_scale);
+                    *zv = measure / *sv;
+                }
+            }
+        }
+        Iterate {
+            x: DVector::zeros(n),
+            s,
+            z,
+            second_order,
+        }
+    }
+
+    /// Writes `r_x = Qx + b − Σ Cᵀ Pᵀ z` and `r_s = s − P(Cx + e)`, and the contact
+    /// impulses' generalized force `Σ Cᵀ Pᵀ z` (the scale stationarity is measured against);
+    /// returns `sᵀz`.
+    fn residuals(
+        &self,
+        problem: &StepProblem,
+        blocks: &[Block<'_>],
+        rows: usize,
+        work: &mut Work,
+    ) -> f64 {
+        work.contact_force.fill(0.0);
+        for (i, block) in blocks.iter().enumerate() {
+            let w = block.p_transpose(&self.z[i * rows..(i + 1) * rows]);
+            block.scatter(&w, &mut work.contact_force);
+        }
+        work.r_x.gemv(1.0, &problem.q_matrix, &self.x, 0.0);
+        work.r_x += &problem.b;
+        work.r_x -= &work.contact_force;
+        for (i, block) in blocks.iter().enumerate() {
+            let range = i * rows..(i + 1) * rows;
+            let y = block.along(&self.x) + Vector3::new(block.phi, 0.0, 0.0);
+            for ((r, s), row) in work.r_s[range.clone()]
+                .iter_mut()
+                .zip(&self.s[range])
+                .zip(&block.p)
+            {
+                *r = s - row.dot(&y);
+            }
+        }
+        self.s.iter().zip(&self.z).map(|(a, b)| a * b).sum()
+    }
+
+    /// One predictor–corrector iteration at duality measure `measure`.
+    fn step(
+        &mut self,
+        problem: &StepProblem,
+        blocks: &[Block<'_>],
+        rows: usize,
+        measure: f64,
+        work: &mut Work,
+    ) -> Option<()> {
+        self.scale_and_factor(problem, blocks, rows, work)?;
+        // Predictor: λ ∘ (W ds + W⁻¹ dz) = −λ ∘ λ.
+        for (r_c, lambda) in work
+            .r_c
+            .chunks_exact_mut(rows)
+            .zip(work.lambda.chunks_exact(rows))
+        {
+            self.square(lambda, r_c);
+            r_c.iter_mut().for_each(|v| *v = -*v);
+        }
+        self.directions(blocks, rows, work);
+        std::mem::swap(&mut work.ds, &mut work.ds_affine);
+        std::mem::swap(&mut work.dz, &mut work.dz_affine);
+        let alpha = self
+            .step_limit(rows, &work.ds_affine, &work.dz_affine)
+            .min(1.0);
+        let gap_affine: f64 = (0..self.s.len())
+            .map(|k| {
+                (self.s[k] + alpha * work.ds_affine[k]) * (self.z[k] + alpha * work.dz_affine[k])
+            })
+            .sum();
+        let gap: f64 = self.s.iter().zip(&self.z).map(|(a, b)| a * b).sum();
+        let sigma = (gap_affine / gap).clamp(0.0, 1.0).powi(3);
+        let target = sigma * measure;
+        // Corrector: r_c = σμ e − λ∘λ − (W ds_aff) ∘ (W⁻¹ dz_aff).
+        for i in 0..blocks.len() {
+            let range = i * rows..(i + 1) * rows;
+            match &work.scalings {
+                Scalings::SecondOrder(scalings) => {
+                    let (w, w_inverse) = &scalings[i];
+                    let scaled_ds = w * padded(&work.ds_affine[range.clone()]);
+                    let scaled_dz = w_inverse * padded(&work.dz_affine[range.clone()]);
+                    let mut second = [0.0; 3];
+                    soc_product(
+                        &scaled_ds.as_slice()[..rows],
+                        &scaled_dz.as_slice()[..rows],
+                        &mut second[..rows],
+                    );
+                    let r_c = &mut work.r_c[range];
+                    for (value, extra) in r_c.iter_mut().zip(&second) {
+                        *value -= extra;
+                    }
+                    // The centre of a second-order block is `s ∘ z = 2μ e` (degree 2).
+                    r_c[0] += 2.0 * target;
+                }
+                Scalings::Orthant(_) => {
+                    for k in range {
+                        work.r_c[k] += target - work.ds_affine[k] * work.dz_affine[k];
+                    }
+                }
+            }
+        }
+        self.directions(blocks, rows, work);
+        let alpha = (TO_BOUNDARY * self.step_limit(rows, &work.ds, &work.dz)).min(1.0);
+        self.x.axpy(alpha, &work.dx, 1.0);
+        for k in 0..self.s.len() {
+            self.s[k] += alpha * work.ds[k];
+            self.z[k] += alpha * work.dz[k];
+        }
+        Some(())
+    }
+
+    /// `λ ∘ λ` of one block.
+    fn square(&self, lambda: &[f64], out: &mut [f64]) {
+        if self.second_order {
+            soc_product(lambda, lambda, out);
+        } else {
+            for (o, l) in out.iter_mut().zip(lambda) {
+                *o = l * l;
+            }
+        }
+    }
+
+    /// The scalings, λ, and the factor of `Q + Σ Cᵀ (Pᵀ W² P) C`.
+    fn scale_and_factor(
+        &self,
+        problem: &StepProblem,
+        blocks: &[Block<'_>],
+        rows: usize,
+        work: &mut Work,
+    ) -> Option<()> {
+        let n = work.matrix.nrows();
+        work.matrix.copy_from(&problem.q_matrix);
+        let entries = work.matrix.as_mut_slice();
+        for (i, block) in blocks.iter().enumerate() {
+            let range = i * rows..(i + 1) * rows;
+            let (s, z) = (&self.s[range.clone()], &self.z[range.clone()]);
+            // The y-space metric Pᵀ W² P.
+            let metric = match &mut work.scalings {
+                Scalings::SecondOrder(scalings) => {
+                    let (w, w_inverse) = soc_scaling(s, z);
+                    let lambda = w * padded(s);
+                    unpad(&lambda, &mut work.lambda[range]);
+                    scalings[i] = (w, w_inverse);
+                    let w2 = w * w;
+                    let mut metric = Matrix3::zeros();
+                    for (a, row_a) in block.p.iter().enumerate() {
+                        for (b, row_b) in block.p.iter().enumerate() {
+                            metric += row_a * row_b.transpose() * w2[(a, b)];
+                        }
+                    }
+                    metric
+                }
+                Scalings::Orthant(ratios) => {
+                    let mut metric = Matrix3::zeros();
+                    for (k, row) in range.zip(&block.p) {
+                        let ratio = self.z[k] / self.s[k];
+                        ratios[k] = ratio.sqrt();
+                        work.lambda[k] = (self.s[k] * self.z[k]).sqrt();
+                        metric += row * row.transpose() * ratio;
+                    }
+                    metric
+                }
+            };
+            // Lower triangle, over the pairs of the contact's columns (ascending variables).
+            for (k, (r, column_r)) in block.columns.iter().enumerate() {
+                let weighted = metric * column_r;
+                let column = &mut entries[r * n..(r + 1) * n];
+                for (s_index, column_s) in &block.columns[k..] {
+                    column[*s_index] += column_s.dot(&weighted);
+                }
+            }
+        }
+        work.factor.factor_or_shift(&work.matrix).map(|_| ())
+    }
+
+    /// Directions (dx, ds, dz) for the complementarity right-hand side `work.r_c`:
+    /// `W ds + W⁻¹ dz = q` with `λ ∘ q = r_c`, so `dz = W q − W² ds`, `ds = P C dx − r_s` and
+    /// `(Q + Σ Cᵀ Pᵀ W² P C) dx = −r_x + Σ Cᵀ Pᵀ (W q + W² r_s)`.
+    fn directions(&self, blocks: &[Block<'_>], rows: usize, work: &mut Work) {
+        work.dx.copy_from(&work.r_x);
+        work.dx.neg_mut();
+        for (i, block) in blocks.iter().enumerate() {
+            let range = i * rows..(i + 1) * rows;
+            // Pᵀ (W q + W² r_s) in y-space.
+            let w = match &work.scalings {
+                Scalings::SecondOrder(scalings) => {
+                    let (w, _) = &scalings[i];
+                    soc_arrow_solve(
+                        &work.lambda[range.clone()],
+                        &work.r_c[range.clone()],
+                        &mut work.q[range.clone()],
+                    );
+                    let q = padded(&work.q[range.clone()]);
+                    let r_s = padded(&work.r_s[range.clone()]);
+                    let value = w * (q + w * r_s);
+                    block.p_transpose(&value.as_slice()[..rows])
+                }
+                Scalings::Orthant(ratios) => {
+                    let mut w = Vector3::zeros();
+                    for (row, k) in block.p.iter().zip(range.clone()) {
+                        work.q[k] = work.r_c[k] / work.lambda[k];
+                        w += row * (ratios[k] * (work.q[k] + ratios[k] * work.r_s[k]));
+                    }
+                    w
+                }
+            };
+            block.scatter(&w, &mut work.dx);
+        }
+        work.factor.solve_mut(&mut work.dx);
+        for (i, block) in blocks.iter().enumerate() {
+            let range = i * rows..(i + 1) * rows;
+            let c_dx = block.along(&work.dx);
+            for ((ds, r_s), row) in work.ds[range.clone()]
+                .iter_mut()
+                .zip(&work.r_s[range.clone()])
+                .zip(&block.p)
+            {
+                *ds = row.dot(&c_dx) - r_s;
+            }
+            match &work.scalings {
+                Scalings::SecondOrder(scalings) => {
+                    let (w, _) = &scalings[i];
+                    let q = padded(&work.q[range.clone()]);
+                    let ds = padded(&work.ds[range.clone()]);
+                    let dz = w * (q - w * ds);
+                    unpad(&dz, &mut work.dz[range]);
+                }
+                Scalings::Orthant(ratios) => {
+                    for k in range {
+                        work.dz[k] = ratios[k] * (work.q[k] - ratios[k] * work.ds[k]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The largest step (capped at 1e6) keeping s + α ds and z + α dz inside their cones.
+    fn step_limit(&self, rows: usize, ds: &[f64], dz: &[f64]) -> f64 {
+        let mut alpha: f64 = 1e6;
+        if self.second_order {
+            for (((s, z), ds), dz) in self
+                .s
+                .chunks_exact(rows)
+                .zip(self.z.chunks_exact(rows))
+                .zip(ds.chunks_exact(rows))
+                .zip(dz.chunks_exact(rows))
+            {
+                alpha = soc_step_limit(s, ds, alpha);
+                alpha = soc_step_limit(z, dz, alpha);
+            }
+        } else {
+            for k in 0..self.s.len() {
+                if ds[k] < 0.0 {
+                    alpha = alpha.min(-self.s[k] / ds[k]);
+                }
+                if dz[k] < 0.0 {
+                    alpha = alpha.min(-self.z[k] / dz[k]);
+                }
+            }
+        }
+        alpha
+    }
+}
+
+/// A block's entries (≤ 3) as a 3-vector, zero-padded. (Element by element: a slice copy of
+/// two or three entries compiles to a call of `memcpy`, which cost more than the arithmetic.)
+#[inline]
+fn padded(v: &[f64]) -> Vector3<f64> {
+    let mut out = Vector3::zeros();
+    for (o, value) in out.iter_mut().zip(v) {
+        *o = *value;
+    }
+    out
+}
+
+/// Writes a 3-vector's first `out.len()` entries into `out` (element by element, as
+/// [`padded`]).
+#[inline]
+fn unpad(v: &Vector3<f64>, out: &mut [f64]) {
+    for (o, value) in out.iter_mut().zip(v.iter()) {
+        *o = *value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nt_scaling_maps_s_and_z_to_the_same_point() {
+        for (s, z) in [
+            (vec![2.0, 0.5, -0.7], vec![1.5, -0.3, 0.9]),
+            (vec![1.0, 0.999], vec![3.0, -2.0]),
+            (vec![0.5, 0.0, 0.0], vec![2.0, 0.0, 0.0]),
+        ] {
+            let (w, w_inverse) = soc_scaling(&s, &z);
+            let ws = w * padded(&s);
+            let wz = w_inverse * padded(&z);
+            assert!((ws - wz).amax() < 1e-12 * ws.amax(), "{ws} vs {wz}");
+            assert!((w * w_inverse - Matrix3::identity()).amax() < 1e-12);
+            assert!((w - w.transpose()).amax() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn the_arrow_solve_inverts_the_jordan_product() {
+        let lambda = [2.0, 0.5, -0.7];
+        let r = [0.3, 1.0, -2.0];
+        let mut q = [0.0; 3];
+        soc_arrow_solve(&lambda, &r, &mut q);
+        let mut back = [0.0; 3];
+        soc_product(&lambda, &q, &mut back);
+        for k in 0..3 {
+            assert!((back[k] - r[k]).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn the_step_limit_reaches_the_boundary_and_no_further() {
+        let v = [2.0, 0.5, -0.7];
+        for d in [[-1.0, 0.4, 0.2], [-3.0, 0.0, 0.0], [0.1, 2.0, 0.0]] {
+            let alpha = soc_step_limit(&v, &d, 10.0);
+            let at: Vec<f64> = v.iter().zip(&d).map(|(a, b)| a + alpha * b).collect();
+            assert!(
+                jordan_det(&at).abs() < 1e-12 && at[0] > 0.0,
+                "{d:?}: α = {alpha}"
+            );
+        }
+        // A direction into the cone never leaves it.
+        assert_eq!(soc_step_limit(&v, &[1.0, 0.0, 0.0], 10.0), 10.0);
+    }
+}
