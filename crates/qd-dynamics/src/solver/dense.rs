@@ -58,6 +58,17 @@ impl DenseCholesky {
         None
     }
 
+    /// Factors the leading `n × n` block of `a` (its lower triangle), as [`Self::factor`].
+    pub fn factor_leading(&mut self, a: &DMatrix<f64>, n: usize) -> bool {
+        debug_assert!(a.nrows() >= n && a.ncols() >= n);
+        self.n = n;
+        self.l.clear();
+        for column in a.as_slice().chunks_exact(a.nrows()).take(n) {
+            self.l.extend_from_slice(&column[..n]);
+        }
+        self.factor_in_place(0.0)
+    }
+
     /// Factors `a + shift I`.
     fn factor_shifted(&mut self, a: &DMatrix<f64>, shift: f64) -> bool {
         let n = a.nrows();
@@ -65,6 +76,12 @@ impl DenseCholesky {
         self.n = n;
         self.l.clear();
         self.l.extend_from_slice(a.as_slice());
+        self.factor_in_place(shift)
+    }
+
+    /// Factors the matrix already copied into the storage, plus `shift I`.
+    fn factor_in_place(&mut self, shift: f64) -> bool {
+        let n = self.n;
         let l = &mut self.l;
         for j in 0..n {
             // Left-looking: column j of L gathers the updates of the columns k < j whose

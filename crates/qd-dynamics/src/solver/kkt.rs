@@ -14,6 +14,7 @@
 //! dependent rows only shape dm. It costs about a tenth of an SVD of the whole system, which
 //! callers keep as the fallback (quasi-static scenes, where Q is singular).
 
+use super::dense::DenseCholesky;
 use nalgebra::{DMatrix, SymmetricEigen};
 
 /// Eigenvalues of the Schur complement below this fraction of its largest are treated as zero
@@ -31,21 +32,33 @@ pub(crate) fn schur_solve(
 ) -> Option<DMatrix<f64>> {
     let size = kkt.nrows();
     let m = size - n;
-    let factor = kkt.view((0, 0), (n, n)).clone_owned().cholesky()?;
-    let l = factor.l_dirty();
+    let mut l = DenseCholesky::default();
+    if !l.factor_leading(kkt, n) {
+        return None;
+    }
+    let lower = |columns: &mut DMatrix<f64>| {
+        for column in columns.as_mut_slice().chunks_exact_mut(n.max(1)) {
+            l.solve_lower_mut(column);
+        }
+    };
+    let upper = |columns: &mut DMatrix<f64>| {
+        for column in columns.as_mut_slice().chunks_exact_mut(n.max(1)) {
+            l.solve_upper_mut(column);
+        }
+    };
     let g = kkt.view((n, 0), (m, n));
     // With Q = L Lᵀ, u = L⁻¹ t and W = L⁻¹ Gᵀ: G Q⁻¹ Gᵀ = Wᵀ W, G Q⁻¹ t = Wᵀ u and
     // dx = L⁻ᵀ (u + W dm) — one triangular solve per column of Gᵀ instead of two.
     let mut u = rhs.rows(0, n).clone_owned();
-    l.solve_lower_triangular_unchecked_mut(&mut u);
+    lower(&mut u);
     let mut solution = DMatrix::zeros(size, rhs.ncols());
     if m == 0 {
-        l.tr_solve_lower_triangular_unchecked_mut(&mut u);
+        upper(&mut u);
         solution.rows_mut(0, n).copy_from(&u);
         return Some(solution);
     }
     let mut w = g.transpose();
-    l.solve_lower_triangular_unchecked_mut(&mut w);
+    lower(&mut w);
     let schur = w.tr_mul(&w);
     let reduced = rhs.rows(n, m) - w.tr_mul(&u);
     let dm = match well_conditioned_factor(&schur) {
@@ -53,7 +66,7 @@ pub(crate) fn schur_solve(
         None => least_norm(schur, &reduced)?,
     };
     let mut dx = u + w * &dm;
-    l.tr_solve_lower_triangular_unchecked_mut(&mut dx);
+    upper(&mut dx);
     solution.rows_mut(0, n).copy_from(&dx);
     solution.rows_mut(n, m).copy_from(&dm);
     solution.iter().all(|v| v.is_finite()).then_some(solution)
