@@ -193,7 +193,8 @@ impl<'a> ModeSystem<'a> {
         let mut last_step: Option<f64> = None;
         for _ in 0..=MAX_NEWTON_STEPS {
             // Residual and Jacobian at `candidate`.
-            kkt.fill(0.0);
+            // Every entry but the zero m × m block is rewritten here: Q (plus sliding rows'
+            // curvature) in the leading block, the rows' gradients in the borders.
             kkt.view_mut((0, 0), (n, n)).copy_from(&problem.q_matrix);
             let mut r_x = &problem.q_matrix * &candidate + &problem.b;
             self.slacks_into(&candidate, &mut slacks);
@@ -272,24 +273,34 @@ impl<'a> ModeSystem<'a> {
                 Some(s[a])
             }
             RowKind::Sliding => {
-                let s_t = DVector::from_column_slice(&s[1..1 + nt]);
-                let slip = s_t.norm();
+                let mut s_t = [0.0; 2];
+                s_t[..nt].copy_from_slice(&s[1..1 + nt]);
+                let slip = s_t.iter().map(|v| v * v).sum::<f64>().sqrt();
                 if slip == 0.0 {
                     return None;
                 }
-                let direction = &s_t / slip;
+                let direction = [s_t[0] / slip, s_t[1] / slip];
                 // ∇g in s-space = (1, −ŝ_t), mapped through P C.
                 gradient.tr_copy_from(&pc.row(0));
                 for t in 0..nt {
                     gradient.axpy(-direction[t], &pc.row(1 + t).transpose(), 1.0);
                 }
-                if nt > 1 {
-                    let tangential = pc.rows(1, nt);
-                    let projector = DMatrix::identity(nt, nt) - &direction * direction.transpose();
-                    let curvature =
-                        tangential.transpose() * (projector * (row.multiplier / slip)) * tangential;
+                if nt == 2 {
+                    // I − ŝŝᵀ = d dᵀ with d ⊥ ŝ in the tangent plane: the curvature is the
+                    // rank-one (ν/‖s_t‖) (P C)_tᵀ d dᵀ (P C)_t, over the contact's columns.
+                    let weight = row.multiplier / slip;
+                    let (d0, d1) = (-direction[1], direction[0]);
                     let mut block = kkt.view_mut((0, 0), (n, n));
-                    block += curvature;
+                    for c in 0..n {
+                        let vc = d0 * pc[(1, c)] + d1 * pc[(2, c)];
+                        if vc == 0.0 {
+                            continue;
+                        }
+                        for r in 0..n {
+                            let vr = d0 * pc[(1, r)] + d1 * pc[(2, r)];
+                            block[(r, c)] += weight * vr * vc;
+                        }
+                    }
                 }
                 Some(s[0] - slip)
             }
@@ -362,7 +373,10 @@ fn solve(kkt: &DMatrix<f64>, rhs: &DVector<f64>, n: usize) -> Option<DVector<f64
     // least removes almost all of the right-hand side (which is itself at round-off once
     // Newton has converged).
     let error = (kkt * &solution - rhs).amax();
+    // The largest entry of the KKT matrix is in its first n columns: the last m hold −Gᵀ
+    // above a zero block.
+    let kkt_scale = kkt.columns(0, n).amax();
     let consistent =
-        error <= 1e-9 * (rhs.amax() + kkt.amax() * solution.amax()) || error <= 1e-3 * rhs.amax();
+        error <= 1e-9 * (rhs.amax() + kkt_scale * solution.amax()) || error <= 1e-3 * rhs.amax();
     consistent.then_some(solution)
 }
