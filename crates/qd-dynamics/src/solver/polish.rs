@@ -137,7 +137,6 @@ impl<'a> ModeSystem<'a> {
     pub(crate) fn new(problem: &'a StepProblem, cone: &'a Cone, h: f64) -> Self {
         let n = problem.var_to_v.len();
         let nt = problem.n_tangent;
-        let dim = 1 + nt;
         let rows_per_contact = cone.rows_per_contact();
         let projections = conic_row_maps(problem, cone);
         let pc = problem
@@ -145,10 +144,11 @@ impl<'a> ModeSystem<'a> {
             .iter()
             .zip(&projections)
             .map(|(rows, p)| {
-                let mut c = DMatrix::zeros(dim, n);
-                c.row_mut(0).copy_from(&rows.jn.transpose());
-                c.rows_mut(1, nt).copy_from(&rows.jt);
-                p * c
+                // P C entry by entry (C = [J_n; J_t] is never formed).
+                DMatrix::from_fn(p.nrows(), n, |r, c| {
+                    let tangential: f64 = (0..nt).map(|t| p[(r, 1 + t)] * rows.jt[(t, c)]).sum();
+                    p[(r, 0)] * rows.jn[c] + tangential
+                })
             })
             .collect();
         ModeSystem {

@@ -77,6 +77,10 @@ fn soc_arrow_solve(lambda: &[f64], r: &[f64], q: &mut [f64]) {
 /// the smallest positive root of `det(v + α d) = a α² + 2 b α + c` (c > 0).
 fn soc_step_limit(v: &[f64], d: &[f64], limit: f64) -> f64 {
     let a = jordan_det(d);
+    if d[0] >= 0.0 && a >= 0.0 {
+        // d is in the cone itself: v + α d stays inside for every α ≥ 0.
+        return limit;
+    }
     let b = v[0] * d[0] - v[1..].iter().zip(&d[1..]).map(|(x, y)| x * y).sum::<f64>();
     let c = jordan_det(v);
     if a == 0.0 {
