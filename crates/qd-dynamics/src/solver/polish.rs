@@ -282,8 +282,8 @@ impl<'a> ModeSystem<'a> {
                 let direction = [s_t[0] / slip, s_t[1] / slip];
                 // ∇g in s-space = (1, −ŝ_t), mapped through P C.
                 gradient.tr_copy_from(&pc.row(0));
-                for t in 0..nt {
-                    gradient.axpy(-direction[t], &pc.row(1 + t).transpose(), 1.0);
+                for (t, d) in direction.iter().take(nt).enumerate() {
+                    gradient.axpy(-d, &pc.row(1 + t).transpose(), 1.0);
                 }
                 if nt == 2 {
                     // I − ŝŝᵀ = d dᵀ with d ⊥ ŝ in the tangent plane: the curvature is the
