@@ -102,7 +102,16 @@ pub fn solve(
         final_centring: FINAL_CENTRING,
     };
     // From `start` directly at κ, given up after WARM_ITERATIONS for the cold continuation.
-    let start = start.filter(|_| starts_warm(&cone));
+    // A guess that is not strictly inside every contact's barrier domain would be ignored
+    // by the continuation; it leaves the primal–dual path first.
+    let start = start.filter(|x| {
+        starts_warm(&cone)
+            && x.len() == problem.var_to_v.len()
+            && problem.contacts.iter().enumerate().all(|(i, contact)| {
+                cone.barrier_value(&contact_y(problem, i, x), contact.mu)
+                    .is_some()
+            })
+    });
     // Without a start: the primal–dual iterations first, the continuation as their fallback.
     if start.is_none()
         && let Some(solution) = primal_dual_answer(problem, &cone, kind, h, keep_modes)
