@@ -105,14 +105,30 @@ impl Objective<'_> {
             let (gy, hy) = (gy * scale, hy * scale);
             // g −= Cᵀ ∇B / κ;  H −= Cᵀ ∇²B C / κ, over the pairs of C's non-zero columns
             // (ascending variable index, so s ≥ r lands in the lower triangle).
-            for (k, (r, column_r)) in barrier.columns.iter().enumerate() {
+            for (r, column_r) in barrier.columns {
                 g[*r] += column_r.dot(&gy);
-                let weighted = hy * column_r;
-                let column = &mut entries[r * n..(r + 1) * n];
-                for (s, column_s) in &barrier.columns[k..] {
-                    column[*s] += column_s.dot(&weighted);
-                }
             }
+            add_congruence(barrier.columns, &hy, entries, n);
+        }
+    }
+}
+
+/// Adds `Cᵀ M C` (M a 3 × 3 matrix in a contact's y-space) to the lower triangle of the
+/// column-major n × n `entries`, over the pairs of the contact's non-zero columns of C
+/// (ascending variable index, so s ≥ r lands in the lower triangle). The barrier Hessian's
+/// and the primal–dual system's contact terms.
+#[inline]
+pub(super) fn add_congruence(
+    columns: &[(usize, Vector3<f64>)],
+    m: &Matrix3<f64>,
+    entries: &mut [f64],
+    n: usize,
+) {
+    for (k, (r, column_r)) in columns.iter().enumerate() {
+        let weighted = m * column_r;
+        let column = &mut entries[r * n..(r + 1) * n];
+        for (s, column_s) in &columns[k..] {
+            column[*s] += column_s.dot(&weighted);
         }
     }
 }

@@ -16,7 +16,7 @@
 //! points: planar hand 3, Allegro hand 8 (SOCP) and 7 (QP); the barrier continuation took 13
 //! and 23 Newton iterations (docs/dynamics.md, "The own exact solver").
 
-use super::barrier::contact_columns;
+use super::barrier::{add_congruence, contact_columns};
 use super::dense::DenseCholesky;
 use crate::cone::{Cone, ConeKind};
 use crate::problem::StepProblem;
@@ -537,14 +537,7 @@ impl Iterate {
                     metric
                 }
             };
-            // Lower triangle, over the pairs of the contact's columns (ascending variables).
-            for (k, (r, column_r)) in block.columns.iter().enumerate() {
-                let weighted = metric * column_r;
-                let column = &mut entries[r * n..(r + 1) * n];
-                for (s_index, column_s) in &block.columns[k..] {
-                    column[*s_index] += column_s.dot(&weighted);
-                }
-            }
+            add_congruence(block.columns, &metric, entries, n);
         }
         work.factor.factor_or_shift(&work.matrix).map(|_| ())
     }
