@@ -50,9 +50,7 @@ impl ContactBarrier<'_> {
     /// `C v` for any vector v on the variables.
     #[inline]
     fn along(&self, v: &DVector<f64>) -> Vector3<f64> {
-        self.columns
-            .iter()
-            .fold(Vector3::zeros(), |acc, (i, column)| acc + column * v[*i])
+        columns_times(self.columns, v)
     }
 
     fn tangential_norm_squared(&self, y: &Vector3<f64>) -> f64 {
@@ -111,6 +109,15 @@ impl Objective<'_> {
             add_congruence(barrier.columns, &hy, entries, n);
         }
     }
+}
+
+/// `C v` for a contact's non-zero columns of C (with their variable index) and any vector v
+/// on the variables.
+#[inline]
+pub(super) fn columns_times(columns: &[(usize, Vector3<f64>)], v: &DVector<f64>) -> Vector3<f64> {
+    columns
+        .iter()
+        .fold(Vector3::zeros(), |acc, (i, column)| acc + column * v[*i])
 }
 
 /// Adds `Cᵀ M C` (M a 3 × 3 matrix in a contact's y-space) to the lower triangle of the

@@ -16,7 +16,7 @@
 //! points: planar hand 3, Allegro hand 8 (SOCP) and 7 (QP); the barrier continuation took 13
 //! and 23 Newton iterations (docs/dynamics.md, "The own exact solver").
 
-use super::barrier::{add_congruence, contact_columns};
+use super::barrier::{add_congruence, columns_times, contact_columns};
 use super::dense::DenseCholesky;
 use crate::cone::{Cone, ConeKind};
 use crate::problem::StepProblem;
@@ -161,9 +161,7 @@ impl Block<'_> {
     /// `C v` for a vector on the variables.
     #[inline]
     fn along(&self, v: &DVector<f64>) -> Vector3<f64> {
-        self.columns
-            .iter()
-            .fold(Vector3::zeros(), |acc, (i, column)| acc + column * v[*i])
+        columns_times(self.columns, v)
     }
 
     /// `out += Cᵀ w` for a y-space vector w.
