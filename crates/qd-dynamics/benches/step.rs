@@ -1,11 +1,13 @@
 //! One step of each built-in scene in every forward mode, with the robots commanded a little
 //! past their default configuration (so contacts are active); then the same steps with their
 //! derivatives (gradient modes B and AB), whose cost `cargo xtask bench` reports relative to
-//! the plain step.
+//! the plain step. Each step is [`QuasiDynamicSystem::step_into`] a kept result — the
+//! form loops use, which allocates nothing on the barrier forms; `step` adds the result's
+//! allocation (measured separately by the `step_allocating` group on two scenes).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use qd_dynamics::{ForwardMode, GradientMode};
-use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
+use qd_dynamics::{QuasiDynamicSystem, StepResult, StepSettings, StepWorkspace};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -27,6 +29,20 @@ fn scene_pushing(name: &str) -> (QuasiDynamicSystem, Vec<f64>, Vec<f64>) {
     (system, q, u)
 }
 
+/// One benchmarked step: (q, u) into the kept result.
+fn step_into(
+    system: &QuasiDynamicSystem,
+    settings: &StepSettings,
+    workspace: &mut StepWorkspace,
+    (q, u): (&[f64], &[f64]),
+    out: &mut StepResult,
+) {
+    system
+        .step_into(settings, workspace, black_box(q), black_box(u), None, out)
+        .expect("step");
+    black_box(out);
+}
+
 /// Every forward mode, with its label in the benchmark ids.
 const FORWARD_MODES: [(&str, ForwardMode); 4] = [
     ("socp", ForwardMode::Socp),
@@ -42,16 +58,14 @@ fn bench_steps(c: &mut Criterion) {
         let (mut system, q, u) = scene_pushing(name);
         for (label, mode) in FORWARD_MODES {
             system.settings_mut().forward_mode = mode;
+            let settings = system.settings().clone();
             let mut workspace = StepWorkspace::default();
+            let mut out = StepResult::default();
             system
-                .step(&mut workspace, &q, &u)
+                .step_into(&settings, &mut workspace, &q, &u, None, &mut out)
                 .expect("the benchmarked step solves");
             group.bench_function(format!("{name}.{label}"), |b| {
-                b.iter(|| {
-                    system
-                        .step(&mut workspace, black_box(&q), black_box(&u))
-                        .expect("step")
-                })
+                b.iter(|| step_into(&system, &settings, &mut workspace, (&q, &u), &mut out))
             });
         }
     }
@@ -67,16 +81,14 @@ fn bench_step_gradients(c: &mut Criterion) {
             for (gradient_label, gradient) in [("b", GradientMode::B), ("ab", GradientMode::Ab)] {
                 system.settings_mut().forward_mode = mode;
                 system.settings_mut().gradient_mode = gradient;
+                let settings = system.settings().clone();
                 let mut workspace = StepWorkspace::default();
+                let mut out = StepResult::default();
                 system
-                    .step(&mut workspace, &q, &u)
+                    .step_into(&settings, &mut workspace, &q, &u, None, &mut out)
                     .expect("the benchmarked step solves");
                 group.bench_function(format!("{name}.{label}.{gradient_label}"), |b| {
-                    b.iter(|| {
-                        system
-                            .step(&mut workspace, black_box(&q), black_box(&u))
-                            .expect("step")
-                    })
+                    b.iter(|| step_into(&system, &settings, &mut workspace, (&q, &u), &mut out))
                 });
             }
         }
@@ -84,5 +96,33 @@ fn bench_step_gradients(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_steps, bench_step_gradients);
+/// The barrier step through `step`, which returns a fresh result (its vectors allocated each
+/// time), on a planar and a 3-D scene: what the allocation-free `step_into` saves.
+fn bench_allocating_steps(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step_allocating");
+    configure(&mut group);
+    for name in ["planar-hand", "allegro-sphere"] {
+        let (mut system, q, u) = scene_pushing(name);
+        system.settings_mut().forward_mode = ForwardMode::LogBarrierCone;
+        let mut workspace = StepWorkspace::default();
+        system
+            .step(&mut workspace, &q, &u)
+            .expect("the benchmarked step solves");
+        group.bench_function(format!("{name}.log_barrier_cone"), |b| {
+            b.iter(|| {
+                system
+                    .step(&mut workspace, black_box(&q), black_box(&u))
+                    .expect("step")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_steps,
+    bench_step_gradients,
+    bench_allocating_steps
+);
 criterion_main!(benches);

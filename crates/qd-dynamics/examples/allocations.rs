@@ -6,7 +6,7 @@
 //! `cargo run --release -p qd-dynamics --example allocations -- [SCENE ...]`
 
 use qd_dynamics::{ForwardMode, GradientMode};
-use qd_dynamics::{QuasiDynamicSystem, StepWorkspace};
+use qd_dynamics::{QuasiDynamicSystem, StepResult, StepWorkspace};
 use std::hint::black_box;
 
 #[global_allocator]
@@ -40,11 +40,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 system.settings_mut().forward_mode = mode;
                 system.settings_mut().gradient_mode = gradient;
                 let mut workspace = StepWorkspace::default();
-                // Warm the workspace: its buffers are sized by the first step.
-                black_box(system.step(&mut workspace, &q, &u)?);
+                let mut out = StepResult::default();
+                let settings = system.settings().clone();
+                // Warm the workspace and the result: their buffers are sized by the first step.
+                system.step_into(&settings, &mut workspace, &q, &u, None, &mut out)?;
                 let before = allocations();
                 for _ in 0..STEPS {
-                    black_box(system.step(&mut workspace, &q, &u)?);
+                    system.step_into(&settings, &mut workspace, &q, &u, None, &mut out)?;
+                    black_box(&out);
                 }
                 let per_step = (allocations() - before) as f64 / STEPS as f64;
                 println!(

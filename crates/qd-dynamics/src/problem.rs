@@ -36,6 +36,72 @@ pub struct ContactRows {
     pub jt: DMatrix<f64>,
 }
 
+/// Every contact's non-zero columns of `C = [J_n; J_t]` (padded to 3 entries, with their
+/// variable index, ascending), contact after contact. A contact involves only the joints
+/// above its two bodies (a finger and the object, say), so the solvers' per-contact work runs
+/// over these columns, not over all n variables. Built by [`assemble`] with the rows.
+#[derive(Debug, Clone, Default)]
+pub struct ContactColumns {
+    columns: Vec<(usize, Vector3<f64>)>,
+    /// Where each contact's run of `columns` ends.
+    ends: Vec<usize>,
+}
+
+impl ContactColumns {
+    /// The non-zero columns of contact `i`'s C with their variable index.
+    ///
+    /// # Panics
+    /// If `i` is not a contact of the assembled problem.
+    pub fn of(&self, i: usize) -> &[(usize, Vector3<f64>)] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.columns[start..self.ends[i]]
+    }
+
+    /// Each contact's non-zero columns, contact after contact.
+    pub fn runs(&self) -> impl Iterator<Item = &[(usize, Vector3<f64>)]> + Clone {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let run = &self.columns[start..end];
+            start = end;
+            run
+        })
+    }
+
+    /// The number of contacts.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are no contacts.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Every contact's columns, afresh (the storage kept).
+    fn rebuild(&mut self, contacts: &[ContactRows]) {
+        self.columns.clear();
+        self.ends.clear();
+        for rows in contacts {
+            self.push_contact(rows);
+        }
+    }
+
+    /// Appends the non-zero columns of one contact's rows.
+    fn push_contact(&mut self, rows: &ContactRows) {
+        let nt = rows.jt.nrows();
+        for (r, &normal) in rows.jn.iter().enumerate() {
+            let mut column = Vector3::new(normal, 0.0, 0.0);
+            for a in 0..nt {
+                column[1 + a] = rows.jt[(a, r)];
+            }
+            if column != Vector3::zeros() {
+                self.columns.push((r, column));
+            }
+        }
+        self.ends.push(self.columns.len());
+    }
+}
+
 /// The convex program of one step on the free variables.
 #[derive(Debug, Clone, Default)]
 pub struct StepProblem {
@@ -53,7 +119,17 @@ pub struct StepProblem {
     pub mass: DMatrix<f64>,
     /// Generalized gravity forces on v, kept to reuse its storage.
     pub tau: DVector<f64>,
-    jacobian_scratch: (DMatrix<f64>, DMatrix<f64>),
+    jacobian_scratch: MassScratch,
+    /// The contacts' non-zero columns, as assembled with `contacts`.
+    columns: ContactColumns,
+}
+
+impl StepProblem {
+    /// The contacts' non-zero columns of C, as [`assemble`] built them from `contacts` (rows
+    /// edited after the assembly are not reflected: assemble again).
+    pub fn contact_columns(&self) -> &ContactColumns {
+        &self.columns
+    }
 }
 
 /// The object-mass scale ε of docs/dynamics.md (`None` → 1; `Some(s > 0)` → h² min K / max diag M / s).
@@ -89,6 +165,15 @@ pub(crate) fn scene_mass_scale(scene: &Scene, settings: &StepSettings, mass: &DM
     )
 }
 
+/// Storage of [`object_mass_and_gravity`], kept between calls.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MassScratch {
+    jac_com: DMatrix<f64>,
+    jac_angular: DMatrix<f64>,
+    /// The coordinates that move the current object (its Jacobians' non-zero columns).
+    moving: Vec<usize>,
+}
+
 /// Mass matrix (n_v × n_v, non-zero on the objects' coordinates) and generalized gravity
 /// forces on the objects, from the link inertias: `M = Σ m J_comᵀ J_com + J_ωᵀ I_world J_ω`,
 /// `τ = Σ m J_comᵀ g`.
@@ -98,7 +183,7 @@ pub(crate) fn object_mass_and_gravity(
     gravity: &Vector3<f64>,
     mass: &mut DMatrix<f64>,
     tau: &mut DVector<f64>,
-    scratch: &mut (DMatrix<f64>, DMatrix<f64>),
+    scratch: &mut MassScratch,
 ) {
     let tree = scene.tree();
     let nv = tree.nv();
@@ -112,11 +197,15 @@ pub(crate) fn object_mass_and_gravity(
     } else {
         tau.fill(0.0);
     }
+    let MassScratch {
+        jac_com,
+        jac_angular,
+        moving,
+    } = scratch;
     for object in scene.objects() {
         let link = &tree.links()[object.link];
         let pose = &query.kinematics.world_from_link[object.link];
         let com = pose * link.inertia.com;
-        let (jac_com, jac_angular) = scratch;
         query
             .kinematics
             .point_jacobian(tree, object.link, &com, jac_com);
@@ -126,10 +215,28 @@ pub(crate) fn object_mass_and_gravity(
         let rotation = pose.rotation.to_rotation_matrix().into_inner();
         let inertia_world = rotation * link.inertia.rotational * rotation.transpose();
         let m = link.inertia.mass;
-        mass.gemm_tr(m, jac_com, jac_com, 1.0);
-        let weighted = inertia_world * &*jac_angular;
-        mass.gemm_tr(1.0, jac_angular, &weighted, 1.0);
-        tau.gemv_tr(m, jac_com, gravity, 1.0);
+        // Only the coordinates above the object's link move it (its own six, typically, out
+        // of all the robots' joints): the products run over those columns alone.
+        moving.clear();
+        moving.extend((0..nv).filter(|&i| {
+            jac_com.column(i).iter().any(|v| *v != 0.0)
+                || jac_angular.column(i).iter().any(|v| *v != 0.0)
+        }));
+        for &i in moving.iter() {
+            let (com_i, angular_i) = (
+                jac_com.fixed_view::<3, 1>(0, i),
+                jac_angular.fixed_view::<3, 1>(0, i),
+            );
+            let weighted_i = inertia_world * angular_i;
+            for &j in moving.iter() {
+                let (com_j, angular_j) = (
+                    jac_com.fixed_view::<3, 1>(0, j),
+                    jac_angular.fixed_view::<3, 1>(0, j),
+                );
+                mass[(j, i)] += m * com_j.dot(&com_i) + angular_j.dot(&weighted_i);
+            }
+            tau[i] += m * com_i.dot(gravity);
+        }
     }
 }
 
@@ -270,6 +377,7 @@ pub fn assemble(
         }
     }
     problem.contacts.truncate(count);
+    problem.columns.rebuild(&problem.contacts);
     problem.mass = mass;
     problem.tau = tau;
     problem.jacobian_scratch = scratch;

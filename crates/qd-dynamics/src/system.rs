@@ -75,6 +75,28 @@ pub struct StepResult {
     pub interior_dv: Option<Vec<f64>>,
 }
 
+impl Default for StepResult {
+    /// An empty result (no configuration, no contacts): storage for
+    /// [`QuasiDynamicSystem::step_into`] to overwrite.
+    fn default() -> Self {
+        StepResult {
+            q_next: Vec::new(),
+            dv: Vec::new(),
+            contacts: Vec::new(),
+            report: StepReport {
+                mode: ForwardMode::LogBarrierCone,
+                status: SolveStatus::Solved,
+                iterations: 0,
+                n_contacts: 0,
+                polished: false,
+                path: SolvePath::Trivial,
+            },
+            gradients: None,
+            interior_dv: None,
+        }
+    }
+}
+
 /// The result of a rollout.
 #[derive(Debug, Clone)]
 pub struct Rollout {
@@ -100,6 +122,12 @@ pub struct StepWorkspace {
     query: ContactQuery,
     problem: StepProblem,
     rates: ProblemRates,
+    /// The barrier solver's storage and the last solve's answer, overwritten by each step.
+    barrier: barrier::BarrierWorkspace,
+    solution: Solution,
+    /// A caller's guess of δv on the program's variables.
+    start: DVector<f64>,
+    derivatives: derivatives::DerivativeWork,
     /// Whether a step at the configuration of the previous one may reuse its assembly.
     reuse_assembly: bool,
     /// What `problem` was assembled for, when it can be reused for another u.
@@ -309,94 +337,102 @@ impl QuasiDynamicSystem {
         u: &[f64],
         guess: Option<&[f64]>,
     ) -> Result<StepResult, DynamicsError> {
+        let mut out = StepResult::default();
+        self.step_into(settings, workspace, q, u, guess, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`QuasiDynamicSystem::step_with`] into `out`, whose vectors are overwritten in place:
+    /// once `out` and `workspace` have held a step of the same scene with the same number of
+    /// contacts, a barrier step — with or without its derivatives — allocates nothing (the
+    /// exact forms' own solver still does), the form for loops that step many times
+    /// (randomized smoothing's samples, benchmarks). On an error, `out` holds no meaningful
+    /// step.
+    ///
+    /// # Errors
+    /// As [`QuasiDynamicSystem::step_with`].
+    pub fn step_into(
+        &self,
+        settings: &StepSettings,
+        workspace: &mut StepWorkspace,
+        q: &[f64],
+        u: &[f64],
+        guess: Option<&[f64]>,
+        out: &mut StepResult,
+    ) -> Result<(), DynamicsError> {
         let _span = tracing::debug_span!("step", mode = settings.forward_mode.name()).entered();
         settings.check()?;
         self.check_inputs(q, u)?;
         self.assemble_into(settings, workspace, q, u)?;
         let p = settings;
-        let problem = &workspace.problem;
         let with_gradients = p.gradient_mode != GradientMode::None;
-        if problem.var_to_v.is_empty() {
-            return Ok(self.motionless_step(settings, q));
+        if workspace.problem.var_to_v.is_empty() {
+            *out = self.motionless_step(settings, q);
+            return Ok(());
         }
-        let start = self.start_from(problem, guess)?;
-        let solution = solve(problem, settings, with_gradients, start.as_ref())?;
+        let has_start = self.start_from(&workspace.problem, guess, &mut workspace.start)?;
+        if p.gradient_mode == GradientMode::Ab {
+            // A's rates move the contact query's poses: the next step assembles afresh.
+            workspace.assembled_for = None;
+        }
+        let StepWorkspace {
+            query,
+            problem,
+            rates,
+            barrier,
+            solution,
+            start,
+            derivatives: derivative_work,
+            ..
+        } = workspace;
+        let start = has_start.then_some(&*start);
+        solve(problem, settings, with_gradients, start, barrier, solution)?;
         if let Some(index) = solution.x.iter().position(|v| !v.is_finite()) {
             return Err(DynamicsError::SolverFailed {
                 mode: "step",
                 status: format!("non-finite δv[{index}]"),
             });
         }
-        let on_v = |x: &DVector<f64>| {
-            let mut dv = vec![0.0; self.scene.tree().nv()];
+        let nv = self.scene.tree().nv();
+        let on_v = |x: &DVector<f64>, dv: &mut Vec<f64>| {
+            dv.clear();
+            dv.resize(nv, 0.0);
             for (x, &v) in x.iter().zip(&problem.var_to_v) {
                 dv[v] = *x;
             }
-            dv
         };
-        let dv = on_v(&solution.x);
-        let interior_dv = solution.interior.as_ref().map(on_v);
-        let mut q_next = q.to_vec();
-        self.scene.tree().integrate(&mut q_next, &dv)?;
-        if p.gradient_mode == GradientMode::Ab {
-            // A's rates move the contact query's poses: the next step assembles afresh.
-            workspace.assembled_for = None;
+        on_v(&solution.x, &mut out.dv);
+        match &solution.interior {
+            Some(interior) => on_v(interior, out.interior_dv.get_or_insert_with(Vec::new)),
+            None => out.interior_dv = None,
         }
-        let gradients = if with_gradients {
-            Some(derivatives::compute(
+        out.q_next.clear();
+        out.q_next.extend_from_slice(q);
+        self.scene.tree().integrate(&mut out.q_next, &out.dv)?;
+        if with_gradients {
+            derivatives::compute_into(
                 &self.scene,
                 settings,
-                &mut workspace.query,
+                query,
                 problem,
-                &mut workspace.rates,
-                &solution,
-                q,
-                &dv,
-                &q_next,
-            )?)
+                (rates, derivative_work),
+                solution,
+                (q, &out.dv, &out.q_next),
+                &mut out.gradients,
+            )?;
         } else {
-            None
-        };
-        let (status, iterations, polished, path) = (
-            solution.status,
-            solution.iterations,
-            solution.polished,
-            solution.path,
-        );
-        let contacts = problem
-            .contacts
-            .iter()
-            .zip(solution.impulses)
-            .map(|(rows, (normal, tangent))| {
-                let mut force = Vec::with_capacity(1 + tangent.len());
-                force.push(normal / p.h);
-                force.extend(tangent.iter().map(|t| t / p.h));
-                ContactImpulse {
-                    geometries: rows.geometries,
-                    feature: rows.feature,
-                    phi: rows.phi,
-                    normal_impulse: normal,
-                    tangent_impulse: tangent,
-                    force,
-                }
-            })
-            .collect();
-        let report = StepReport {
+            out.gradients = None;
+        }
+        write_contacts(problem, solution, p.h, &mut out.contacts);
+        out.report = StepReport {
             mode: p.forward_mode,
-            status,
-            iterations,
+            status: solution.status,
+            iterations: solution.iterations,
             n_contacts: problem.contacts.len(),
-            polished,
-            path,
+            polished: solution.polished,
+            path: solution.path,
         };
-        Ok(StepResult {
-            q_next,
-            dv,
-            contacts,
-            report,
-            gradients,
-            interior_dv,
-        })
+        Ok(())
     }
 
     /// The step's program at (q, u) in `workspace.problem`: assembled afresh, or — when the
@@ -419,7 +455,12 @@ impl QuasiDynamicSystem {
         if key_matches {
             update_inputs(&self.scene, settings, q, u, &mut workspace.problem);
         } else {
-            workspace.assembled_for = None;
+            // The old key's q keeps its storage for the new key.
+            let mut key_q = workspace
+                .assembled_for
+                .take()
+                .map(|key| key.q)
+                .unwrap_or_default();
             assemble(
                 &self.scene,
                 settings,
@@ -429,22 +470,26 @@ impl QuasiDynamicSystem {
                 &mut workspace.problem,
             )?;
             if workspace.reuse_assembly {
+                key_q.clear();
+                key_q.extend_from_slice(q);
                 workspace.assembled_for = Some(AssemblyKey {
                     scene: Arc::downgrade(&self.scene),
                     settings: settings.clone(),
-                    q: q.to_vec(),
+                    q: key_q,
                 });
             }
         }
         Ok(())
     }
 
-    /// A guess of δv (n_v) as a starting point on the program's variables, checked.
+    /// A guess of δv (n_v), checked, as a starting point on the program's variables into
+    /// `start`; false when there is no guess.
     fn start_from(
         &self,
         problem: &StepProblem,
         guess: Option<&[f64]>,
-    ) -> Result<Option<DVector<f64>>, DynamicsError> {
+        start: &mut DVector<f64>,
+    ) -> Result<bool, DynamicsError> {
         Ok(match guess {
             Some(dv) => {
                 if dv.len() != self.scene.tree().nv() {
@@ -459,12 +504,16 @@ impl QuasiDynamicSystem {
                         index,
                     });
                 }
-                Some(DVector::from_iterator(
-                    problem.var_to_v.len(),
-                    problem.var_to_v.iter().map(|&v| dv[v]),
-                ))
+                let n = problem.var_to_v.len();
+                if start.len() != n {
+                    *start = DVector::zeros(n);
+                }
+                for (entry, &v) in start.iter_mut().zip(&problem.var_to_v) {
+                    *entry = dv[v];
+                }
+                true
             }
-            None => None,
+            None => false,
         })
     }
 
@@ -491,30 +540,75 @@ impl QuasiDynamicSystem {
     }
 }
 
-/// Solves the step's program in the settings' forward mode: the barrier forms by Newton's
-/// method from `start` when it is strictly feasible; the exact forms by the own solver
-/// (barrier continuation and the certified refinement) unless the settings ask for Clarabel,
-/// with Clarabel as the fallback whenever the own solver does not certify its answer.
+/// Solves the step's program in the settings' forward mode into `out`: the barrier forms by
+/// Newton's method from `start` when it is strictly feasible (with `work`'s storage); the
+/// exact forms by the own solver (barrier continuation and the certified refinement) unless
+/// the settings ask for Clarabel, with Clarabel as the fallback whenever the own solver does
+/// not certify its answer.
 fn solve(
     problem: &StepProblem,
     settings: &StepSettings,
     with_gradients: bool,
     start: Option<&DVector<f64>>,
-) -> Result<Solution, DynamicsError> {
+    work: &mut barrier::BarrierWorkspace,
+    out: &mut Solution,
+) -> Result<(), DynamicsError> {
     let p = settings;
     let cone = crate::cone::ConeKind::of_mode(p.forward_mode, p.nd);
     if p.forward_mode.is_barrier() {
         // The barrier term of the program is (h/κ)·B: the user's κ keeps its meaning when h
         // changes (docs/dynamics.md, "The barrier weight κ"), and the solver works with the
         // weight 1/(κ/h) of the program as written.
-        barrier::solve(problem, cone, p.kappa / p.h, with_gradients, start)
-    } else {
-        if p.exact_solver == ExactSolver::Own
-            && let Ok(Some(solution)) =
-                continuation::solve(problem, cone, p.h, with_gradients, start)
-        {
-            return Ok(solution);
-        }
-        conic::solve(problem, cone, p.h, with_gradients)
+        let solve = barrier::BarrierSolve {
+            kind: cone,
+            kappa: p.kappa / p.h,
+            keep_second_order: with_gradients,
+            schedule: barrier::Schedule::default(),
+        };
+        return barrier::solve_into(problem, &solve, start, work, out);
+    }
+    if p.exact_solver == ExactSolver::Own
+        && let Ok(Some(solution)) = continuation::solve(problem, cone, p.h, with_gradients, start)
+    {
+        *out = solution;
+        return Ok(());
+    }
+    *out = conic::solve(problem, cone, p.h, with_gradients)?;
+    Ok(())
+}
+
+/// The contacts' impulses and forces of a solved step into `contacts`, overwriting the
+/// entries in place (their vectors keep their storage).
+fn write_contacts(
+    problem: &StepProblem,
+    solution: &Solution,
+    h: f64,
+    contacts: &mut Vec<ContactImpulse>,
+) {
+    contacts.truncate(problem.contacts.len());
+    while contacts.len() < problem.contacts.len() {
+        contacts.push(ContactImpulse {
+            geometries: (0, 0),
+            feature: qd_geometry::manifold::ContactFeature::Closest,
+            phi: 0.0,
+            normal_impulse: 0.0,
+            tangent_impulse: Vec::new(),
+            force: Vec::new(),
+        });
+    }
+    for ((impulse, rows), (normal, tangent)) in contacts
+        .iter_mut()
+        .zip(&problem.contacts)
+        .zip(&solution.impulses)
+    {
+        impulse.geometries = rows.geometries;
+        impulse.feature = rows.feature;
+        impulse.phi = rows.phi;
+        impulse.normal_impulse = *normal;
+        impulse.tangent_impulse.clear();
+        impulse.tangent_impulse.extend_from_slice(tangent);
+        impulse.force.clear();
+        impulse.force.push(normal / h);
+        impulse.force.extend(tangent.iter().map(|t| t / h));
     }
 }

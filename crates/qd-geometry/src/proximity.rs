@@ -189,7 +189,7 @@ impl ProximityQuery {
                     .push((x - r - d_detect.max(0.0), x + r, index));
             }
         }
-        self.intervals.sort_by(|l, r| l.0.total_cmp(&r.0));
+        self.intervals.sort_unstable_by(|l, r| l.0.total_cmp(&r.0));
 
         for (k, &(_, x_max, i)) in self.intervals.iter().enumerate() {
             for &(x_min_j, _, j) in &self.intervals[k + 1..] {
@@ -224,7 +224,9 @@ impl ProximityQuery {
                 push_if_close(shapes, h, i, d_detect, out)?;
             }
         }
-        out.sort_by_key(|pair| (pair.a, pair.b));
+        // Each pair is found once, so the keys are distinct and the unstable sort (which
+        // allocates no buffer) gives the one order.
+        out.sort_unstable_by_key(|pair| (pair.a, pair.b));
         Ok(())
     }
 }

@@ -7,7 +7,8 @@ use crate::noise::{Gaussian, NoiseModel, sample_stream};
 use crate::tangent::TangentMaps;
 use nalgebra::DMatrix;
 use qd_dynamics::{
-    ExactSolver, GradientMode, QuasiDynamicSystem, SolveStatus, StepSettings, StepWorkspace,
+    ExactSolver, GradientMode, QuasiDynamicSystem, SolveStatus, StepResult, StepSettings,
+    StepWorkspace,
 };
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -18,16 +19,39 @@ thread_local! {
     /// allocates everything). A step's result does not depend on what the workspace held
     /// before, so which thread ran which sample still cannot change the numbers.
     /// It reuses the assembled problem between samples that share q (noise on u only).
-    static WORKSPACE: RefCell<StepWorkspace> = RefCell::new(StepWorkspace::reusing_assembly());
+    static WORKSPACE: RefCell<ThreadWork> = RefCell::new(ThreadWork::default());
+}
+
+/// What a thread keeps between steps: the step workspace, and a sample's perturbed input and
+/// step result, overwritten by each sample (so a sample's step allocates nothing).
+struct ThreadWork {
+    workspace: StepWorkspace,
+    input: Vec<f64>,
+    result: StepResult,
+}
+
+impl Default for ThreadWork {
+    fn default() -> Self {
+        ThreadWork {
+            workspace: StepWorkspace::reusing_assembly(),
+            input: Vec::new(),
+            result: StepResult::default(),
+        }
+    }
+}
+
+/// Runs `f` with this thread's kept storage.
+fn with_thread_work<T>(f: impl FnOnce(&mut ThreadWork) -> T) -> T {
+    WORKSPACE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut work) => f(&mut work),
+        // Only reachable if a step re-entered the smoother on this thread; stay correct.
+        Err(_) => f(&mut ThreadWork::default()),
+    })
 }
 
 /// Runs `f` with this thread's step workspace.
 fn with_workspace<T>(f: impl FnOnce(&mut StepWorkspace) -> T) -> T {
-    WORKSPACE.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut workspace) => f(&mut workspace),
-        // Only reachable if a step re-entered the smoother on this thread; stay correct.
-        Err(_) => f(&mut StepWorkspace::reusing_assembly()),
-    })
+    with_thread_work(|work| f(&mut work.workspace))
 }
 
 /// The default minimum fraction of samples that must give a valid step.
@@ -469,33 +493,39 @@ impl Smoother {
             tree.integrate(q_out, w_q)
                 .map_err(|e| Dropped::FailedStep(e.to_string()))?;
         }
-        let u_k: Vec<f64> = u.iter().zip(w_u).map(|(a, b)| a + b).collect();
-        // q_out holds the perturbed q until the step's q⁺ overwrites it.
-        let result = with_workspace(|workspace| {
+        with_thread_work(|work| {
+            let ThreadWork {
+                workspace,
+                input,
+                result,
+            } = work;
+            input.clear();
+            input.extend(u.iter().zip(w_u).map(|(a, b)| a + b));
+            // q_out holds the perturbed q until the step's q⁺ overwrites it.
             self.system
-                .step_with(evaluator, workspace, q_out, &u_k, guess)
+                .step_into(evaluator, workspace, q_out, input, guess, result)
+                .map_err(|e| Dropped::FailedStep(e.to_string()))?;
+            if result.report.status != SolveStatus::Solved {
+                return Err(Dropped::FailedStep(format!(
+                    "solver stopped with {}",
+                    result.report.status.name()
+                )));
+            }
+            q_out.copy_from_slice(&result.q_next);
+            if let Some(b_out) = b_out {
+                let gradients = result.gradients.as_ref().ok_or_else(|| {
+                    Dropped::Unreliable("the step returned no derivatives".into())
+                })?;
+                if let Some(reason) = &gradients.report.unreliable {
+                    return Err(Dropped::Unreliable(reason.clone()));
+                }
+                b_out.copy_from_slice(gradients.b_v.as_slice());
+                if let (Some(a_out), Some(a_v)) = (a_out, &gradients.a_v) {
+                    a_out.copy_from_slice(a_v.as_slice());
+                }
+            }
+            Ok(())
         })
-        .map_err(|e| Dropped::FailedStep(e.to_string()))?;
-        if result.report.status != SolveStatus::Solved {
-            return Err(Dropped::FailedStep(format!(
-                "solver stopped with {}",
-                result.report.status.name()
-            )));
-        }
-        q_out.copy_from_slice(&result.q_next);
-        if let Some(b_out) = b_out {
-            let gradients = result
-                .gradients
-                .ok_or_else(|| Dropped::Unreliable("the step returned no derivatives".into()))?;
-            if let Some(reason) = gradients.report.unreliable {
-                return Err(Dropped::Unreliable(reason));
-            }
-            b_out.copy_from_slice(gradients.b_v.as_slice());
-            if let (Some(a_out), Some(a_v)) = (a_out, &gradients.a_v) {
-                a_out.copy_from_slice(a_v.as_slice());
-            }
-        }
-        Ok(())
     }
 
     /// The nominal step's δv at each point, where the samples' solves will start: the barrier

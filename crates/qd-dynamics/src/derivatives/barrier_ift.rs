@@ -6,35 +6,40 @@
 //! - θ = q_k (tangent coordinate): `∂G/∂q_k = ∂(Qx + b)/∂q_k − Σᵢ [Dᵢₖᵀ wᵢ + Cᵢᵀ Wᵢ (Dᵢₖ x + ∂eᵢ/∂q_k)]`
 //!   with `Dᵢₖ = ∂Cᵢ/∂q_k`, `Wᵢ = ∇²Bᵢ/κ` and `∂eᵢ/∂q_k = (J_n,i[k], 0, …)`.
 
+use super::coordinates::zeroed;
 use super::problem_rates::ProblemRates;
 use crate::problem::StepProblem;
 use crate::solver::BarrierAtSolution;
 use nalgebra::DMatrix;
 
-/// `dx/du` (n × n_a) into `dx_du`.
+/// `dx/du` (n × n_a) into `dx_du`; `scratch` is the triangular solves' storage.
 pub fn input_sensitivity(
     problem: &StepProblem,
     stiffness: &[f64],
     h: f64,
     data: &BarrierAtSolution,
     dx_du: &mut DMatrix<f64>,
+    scratch: &mut Vec<f64>,
 ) {
-    let n = problem.var_to_v.len();
-    *dx_du = DMatrix::zeros(n, stiffness.len());
+    zeroed(dx_du, problem.var_to_v.len(), stiffness.len());
     for (j, k) in stiffness.iter().enumerate() {
         dx_du[(j, j)] = h * k;
     }
-    data.hessian.solve_columns_mut(dx_du);
+    data.hessian.solve_columns_with(dx_du, scratch);
 }
 
-/// `dx/dq` (n × n_v, tangent coordinates) into `dx_dq`.
+/// `dx/dq` (n × n_v, tangent coordinates) into `dx_dq`; `scratch` is the triangular solves'
+/// storage.
 pub fn configuration_sensitivity(
     problem: &StepProblem,
     rates: &ProblemRates,
     data: &BarrierAtSolution,
     dx_dq: &mut DMatrix<f64>,
+    scratch: &mut Vec<f64>,
 ) {
-    dx_dq.clone_from(&rates.force);
+    let (rows, columns) = rates.force.shape();
+    zeroed(dx_dq, rows, columns);
+    dx_dq.copy_from(&rates.force);
     for (i, (rows, (w, big_w))) in problem.contacts.iter().zip(&data.contact_terms).enumerate() {
         let dim = 1 + rows.jt.nrows();
         for &k in &rates.moving[i] {
@@ -58,6 +63,6 @@ pub fn configuration_sensitivity(
             }
         }
     }
-    data.hessian.solve_columns_mut(dx_dq);
+    data.hessian.solve_columns_with(dx_dq, scratch);
     dx_dq.neg_mut();
 }

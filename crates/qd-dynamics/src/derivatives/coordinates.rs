@@ -100,6 +100,13 @@ pub fn has_free_joint(tree: &MultibodyTree) -> bool {
 /// `N(q)`: n_q × n_v, maps a tangent perturbation at q to the change of q's coordinates.
 pub fn tangent_to_configuration(tree: &MultibodyTree, q: &[f64]) -> DMatrix<f64> {
     let mut n = DMatrix::zeros(tree.nq(), tree.nv());
+    tangent_to_configuration_into(tree, q, &mut n);
+    n
+}
+
+/// [`tangent_to_configuration`] into `n` (resized only if its shape differs).
+pub fn tangent_to_configuration_into(tree: &MultibodyTree, q: &[f64], n: &mut DMatrix<f64>) {
+    zeroed(n, tree.nq(), tree.nv());
     for joint in tree.joints() {
         let (qs, vs) = (joint.q_start, joint.v_start);
         match joint.kind {
@@ -125,13 +132,19 @@ pub fn tangent_to_configuration(tree: &MultibodyTree, q: &[f64]) -> DMatrix<f64>
             }
         }
     }
-    n
 }
 
 /// `N⁺(q)`: n_v × n_q, maps a change of q's coordinates to the tangent perturbation (the
 /// radial part of a quaternion change is dropped).
 pub fn configuration_to_tangent(tree: &MultibodyTree, q: &[f64]) -> DMatrix<f64> {
     let mut n = DMatrix::zeros(tree.nv(), tree.nq());
+    configuration_to_tangent_into(tree, q, &mut n);
+    n
+}
+
+/// [`configuration_to_tangent`] into `n` (resized only if its shape differs).
+pub fn configuration_to_tangent_into(tree: &MultibodyTree, q: &[f64], n: &mut DMatrix<f64>) {
+    zeroed(n, tree.nv(), tree.nq());
     for joint in tree.joints() {
         let (qs, vs) = (joint.q_start, joint.v_start);
         match joint.kind {
@@ -157,7 +170,16 @@ pub fn configuration_to_tangent(tree: &MultibodyTree, q: &[f64]) -> DMatrix<f64>
             }
         }
     }
-    n
+}
+
+/// Sets `m` to the `rows × columns` zero matrix, reusing its storage when the shape matches
+/// (derivatives of one scene keep their shapes from step to step).
+pub(crate) fn zeroed(m: &mut DMatrix<f64>, rows: usize, columns: usize) {
+    if m.shape() == (rows, columns) {
+        m.fill(0.0);
+    } else {
+        *m = DMatrix::zeros(rows, columns);
+    }
 }
 
 #[cfg(test)]

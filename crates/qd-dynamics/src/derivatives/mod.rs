@@ -14,6 +14,7 @@ use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use crate::settings::{ForwardMode, GradientMode, StepSettings};
 use crate::solver::{Solution, SolveStatus};
+use coordinates::zeroed;
 use nalgebra::DMatrix;
 use problem_rates::ProblemRates;
 use qd_geometry::ContactQuery;
@@ -49,20 +50,34 @@ pub struct StepGradients {
     pub report: SensitivityReport,
 }
 
-/// Computes the step's derivatives after a solve. `query` is used as scratch (its poses are
-/// left at a perturbed configuration).
+/// Storage of the derivatives, kept between steps (a [`crate::StepWorkspace`] holds one): the
+/// sensitivities on the program's variables, the coordinate maps, and the triangular solves'
+/// scratch.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DerivativeWork {
+    dx_du: DMatrix<f64>,
+    dx_dq: DMatrix<f64>,
+    /// N(q⁺) (n_q × n_v), N⁺(q) (n_v × n_q) and A_v N⁺(q) (n_v × n_q).
+    n_next: DMatrix<f64>,
+    n_plus: DMatrix<f64>,
+    a_times_n_plus: DMatrix<f64>,
+    solve_scratch: Vec<f64>,
+}
+
+/// Computes the step's derivatives after a solve into `out` (its matrices overwritten in
+/// place when their shapes match: a barrier step's derivatives then allocate nothing).
+/// `query` is used as scratch (its poses are left at a perturbed configuration).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn compute(
+pub(crate) fn compute_into(
     scene: &Scene,
     settings: &StepSettings,
     query: &mut ContactQuery,
     problem: &StepProblem,
-    rates: &mut ProblemRates,
+    (rates, work): (&mut ProblemRates, &mut DerivativeWork),
     solution: &Solution,
-    q: &[f64],
-    dv: &[f64],
-    q_next: &[f64],
-) -> Result<StepGradients, DynamicsError> {
+    (q, dv, q_next): (&[f64], &[f64], &[f64]),
+    out: &mut Option<StepGradients>,
+) -> Result<(), DynamicsError> {
     let _span = tracing::debug_span!("step_gradients").entered();
     let p = settings;
     let tree = scene.tree();
@@ -73,8 +88,16 @@ pub(crate) fn compute(
     if with_a {
         rates.compute(scene, settings, query, problem, q, x)?;
     }
-    let mut dx_du = DMatrix::zeros(n, n_a);
-    let mut dx_dq = DMatrix::zeros(n, n_v);
+    let DerivativeWork {
+        dx_du,
+        dx_dq,
+        n_next,
+        n_plus,
+        a_times_n_plus,
+        solve_scratch,
+    } = work;
+    zeroed(dx_du, n, n_a);
+    zeroed(dx_dq, n, n_v);
     let mut report = SensitivityReport {
         active_contacts: problem.contacts.len(),
         ..SensitivityReport::default()
@@ -93,15 +116,10 @@ pub(crate) fn compute(
                     "the barrier Hessian is singular: some direction of δv is undetermined".into(),
                 );
             }
-            barrier_ift::input_sensitivity(
-                problem,
-                &scene.split().stiffness,
-                p.h,
-                data,
-                &mut dx_du,
-            );
+            let stiffness = &scene.split().stiffness;
+            barrier_ift::input_sensitivity(problem, stiffness, p.h, data, dx_du, solve_scratch);
             if with_a {
-                barrier_ift::configuration_sensitivity(problem, rates, data, &mut dx_dq);
+                barrier_ift::configuration_sensitivity(problem, rates, data, dx_dq, solve_scratch);
             }
         }
         ForwardMode::Socp | ForwardMode::Qp => {
@@ -112,8 +130,8 @@ pub(crate) fn compute(
                 p.h,
                 (x, &solution.duals, solution.modes.as_ref()),
                 with_a.then_some(&*rates),
-                &mut dx_du,
-                &mut dx_dq,
+                dx_du,
+                dx_dq,
             );
             report.active_contacts = outcome.active_contacts;
             report.near_mode_switch = outcome.near_mode_switch;
@@ -127,16 +145,66 @@ pub(crate) fn compute(
         ));
     }
 
+    let spread = (
+        &*dx_du,
+        &*dx_dq,
+        &mut *n_next,
+        &mut *n_plus,
+        &mut *a_times_n_plus,
+    );
+    spread_to_configuration(scene, problem, with_a, (q, dv, q_next), spread, report, out)
+}
+
+/// The derivatives on the program's variables (`dx_du`, `dx_dq`) spread to all of v, then
+/// carried through q⁺ = q ⊕ δv into `out` (its matrices reused when their shapes match);
+/// `n_next`, `n_plus` and `a_times_n_plus` are the coordinate maps' storage.
+#[allow(clippy::type_complexity)]
+fn spread_to_configuration(
+    scene: &Scene,
+    problem: &StepProblem,
+    with_a: bool,
+    (q, dv, q_next): (&[f64], &[f64], &[f64]),
+    (dx_du, dx_dq, n_next, n_plus, a_times_n_plus): (
+        &DMatrix<f64>,
+        &DMatrix<f64>,
+        &mut DMatrix<f64>,
+        &mut DMatrix<f64>,
+        &mut DMatrix<f64>,
+    ),
+    report: SensitivityReport,
+    out: &mut Option<StepGradients>,
+) -> Result<(), DynamicsError> {
+    let tree = scene.tree();
+    let (n_v, n_q, n_a) = (tree.nv(), tree.nq(), scene.split().actuated.len());
     // Spread from the free variables to all of v, then through q⁺ = q ⊕ δv.
-    let mut b_v = DMatrix::zeros(n_v, n_a);
-    let mut a_v = with_a.then(|| DMatrix::zeros(n_v, n_v));
+    let gradients = out.get_or_insert_with(|| StepGradients {
+        b_v: DMatrix::zeros(0, 0),
+        a_v: None,
+        b_q: DMatrix::zeros(0, 0),
+        a_q: None,
+        report: SensitivityReport::default(),
+    });
+    let StepGradients {
+        b_v,
+        a_v,
+        b_q,
+        a_q,
+        report: kept_report,
+    } = gradients;
+    *kept_report = report;
+    zeroed(b_v, n_v, n_a);
+    match (with_a, a_v.as_mut()) {
+        (true, Some(a)) => zeroed(a, n_v, n_v),
+        (true, None) => *a_v = Some(DMatrix::zeros(n_v, n_v)),
+        (false, _) => *a_v = None,
+    }
     for (r, &v) in problem.var_to_v.iter().enumerate() {
         b_v.row_mut(v).copy_from(&dx_du.row(r));
-        if let Some(a) = &mut a_v {
+        if let Some(a) = a_v.as_mut() {
             a.row_mut(v).copy_from(&dx_dq.row(r));
         }
     }
-    coordinates::to_tangent_coordinates(tree, dv, a_v.as_mut(), &mut b_v);
+    coordinates::to_tangent_coordinates(tree, dv, a_v.as_mut(), b_v);
     if let Some(index) = b_v
         .iter()
         .chain(a_v.iter().flat_map(|a| a.iter()))
@@ -147,21 +215,53 @@ pub(crate) fn compute(
             status: format!("non-finite derivative entry {index}"),
         });
     }
-    let (b_q, a_q) = if coordinates::has_free_joint(tree) {
-        let n_next = coordinates::tangent_to_configuration(tree, q_next);
-        let b_q = &n_next * &b_v;
-        let a_q = a_v
-            .as_ref()
-            .map(|a| &n_next * a * coordinates::configuration_to_tangent(tree, q));
-        (b_q, a_q)
+    zeroed(b_q, n_q, n_a);
+    if !with_a {
+        *a_q = None;
+    }
+    if coordinates::has_free_joint(tree) {
+        coordinates::tangent_to_configuration_into(tree, q_next, n_next);
+        product_into(b_q, n_next, b_v);
+        if let Some(a) = a_v.as_ref() {
+            coordinates::configuration_to_tangent_into(tree, q, n_plus);
+            zeroed(a_times_n_plus, n_v, n_q);
+            product_into(a_times_n_plus, a, n_plus);
+            let a_q = a_q.get_or_insert_with(|| DMatrix::zeros(n_q, n_q));
+            zeroed(a_q, n_q, n_q);
+            product_into(a_q, n_next, a_times_n_plus);
+        }
     } else {
-        (b_v.clone(), a_v.clone())
-    };
-    Ok(StepGradients {
-        b_v,
-        a_v,
-        b_q,
-        a_q,
-        report,
-    })
+        b_q.copy_from(b_v);
+        if let Some(a) = a_v.as_ref() {
+            let a_q = a_q.get_or_insert_with(|| DMatrix::zeros(n_q, n_q));
+            zeroed(a_q, n_q, n_q);
+            a_q.copy_from(a);
+        }
+    }
+    Ok(())
+}
+
+/// `out = a b` for a zeroed `out` of the right shape, column by column, skipping b's zero
+/// entries (the coordinate maps are mostly zero). nalgebra's `gemm` hands these sizes to a
+/// kernel that allocates packing buffers on every call.
+fn product_into(out: &mut DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
+    debug_assert_eq!(out.shape(), (a.nrows(), b.ncols()));
+    debug_assert_eq!(a.ncols(), b.nrows());
+    let rows = a.nrows();
+    if rows == 0 {
+        return;
+    }
+    for (out_column, b_column) in out
+        .as_mut_slice()
+        .chunks_exact_mut(rows)
+        .zip(b.as_slice().chunks_exact(b.nrows().max(1)))
+    {
+        for (a_column, &weight) in a.as_slice().chunks_exact(rows).zip(b_column) {
+            if weight != 0.0 {
+                for (o, entry) in out_column.iter_mut().zip(a_column) {
+                    *o += weight * entry;
+                }
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@
 //!   central difference of the mass terms at `q ⊕ ±s e_k`, without solving anything.
 
 use crate::error::DynamicsError;
-use crate::problem::{StepProblem, object_mass_and_gravity, scene_mass_scale};
+use crate::problem::{MassScratch, StepProblem, object_mass_and_gravity, scene_mass_scale};
 use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Point3, Vector3};
 use qd_geometry::kinematics::{JointKind, KinematicsCache, LinkId};
@@ -102,7 +102,7 @@ struct Scratch {
     nominal: KinematicsCache,
     mass: DMatrix<f64>,
     tau: DVector<f64>,
-    jacobians: (DMatrix<f64>, DMatrix<f64>),
+    jacobians: MassScratch,
     object_force: DVector<f64>,
     varying_object_links: Vec<LinkId>,
     moving: Vec<usize>,

@@ -13,6 +13,8 @@
 //! contacts to a small positive gap (phase 1). At the solution, stationarity reads
 //! `Qx + b = Σ Cᵢᵀ (∇Bᵢ / κ)`, so `∇Bᵢ / κ = (λ_n, λ_t)` are the contact impulses.
 
+mod start;
+
 use super::dense::DenseCholesky;
 use super::{BarrierAtSolution, Solution, SolvePath, SolveStatus};
 use crate::cone::{Cone, ConeKind};
@@ -73,14 +75,30 @@ impl ContactBarrier<'_> {
 /// The objective with all contacts at one κ.
 struct Objective<'a> {
     problem: &'a StepProblem,
-    barriers: Vec<ContactBarrier<'a>>,
+    cone: &'a Cone,
     kappa: f64,
     /// A stage ends once κ times the Newton decrement (the squared Newton decrement of the
     /// self-concordant κ F) is at or below this, after that step; 0 asks for round-off.
     centring: f64,
 }
 
-impl Objective<'_> {
+impl<'a> Objective<'a> {
+    /// Each contact's barrier, in the order of the problem's contacts (views over the
+    /// problem's rows and columns: building them allocates nothing).
+    fn barriers(&self) -> impl Iterator<Item = ContactBarrier<'a>> + Clone + 'a {
+        let (problem, cone) = (self.problem, self.cone);
+        problem
+            .contacts
+            .iter()
+            .zip(problem.contact_columns().runs())
+            .map(move |(rows, columns)| ContactBarrier {
+                rows,
+                cone,
+                columns,
+                dim: 1 + rows.jt.nrows(),
+            })
+    }
+
     /// Writes the gradient and the Hessian's lower triangle at x into `g` and `h` (the
     /// Cholesky factorisation reads only that triangle; the strict upper one keeps Q's
     /// entries). `qx_plus_b` is `Qx + b` and `ys` the contacts' y at x, both already computed.
@@ -98,7 +116,7 @@ impl Objective<'_> {
         // slice keeps the innermost loop to one contiguous column per C column.
         let entries = h.as_mut_slice();
         let scale = -1.0 / self.kappa;
-        for (barrier, y) in self.barriers.iter().zip(ys) {
+        for (barrier, y) in self.barriers().zip(ys) {
             let (gy, hy) = barrier.derivatives(y);
             let (gy, hy) = (gy * scale, hy * scale);
             // g −= Cᵀ ∇B / κ;  H −= Cᵀ ∇²B C / κ, over the pairs of C's non-zero columns
@@ -140,193 +158,6 @@ pub(super) fn add_congruence(
     }
 }
 
-/// The minimum-‖x‖_Q displacement with C x = r, `x = Q⁻¹Cᵀ (C Q⁻¹ Cᵀ)⁺ r`, given Q's
-/// Cholesky factor L. With W = L⁻¹ Cᵀ: C Q⁻¹ Cᵀ = Wᵀ W and x = L⁻ᵀ W (Wᵀ W)⁺ r, one
-/// triangular solve per row. The Gram matrix Wᵀ W is positive definite unless rows are
-/// dependent (two contacts of one pair, say): its Cholesky factor answers in a fraction of an
-/// SVD's time, and the SVD's pseudo-inverse is the fallback (the factor fails, or its answer
-/// misses C x = r by more than `tolerance`).
-fn least_norm_lift(
-    l: &DenseCholesky,
-    c: &DMatrix<f64>,
-    r: &DVector<f64>,
-    tolerance: f64,
-) -> Option<DVector<f64>> {
-    let mut w = c.transpose();
-    let n = l.dim();
-    if n > 0 {
-        for column in w.as_mut_slice().chunks_exact_mut(n) {
-            l.solve_lower_mut(column);
-        }
-    }
-    let gram = w.tr_mul(&w);
-    let back = |weights: DVector<f64>| {
-        let mut x = &w * weights;
-        l.solve_upper_mut(x.as_mut_slice());
-        x
-    };
-    let mut factor = DenseCholesky::default();
-    if factor.factor(&gram) {
-        let mut weights = r.clone();
-        factor.solve_mut(&mut weights);
-        let x = back(weights);
-        if (c * &x - r).amax() <= tolerance {
-            return Some(x);
-        }
-    }
-    let weights = super::bounded_svd(gram)?.solve(r, 1e-12).ok()?;
-    Some(back(weights))
-}
-
-/// A strictly feasible start: 0 when every contact is strictly feasible there; otherwise the
-/// minimum-Q-norm x that lifts the violated contacts to a small positive gap with zero
-/// tangential motion, growing the set of lifted contacts while others become violated; and if
-/// that fails, lifts along the normals only with targets raised past the friction cones.
-fn feasible_start(objective: &Objective<'_>) -> Option<DVector<f64>> {
-    let problem = objective.problem;
-    let n = problem.var_to_v.len();
-    let mut x = DVector::zeros(n);
-    let feasible = |x: &DVector<f64>| {
-        objective
-            .barriers
-            .iter()
-            .all(|b| b.value(&b.y(x)).is_some())
-    };
-    if feasible(&x) {
-        return Some(x);
-    }
-    let margin = problem
-        .contacts
-        .iter()
-        .map(|c| c.phi.abs())
-        .fold(1e-6, f64::max)
-        * 1e-2;
-    let mut regularised_q = problem.q_matrix.clone();
-    let regularisation = 1e-9 * problem.q_matrix.diagonal().amax().max(1e-9);
-    for i in 0..n {
-        regularised_q[(i, i)] += regularisation;
-    }
-    // Q is symmetric positive definite: its Cholesky factor serves the few lifted rows at
-    // O(n² rows), where an explicit inverse (LU) cost O(n³) on every phase-1 call.
-    let mut l = DenseCholesky::default();
-    if !l.factor(&regularised_q) {
-        return None;
-    }
-    let lift = |c: &DMatrix<f64>, r: &DVector<f64>| least_norm_lift(&l, c, r, 1e-3 * margin);
-    // First: lift the violated contacts to a small gap with zero tangential motion.
-    let nt = problem.n_tangent;
-    let mut lifted: Vec<usize> = Vec::new();
-    for _ in 0..=problem.contacts.len() {
-        let before = lifted.len();
-        for (i, barrier) in objective.barriers.iter().enumerate() {
-            if barrier.value(&barrier.y(&x)).is_none() && !lifted.contains(&i) {
-                lifted.push(i);
-            }
-        }
-        if lifted.len() == before {
-            // The same set again would give the same x: this way has failed.
-            break;
-        }
-        let rows = lifted.len() * (1 + nt);
-        let mut c = DMatrix::zeros(rows, n);
-        let mut r = DVector::zeros(rows);
-        for (k, &i) in lifted.iter().enumerate() {
-            let rows = &problem.contacts[i];
-            c.row_mut(k * (1 + nt)).tr_copy_from(&rows.jn);
-            c.rows_mut(k * (1 + nt) + 1, nt).copy_from(&rows.jt);
-            r[k * (1 + nt)] = margin - problem.contacts[i].phi;
-        }
-        x = lift(&c, &r)?;
-        if feasible(&x) {
-            return Some(x);
-        }
-    }
-    // That can be impossible (a body pinched between contacts that forbid each other's
-    // sideways motion). Then: lift the violated contacts along their normals only, to a
-    // target gap. Lifting moves contact points sideways, which can leave a touching contact
-    // outside its friction cone (gap below μ‖y_t‖), so a contact's target grows past μ‖y_t‖
-    // until every contact is strictly inside; the lifted set grows as others are violated.
-    x.fill(0.0);
-    let mut targets: Vec<f64> = vec![margin; problem.contacts.len()];
-    lifted.clear();
-    for _ in 0..4 * problem.contacts.len() + 10 {
-        let mut changed = false;
-        for (i, barrier) in objective.barriers.iter().enumerate() {
-            let y = barrier.y(&x);
-            if barrier.value(&y).is_none() {
-                if !lifted.contains(&i) {
-                    lifted.push(i);
-                    changed = true;
-                }
-                let slip = barrier.tangential_norm_squared(&y).sqrt() * barrier.rows.mu;
-                let needed = 2.0 * slip + margin;
-                if y[0] < needed && needed > targets[i] {
-                    targets[i] = needed;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-        let rows = lifted.len();
-        let mut c = DMatrix::zeros(rows, n);
-        let mut r = DVector::zeros(rows);
-        for (k, &i) in lifted.iter().enumerate() {
-            c.row_mut(k).tr_copy_from(&problem.contacts[i].jn);
-            r[k] = targets[i] - problem.contacts[i].phi;
-        }
-        x = lift(&c, &r)?;
-        if feasible(&x) {
-            return Some(x);
-        }
-    }
-    None
-}
-
-/// Every contact's non-zero columns of `C = [J_n; J_t]` with their variable index, contact
-/// after contact (one allocation per solve), and where each contact's run ends.
-pub(super) fn contact_columns(problem: &StepProblem) -> (Vec<(usize, Vector3<f64>)>, Vec<usize>) {
-    let n = problem.var_to_v.len();
-    let mut columns = Vec::with_capacity(problem.contacts.len() * n);
-    let mut ends = Vec::with_capacity(problem.contacts.len());
-    for rows in &problem.contacts {
-        let nt = rows.jt.nrows();
-        for r in 0..n {
-            let mut column = Vector3::zeros();
-            column[0] = rows.jn[r];
-            for a in 0..nt {
-                column[1 + a] = rows.jt[(a, r)];
-            }
-            if column != Vector3::zeros() {
-                columns.push((r, column));
-            }
-        }
-        ends.push(columns.len());
-    }
-    (columns, ends)
-}
-
-/// Each contact's barrier: its rows and its run of [`contact_columns`].
-fn contact_barriers<'a>(
-    problem: &'a StepProblem,
-    cone: &'a Cone,
-    (columns, ends): &'a (Vec<(usize, Vector3<f64>)>, Vec<usize>),
-) -> Vec<ContactBarrier<'a>> {
-    let starts = std::iter::once(0).chain(ends.iter().copied());
-    problem
-        .contacts
-        .iter()
-        .zip(starts.zip(ends))
-        .map(|(rows, (start, &end))| ContactBarrier {
-            rows,
-            cone,
-            columns: &columns[start..end],
-            dim: 1 + rows.jt.nrows(),
-        })
-        .collect()
-}
-
 /// How one Newton iteration ended.
 enum NewtonStep {
     /// A step was taken; iterate again.
@@ -337,7 +168,8 @@ enum NewtonStep {
     NoDecrease,
 }
 
-/// The Newton method's storage, sized once per solve and reused by every iteration.
+/// The Newton method's storage, reused by every iteration and kept between solves.
+#[derive(Debug, Clone, Default)]
 struct Newton {
     g: DVector<f64>,
     h: DMatrix<f64>,
@@ -357,18 +189,17 @@ struct Newton {
 }
 
 impl Newton {
-    fn new(n: usize, contacts: usize) -> Self {
-        Newton {
-            g: DVector::zeros(n),
-            h: DMatrix::zeros(n, n),
-            dx: DVector::zeros(n),
-            factor: DenseCholesky::default(),
-            qx_plus_b: DVector::zeros(n),
-            q_dx: DVector::zeros(n),
-            ys: Vec::with_capacity(contacts),
-            c_dx: Vec::with_capacity(contacts),
-            carried_barrier_sum: None,
+    /// Sizes the storage for n variables (allocating only when n changed) and forgets the
+    /// previous solve's carried sum.
+    fn prepare(&mut self, n: usize) {
+        if self.g.len() != n {
+            self.g = DVector::zeros(n);
+            self.h = DMatrix::zeros(n, n);
+            self.dx = DVector::zeros(n);
+            self.qx_plus_b = DVector::zeros(n);
+            self.q_dx = DVector::zeros(n);
         }
+        self.carried_barrier_sum = None;
     }
 
     /// One damped Newton iteration on `objective` from x (updated in place): direction from
@@ -400,12 +231,12 @@ impl Newton {
         let quadratic = 0.5 * x.dot(qx_plus_b) + problem.b.dot(x);
         *qx_plus_b += &problem.b;
         ys.clear();
-        ys.extend(objective.barriers.iter().map(|b| b.y(x)));
+        ys.extend(objective.barriers().map(|b| b.y(x)));
         let barrier_sum = match carried_barrier_sum.take() {
             Some(sum) => sum,
             None => {
                 let mut sum = 0.0;
-                for (barrier, y) in objective.barriers.iter().zip(ys.iter()) {
+                for (barrier, y) in objective.barriers().zip(ys.iter()) {
                     sum += barrier
                         .value(y)
                         .ok_or(DynamicsError::NoStrictlyFeasibleStart)?;
@@ -432,11 +263,11 @@ impl Newton {
         q_dx.gemv(1.0, &problem.q_matrix, dx, 0.0);
         let curvature = dx.dot(q_dx);
         c_dx.clear();
-        c_dx.extend(objective.barriers.iter().map(|b| b.along(dx)));
+        c_dx.extend(objective.barriers().map(|b| b.along(dx)));
         // F at x + t dx, with the barrier sum there.
         let value_at = |t: f64| -> Option<(f64, f64)> {
             let mut sum = 0.0;
-            for ((barrier, y), cd) in objective.barriers.iter().zip(ys.iter()).zip(c_dx.iter()) {
+            for ((barrier, y), cd) in objective.barriers().zip(ys.iter()).zip(c_dx.iter()) {
                 sum += barrier.value(&(y + cd * t))?;
             }
             let total = quadratic + t * slope + 0.5 * t * t * curvature - sum / objective.kappa;
@@ -496,47 +327,47 @@ impl Newton {
         self.qx_plus_b.gemv(1.0, &problem.q_matrix, x, 0.0);
         self.qx_plus_b += &problem.b;
         self.ys.clear();
-        self.ys.extend(objective.barriers.iter().map(|b| b.y(x)));
+        self.ys.extend(objective.barriers().map(|b| b.y(x)));
         objective.gradient_and_hessian(&self.qx_plus_b, &self.ys, &mut self.g, &mut self.h);
     }
 
     /// The Hessian at the solution, factored, with each contact's barrier derivatives, for the
-    /// implicit-function-theorem derivatives.
+    /// implicit-function-theorem derivatives, into `out` (its storage reused).
     ///
     /// # Errors
     /// A Hessian that cannot be factored even with a shift.
-    fn second_order(
+    fn second_order_into(
         &mut self,
         objective: &Objective<'_>,
         x: &DVector<f64>,
-    ) -> Result<BarrierAtSolution, DynamicsError> {
+        out: &mut Option<BarrierAtSolution>,
+    ) -> Result<(), DynamicsError> {
         // The last Newton factor belongs to the point before the last step; near the
         // barrier's edge the Hessian changes fast, so it is refactored at x itself (the cost
         // of one more Newton iteration).
         self.evaluate_at(objective, x);
         // Singular to working precision if it only factors with a shift.
-        let singular = self
-            .factor
-            .factor_or_shift(&self.h)
-            .ok_or(DynamicsError::SolverFailed {
-                mode: "barrier",
-                status: "Hessian at the solution not factorable".into(),
-            })?;
-        let hessian = std::mem::take(&mut self.factor);
-        let contact_terms = objective
-            .barriers
-            .iter()
-            .zip(&self.ys)
-            .map(|(barrier, y)| {
+        let singular =
+            self.factor
+                .factor_or_shift(&self.h)
+                .ok_or_else(|| DynamicsError::SolverFailed {
+                    mode: "barrier",
+                    status: "Hessian at the solution not factorable".into(),
+                })?;
+        let kept = out.get_or_insert_with(|| BarrierAtSolution {
+            hessian: DenseCholesky::default(),
+            contact_terms: Vec::new(),
+            singular: false,
+        });
+        kept.hessian.copy_from(&self.factor);
+        kept.singular = singular;
+        kept.contact_terms.clear();
+        kept.contact_terms
+            .extend(objective.barriers().zip(&self.ys).map(|(barrier, y)| {
                 let (gy, hy) = barrier.derivatives(y);
                 (gy / objective.kappa, hy / objective.kappa)
-            })
-            .collect();
-        Ok(BarrierAtSolution {
-            hessian,
-            contact_terms,
-            singular,
-        })
+            }));
+        Ok(())
     }
 }
 
@@ -552,21 +383,17 @@ pub fn central_path_tangent(
     x: &DVector<f64>,
 ) -> Option<DVector<f64>> {
     let cone = kind.on(problem.n_tangent);
-    let columns = contact_columns(problem);
     let objective = Objective {
         problem,
-        barriers: contact_barriers(problem, &cone, &columns),
+        cone: &cone,
         kappa,
         centring: 0.0,
     };
-    if !objective
-        .barriers
-        .iter()
-        .all(|b| b.value(&b.y(x)).is_some())
-    {
+    if !objective.barriers().all(|b| b.value(&b.y(x)).is_some()) {
         return None;
     }
-    let mut newton = Newton::new(problem.var_to_v.len(), problem.contacts.len());
+    let mut newton = Newton::default();
+    newton.prepare(problem.var_to_v.len());
     newton.evaluate_at(&objective, x);
     newton.factor.factor_or_shift(&newton.h)?;
     // Σ Cᵀ ∇B / κ = (Qx + b) − g; the tangent solves H t = −(that).
@@ -583,6 +410,10 @@ pub fn central_path_tangent(
 /// `start`, when given and strictly feasible, is where Newton's method starts, directly at the
 /// final κ (no continuation): a nearby solution — the nominal step of a batch of randomized
 /// samples — saves most iterations. Otherwise the usual feasible start and κ continuation run.
+///
+/// # Errors
+/// A non-positive or non-finite κ; no strictly feasible start; a Hessian that cannot be
+/// factored.
 pub fn solve(
     problem: &StepProblem,
     kind: ConeKind,
@@ -598,6 +429,31 @@ pub fn solve(
         start,
         Schedule::default(),
     )
+}
+
+/// What one barrier solve is asked for: the cone, the program's weight κ, whether to keep the
+/// second-order data for the derivatives, and the continuation's schedule.
+#[derive(Debug, Clone, Copy)]
+pub struct BarrierSolve {
+    /// The friction cone's form.
+    pub kind: ConeKind,
+    /// The program's barrier weight (the settings' κ / h).
+    pub kappa: f64,
+    /// Keep the Hessian's factor and the contacts' barrier derivatives at the answer.
+    pub keep_second_order: bool,
+    /// The κ continuation of a cold start.
+    pub schedule: Schedule,
+}
+
+/// The barrier solver's storage (Newton's vectors and Hessian, the phase-1 start's rows and
+/// factors), kept between solves: a solve of the same size as the previous one allocates
+/// nothing. A [`crate::StepWorkspace`] holds one.
+#[derive(Debug, Clone, Default)]
+pub struct BarrierWorkspace {
+    newton: Newton,
+    start: start::StartWork,
+    /// The cone of the last solve, with what it was built for (a pyramid holds its rays).
+    cone: Option<(ConeKind, usize, Cone)>,
 }
 
 /// The κ continuation of a cold start: the first stage's κ and the growth between stages.
@@ -643,43 +499,94 @@ pub fn solve_scheduled(
     start: Option<&DVector<f64>>,
     schedule: Schedule,
 ) -> Result<Solution, DynamicsError> {
+    let mut out = Solution::empty();
+    let settings = BarrierSolve {
+        kind,
+        kappa,
+        keep_second_order,
+        schedule,
+    };
+    solve_into(
+        problem,
+        &settings,
+        start,
+        &mut BarrierWorkspace::default(),
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// [`solve`] into `out`, with the storage of `work`: once both are sized by a solve of this
+/// problem's size, a solve allocates nothing (`out`'s vectors are overwritten in place).
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_into(
+    problem: &StepProblem,
+    settings: &BarrierSolve,
+    start: Option<&DVector<f64>>,
+    work: &mut BarrierWorkspace,
+    out: &mut Solution,
+) -> Result<(), DynamicsError> {
+    let BarrierSolve {
+        kind,
+        kappa,
+        keep_second_order,
+        schedule,
+    } = *settings;
     if !(kappa.is_finite() && kappa > 0.0) {
         return Err(DynamicsError::InvalidParameter(format!(
             "kappa must be positive and finite, got {kappa}"
         )));
     }
-    let cone = kind.on(problem.n_tangent);
-    let columns = contact_columns(problem);
+    let BarrierWorkspace {
+        newton,
+        start: start_work,
+        cone,
+    } = work;
+    // The cone is rebuilt only when it changed (a pyramid holds its rays).
+    if !matches!(cone, Some((k, t, _)) if *k == kind && *t == problem.n_tangent) {
+        *cone = None;
+    }
+    let (_, _, cone) =
+        &*cone.get_or_insert_with(|| (kind, problem.n_tangent, kind.on(problem.n_tangent)));
     let mut objective = Objective {
         problem,
-        barriers: contact_barriers(problem, &cone, &columns),
+        cone,
         kappa: kappa.min(schedule.start),
         centring: 0.0,
     };
-    let warm = start.filter(|x| {
-        x.len() == problem.var_to_v.len()
-            && objective
-                .barriers
-                .iter()
-                .all(|b| b.value(&b.y(x)).is_some())
-    });
-    let mut stages = vec![kappa];
-    let mut x = match warm {
-        Some(x) => x.clone(),
-        None => {
-            while stages[0] / schedule.growth >= schedule.start {
-                stages.insert(0, stages[0] / schedule.growth);
+    let n = problem.var_to_v.len();
+    let warm =
+        start.filter(|x| x.len() == n && objective.barriers().all(|b| b.value(&b.y(x)).is_some()));
+    // The stages' κ: the final one alone from a warm start; otherwise the final κ divided by
+    // the growth factor while it stays at or above the schedule's start, each of those first.
+    let mut earlier_stages = 0;
+    let x = &mut out.x;
+    match warm {
+        Some(start) => {
+            if x.len() != n {
+                *x = DVector::zeros(n);
             }
-            feasible_start(&objective).ok_or(DynamicsError::NoStrictlyFeasibleStart)?
+            x.copy_from(start);
         }
-    };
+        None => {
+            let mut first = kappa;
+            while first / schedule.growth >= schedule.start {
+                first /= schedule.growth;
+                earlier_stages += 1;
+            }
+            if !start::feasible_start(&objective, start_work, x) {
+                return Err(DynamicsError::NoStrictlyFeasibleStart);
+            }
+        }
+    }
     let mut iterations = 0;
     let mut converged = false;
-    let mut newton = Newton::new(problem.var_to_v.len(), problem.contacts.len());
-    let last = stages.len() - 1;
-    for (stage, stage_kappa) in stages.into_iter().enumerate() {
-        objective.kappa = stage_kappa;
-        objective.centring = if stage == last {
+    newton.prepare(n);
+    for stage in 0..=earlier_stages {
+        objective.kappa = (stage..earlier_stages).fold(kappa, |k, _| k / schedule.growth);
+        objective.centring = if stage == earlier_stages {
             schedule.final_centring
         } else {
             schedule.intermediate_centring
@@ -692,7 +599,7 @@ pub fn solve_scheduled(
         };
         for _ in 0..allowed {
             iterations += 1;
-            match newton.step(&objective, &mut x)? {
+            match newton.step(&objective, x)? {
                 NewtonStep::Taken => {}
                 NewtonStep::Converged => {
                     converged = true;
@@ -702,34 +609,30 @@ pub fn solve_scheduled(
             }
         }
     }
-    let impulses = objective
-        .barriers
-        .iter()
-        .map(|barrier| {
-            let (gy, _) = barrier.derivatives(&barrier.y(&x));
-            let w = gy / objective.kappa;
-            (w[0], (1..barrier.dim).map(|a| w[a]).collect())
-        })
-        .collect();
-    let barrier = if keep_second_order {
-        Some(newton.second_order(&objective, &x)?)
+    out.impulses
+        .resize_with(problem.contacts.len(), Default::default);
+    for (barrier, (normal, tangent)) in objective.barriers().zip(out.impulses.iter_mut()) {
+        let (gy, _) = barrier.derivatives(&barrier.y(x));
+        let w = gy / objective.kappa;
+        *normal = w[0];
+        tangent.clear();
+        tangent.extend((1..barrier.dim).map(|a| w[a]));
+    }
+    if keep_second_order {
+        newton.second_order_into(&objective, x, &mut out.barrier)?;
     } else {
-        None
+        out.barrier = None;
+    }
+    out.interior = None;
+    out.polished = false;
+    out.status = if converged {
+        SolveStatus::Solved
+    } else {
+        SolveStatus::MaxIterations
     };
-    Ok(Solution {
-        interior: None,
-        polished: false,
-        x,
-        impulses,
-        status: if converged {
-            SolveStatus::Solved
-        } else {
-            SolveStatus::MaxIterations
-        },
-        iterations,
-        duals: Vec::new(),
-        barrier,
-        modes: None,
-        path: SolvePath::Barrier,
-    })
+    out.iterations = iterations;
+    out.duals.clear();
+    out.modes = None;
+    out.path = SolvePath::Barrier;
+    Ok(())
 }

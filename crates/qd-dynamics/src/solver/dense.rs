@@ -69,6 +69,23 @@ impl DenseCholesky {
         self.factor_in_place(0.0)
     }
 
+    /// Makes this a copy of `other`, reusing this one's storage.
+    pub fn copy_from(&mut self, other: &DenseCholesky) {
+        self.n = other.n;
+        self.l.clear();
+        self.l.extend_from_slice(&other.l);
+    }
+
+    /// Factors `a + shift I`, with the `n × n` matrix a stored column-major in `a` (its lower
+    /// triangle read), as [`Self::factor`].
+    pub fn factor_slice(&mut self, a: &[f64], n: usize, shift: f64) -> bool {
+        debug_assert_eq!(a.len(), n * n);
+        self.n = n;
+        self.l.clear();
+        self.l.extend_from_slice(a);
+        self.factor_in_place(shift)
+    }
+
     /// Factors `a + shift I`.
     fn factor_shifted(&mut self, a: &DMatrix<f64>, shift: f64) -> bool {
         let n = a.nrows();
@@ -132,11 +149,7 @@ impl DenseCholesky {
         let n = self.n;
         for j in (0..n).rev() {
             let column = &self.l[j * n + j..j * n + n];
-            let dot: f64 = column[1..]
-                .iter()
-                .zip(&v[j + 1..n])
-                .map(|(lij, vi)| lij * vi)
-                .sum();
+            let dot = dot(&column[1..], &v[j + 1..n]);
             v[j] = (v[j] - dot) / column[0];
         }
     }
@@ -150,6 +163,12 @@ impl DenseCholesky {
 
     /// Solves H X = B in place, column by column (B has n rows).
     pub fn solve_columns_mut(&self, b: &mut DMatrix<f64>) {
+        self.solve_columns_with(b, &mut Vec::new());
+    }
+
+    /// [`Self::solve_columns_mut`] with `scratch` as the storage of Lᵀ's copy (kept by the
+    /// caller, so repeated solves allocate nothing).
+    pub fn solve_columns_with(&self, b: &mut DMatrix<f64>, scratch: &mut Vec<f64>) {
         debug_assert_eq!(b.nrows(), self.n);
         let n = self.n;
         if n == 0 {
@@ -165,7 +184,9 @@ impl DenseCholesky {
         // Many right-hand sides (the derivatives' n_v + n_a columns): Lᵀ copied once so that
         // the backward substitution, like the forward one, subtracts contiguous columns
         // instead of forming a dot product per entry (a chain of dependent additions).
-        let mut upper = vec![0.0; n * n];
+        let upper = scratch;
+        upper.clear();
+        upper.resize(n * n, 0.0);
         for j in 0..n {
             for i in j..n {
                 upper[i * n + j] = self.l[j * n + i];
@@ -185,6 +206,29 @@ impl DenseCholesky {
             }
         }
     }
+}
+
+/// `aᵀ b` over the shorter of the two, summed in four interleaved partial sums: one chain of
+/// dependent additions per entry was the backward substitution's bottleneck, and four chains
+/// let the additions overlap (and vectorise). Deterministic: the order depends on the length
+/// alone.
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut partial = [0.0; 4];
+    let (a_chunks, b_chunks) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for k in 0..4 {
+            partial[k] += x[k] * y[k];
+        }
+    }
+    let mut sum = (partial[0] + partial[2]) + (partial[1] + partial[3]);
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        sum += x * y;
+    }
+    sum
 }
 
 #[cfg(test)]

@@ -112,6 +112,31 @@ pub struct Solution {
     pub interior: Option<DVector<f64>>,
 }
 
+impl Solution {
+    /// A solution with nothing in it yet (no variables, no contacts): storage for the
+    /// `solve_into` functions to overwrite.
+    pub fn empty() -> Self {
+        Solution {
+            x: DVector::zeros(0),
+            impulses: Vec::new(),
+            status: SolveStatus::Solved,
+            iterations: 0,
+            duals: Vec::new(),
+            polished: false,
+            barrier: None,
+            modes: None,
+            path: SolvePath::Trivial,
+            interior: None,
+        }
+    }
+}
+
+impl Default for Solution {
+    fn default() -> Self {
+        Solution::empty()
+    }
+}
+
 /// The barrier objective's second-order data at the returned point, kept for the implicit
 /// function theorem.
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@
 //! points: planar hand 3, Allegro hand 8 (SOCP) and 7 (QP); the barrier continuation took 13
 //! and 23 Newton iterations (docs/dynamics.md, "The own exact solver").
 
-use super::barrier::{add_congruence, columns_times, contact_columns};
+use super::barrier::{add_congruence, columns_times};
 use super::dense::DenseCholesky;
 use crate::cone::{Cone, ConeKind};
 use crate::problem::StepProblem;
@@ -207,17 +207,15 @@ pub fn solve(problem: &StepProblem, kind: ConeKind) -> Option<PrimalDualAnswer> 
     let second_order = matches!(cone, Cone::Lorentz(_));
     let n = problem.var_to_v.len();
     let rows = cone.rows_per_contact();
-    let all_columns = contact_columns(problem);
-    let (columns, ends) = (&all_columns.0, &all_columns.1);
-    let starts = std::iter::once(0).chain(ends.iter().copied());
+    let columns = problem.contact_columns();
     let blocks: Vec<Block<'_>> = problem
         .contacts
         .iter()
-        .zip(starts.zip(ends))
-        .map(|(contact, (start, &end))| {
+        .enumerate()
+        .map(|(i, contact)| {
             let map = cone.row_map(contact.mu);
             Block {
-                columns: &columns[start..end],
+                columns: columns.of(i),
                 p: (0..rows)
                     .map(|r| {
                         let mut row = Vector3::zeros();
