@@ -13,9 +13,9 @@
 use crate::error::DynamicsError;
 use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Vector3};
-use qd_geometry::ContactQuery;
 use qd_geometry::manifold::ContactFeature;
 use qd_geometry::scene::Scene;
+use qd_geometry::{Contact, ContactQuery};
 
 /// One contact's rows on the free variables.
 #[derive(Debug, Clone)]
@@ -75,30 +75,6 @@ impl ContactColumns {
     /// Whether there are no contacts.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
-    }
-
-    /// Every contact's columns, afresh (the storage kept).
-    fn rebuild(&mut self, contacts: &[ContactRows]) {
-        self.columns.clear();
-        self.ends.clear();
-        for rows in contacts {
-            self.push_contact(rows);
-        }
-    }
-
-    /// Appends the non-zero columns of one contact's rows.
-    fn push_contact(&mut self, rows: &ContactRows) {
-        let nt = rows.jt.nrows();
-        for (r, &normal) in rows.jn.iter().enumerate() {
-            let mut column = Vector3::new(normal, 0.0, 0.0);
-            for a in 0..nt {
-                column[1 + a] = rows.jt[(a, r)];
-            }
-            if column != Vector3::zeros() {
-                self.columns.push((r, column));
-            }
-        }
-        self.ends.push(self.columns.len());
     }
 }
 
@@ -330,19 +306,45 @@ pub fn assemble(
     }
 
     problem.n_tangent = if scene.plane_normal().is_some() { 1 } else { 2 };
-    // Contact rows overwrite the previous step's in place; the vector only grows.
+    write_contact_rows(problem, query.last_contacts());
+    problem.mass = mass;
+    problem.tau = tau;
+    problem.jacobian_scratch = scratch;
+    Ok(())
+}
+
+/// The contacts' rows on the free variables, and their non-zero columns, overwriting the
+/// previous step's in place (the vectors only grow). Contacts whose Jacobian vanishes on the
+/// free variables are left out. One pass per contact: its columns are read off the query's
+/// Jacobians, then scattered into the rows.
+fn write_contact_rows(problem: &mut StepProblem, contacts: &[Contact]) {
+    let (n, nt) = (problem.var_to_v.len(), problem.n_tangent);
+    let StepProblem {
+        var_to_v,
+        contacts: all_rows,
+        columns: ContactColumns { columns, ends },
+        ..
+    } = problem;
+    columns.clear();
+    ends.clear();
     let mut count = 0;
-    let nt = problem.n_tangent;
-    for contact in query.last_contacts() {
-        let var_to_v = &problem.var_to_v;
-        let touches_variables = var_to_v.iter().any(|&v| {
-            contact.jac_normal[v] != 0.0 || (0..nt).any(|r| contact.jac_tangent[(r, v)] != 0.0)
-        });
-        if !touches_variables {
+    for contact in contacts {
+        let start = columns.len();
+        for (c, &v) in var_to_v.iter().enumerate() {
+            let mut column = Vector3::new(contact.jac_normal[v], 0.0, 0.0);
+            for r in 0..nt {
+                column[1 + r] = contact.jac_tangent[(r, v)];
+            }
+            if column != Vector3::zeros() {
+                columns.push((c, column));
+            }
+        }
+        if columns.len() == start {
             continue;
         }
-        if count == problem.contacts.len() {
-            problem.contacts.push(ContactRows {
+        ends.push(columns.len());
+        if count == all_rows.len() {
+            all_rows.push(ContactRows {
                 geometries: (0, 0),
                 feature: ContactFeature::Closest,
                 phi: 0.0,
@@ -352,16 +354,20 @@ pub fn assemble(
                 jt: DMatrix::zeros(nt, n),
             });
         }
-        let rows = &mut problem.contacts[count];
+        let rows = &mut all_rows[count];
         count += 1;
         rows.geometries = (contact.geometry_a, contact.geometry_b);
         rows.feature = contact.feature;
         rows.phi = contact.distance.distance;
         rows.mu = contact.friction;
-        if rows.jn.len() != n {
+        if rows.jn.len() == n {
+            rows.jn.fill(0.0);
+        } else {
             rows.jn = DVector::zeros(n);
         }
-        if rows.jt.shape() != (nt, n) {
+        if rows.jt.shape() == (nt, n) {
+            rows.jt.fill(0.0);
+        } else {
             rows.jt = DMatrix::zeros(nt, n);
         }
         if rows.jn_full.len() != contact.jac_normal.len() {
@@ -369,17 +375,12 @@ pub fn assemble(
         } else {
             rows.jn_full.copy_from(&contact.jac_normal);
         }
-        for (c, &v) in var_to_v.iter().enumerate() {
-            rows.jn[c] = contact.jac_normal[v];
+        for &(c, column) in &columns[start..] {
+            rows.jn[c] = column[0];
             for r in 0..nt {
-                rows.jt[(r, c)] = contact.jac_tangent[(r, v)];
+                rows.jt[(r, c)] = column[1 + r];
             }
         }
     }
-    problem.contacts.truncate(count);
-    problem.columns.rebuild(&problem.contacts);
-    problem.mass = mass;
-    problem.tau = tau;
-    problem.jacobian_scratch = scratch;
-    Ok(())
+    all_rows.truncate(count);
 }

@@ -149,12 +149,26 @@ pub(super) fn add_congruence(
     entries: &mut [f64],
     n: usize,
 ) {
-    for (k, (r, column_r)) in columns.iter().enumerate() {
-        let weighted = m * column_r;
-        let column = &mut entries[r * n..(r + 1) * n];
-        for (s, column_s) in &columns[k..] {
-            column[*s] += column_s.dot(&weighted);
+    // Two columns r₁ < r₂ at a time: each C column s is loaded once for both (the loop is
+    // bound by its loads). Every entry still gets exactly one term per contact, so the sums
+    // are those of one column at a time.
+    let mut k = 0;
+    while k + 1 < columns.len() {
+        let ((r1, column_1), (r2, column_2)) = (&columns[k], &columns[k + 1]);
+        let (weighted_1, weighted_2) = (m * column_1, m * column_2);
+        let (before, from_r2) = entries.split_at_mut(r2 * n);
+        let target_1 = &mut before[r1 * n..(r1 + 1) * n];
+        let target_2 = &mut from_r2[..n];
+        target_1[*r1] += column_1.dot(&weighted_1);
+        for (s, column_s) in &columns[k + 1..] {
+            target_1[*s] += column_s.dot(&weighted_1);
+            target_2[*s] += column_s.dot(&weighted_2);
         }
+        k += 2;
+    }
+    if let Some((r, column_r)) = columns.get(k) {
+        let weighted = m * column_r;
+        entries[r * n + r] += column_r.dot(&weighted);
     }
 }
 

@@ -213,7 +213,7 @@ impl DenseCholesky {
 /// let the additions overlap (and vectorise). Deterministic: the order depends on the length
 /// alone.
 #[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut partial = [0.0; 4];

@@ -5,7 +5,7 @@
 //! aside).
 
 use super::Objective;
-use crate::solver::dense::DenseCholesky;
+use crate::solver::dense::{DenseCholesky, dot};
 use nalgebra::{DMatrix, DVector};
 
 /// Phase 1's storage, kept between solves.
@@ -87,7 +87,7 @@ impl StartWork {
         gram.resize(rows * rows, 0.0);
         for (i, wi) in w.chunks_exact(n).enumerate() {
             for (j, wj) in w.chunks_exact(n).enumerate().skip(i) {
-                let value: f64 = wi.iter().zip(wj).map(|(a, b)| a * b).sum();
+                let value = dot(wi, wj);
                 gram[i * rows + j] = value;
                 gram[j * rows + i] = value;
             }
@@ -117,9 +117,7 @@ impl StartWork {
             let miss = c
                 .chunks_exact(n)
                 .zip(r.iter())
-                .map(|(row, target)| {
-                    (row.iter().zip(x.iter()).map(|(a, b)| a * b).sum::<f64>() - target).abs()
-                })
+                .map(|(row, target)| (dot(row, x.as_slice()) - target).abs())
                 .fold(0.0, f64::max);
             if miss <= tolerance {
                 return true;
