@@ -35,6 +35,7 @@
 pub mod cone;
 pub mod derivatives;
 mod error;
+mod pool;
 pub mod problem;
 mod settings;
 pub mod solver;

@@ -11,6 +11,7 @@
 //! can change them.
 
 use crate::error::DynamicsError;
+use crate::pool::resize_pooled;
 use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Vector3};
 use qd_geometry::manifold::ContactFeature;
@@ -98,6 +99,9 @@ pub struct StepProblem {
     jacobian_scratch: MassScratch,
     /// The contacts' non-zero columns, as assembled with `contacts`.
     columns: ContactColumns,
+    /// Rows no longer needed (fewer contacts than before), kept with their storage for the
+    /// next assembly with more.
+    spare_rows: Vec<ContactRows>,
 }
 
 impl StepProblem {
@@ -314,7 +318,7 @@ pub fn assemble(
 }
 
 /// The contacts' rows on the free variables, and their non-zero columns, overwriting the
-/// previous step's in place (the vectors only grow). Contacts whose Jacobian vanishes on the
+/// previous step's in place (rows beyond this step's contacts wait in the spare pool). Contacts whose Jacobian vanishes on the
 /// free variables are left out. One pass per contact: its columns are read off the query's
 /// Jacobians, then scattered into the rows.
 fn write_contact_rows(problem: &mut StepProblem, contacts: &[Contact]) {
@@ -323,10 +327,20 @@ fn write_contact_rows(problem: &mut StepProblem, contacts: &[Contact]) {
         var_to_v,
         contacts: all_rows,
         columns: ContactColumns { columns, ends },
+        spare_rows,
         ..
     } = problem;
     columns.clear();
     ends.clear();
+    let new_rows = || ContactRows {
+        geometries: (0, 0),
+        feature: ContactFeature::Closest,
+        phi: 0.0,
+        mu: 0.0,
+        jn: DVector::zeros(n),
+        jn_full: DVector::zeros(0),
+        jt: DMatrix::zeros(nt, n),
+    };
     let mut count = 0;
     for contact in contacts {
         let start = columns.len();
@@ -344,15 +358,7 @@ fn write_contact_rows(problem: &mut StepProblem, contacts: &[Contact]) {
         }
         ends.push(columns.len());
         if count == all_rows.len() {
-            all_rows.push(ContactRows {
-                geometries: (0, 0),
-                feature: ContactFeature::Closest,
-                phi: 0.0,
-                mu: 0.0,
-                jn: DVector::zeros(n),
-                jn_full: DVector::zeros(0),
-                jt: DMatrix::zeros(nt, n),
-            });
+            resize_pooled(all_rows, count + 1, spare_rows, new_rows);
         }
         let rows = &mut all_rows[count];
         count += 1;
@@ -382,5 +388,5 @@ fn write_contact_rows(problem: &mut StepProblem, contacts: &[Contact]) {
             }
         }
     }
-    all_rows.truncate(count);
+    resize_pooled(all_rows, count, spare_rows, new_rows);
 }

@@ -132,9 +132,22 @@ pub struct StepWorkspace {
     reuse_assembly: bool,
     /// What `problem` was assembled for, when it can be reused for another u.
     assembled_for: Option<AssemblyKey>,
+    /// A forgotten key's q, kept for the next key's (so forgetting allocates nothing later).
+    spare_key_q: Vec<f64>,
+    /// Contact impulses a result no longer needed (fewer contacts than the step before),
+    /// kept with their vectors for the next result that needs more.
+    spare_contacts: Vec<ContactImpulse>,
 }
 
 impl StepWorkspace {
+    /// Forgets what the problem was assembled for (the next step assembles afresh), keeping
+    /// the key's storage.
+    fn forget_assembly(&mut self) {
+        if let Some(key) = self.assembled_for.take() {
+            self.spare_key_q = key.q;
+        }
+    }
+
     /// A workspace that reuses the assembled problem when the next step has the same system,
     /// parameters and q as the previous one and only u differs — the pattern of randomized
     /// smoothing over u, which then skips the contact query and assembly (bit-identical
@@ -373,7 +386,7 @@ impl QuasiDynamicSystem {
         let has_start = self.start_from(&workspace.problem, guess, &mut workspace.start)?;
         if p.gradient_mode == GradientMode::Ab {
             // A's rates move the contact query's poses: the next step assembles afresh.
-            workspace.assembled_for = None;
+            workspace.forget_assembly();
         }
         let StepWorkspace {
             query,
@@ -383,6 +396,7 @@ impl QuasiDynamicSystem {
             solution,
             start,
             derivatives: derivative_work,
+            spare_contacts,
             ..
         } = workspace;
         let start = has_start.then_some(&*start);
@@ -423,7 +437,7 @@ impl QuasiDynamicSystem {
         } else {
             out.gradients = None;
         }
-        write_contacts(problem, solution, p.h, &mut out.contacts);
+        write_contacts(problem, solution, p.h, &mut out.contacts, spare_contacts);
         out.report = StepReport {
             mode: p.forward_mode,
             status: solution.status,
@@ -456,11 +470,8 @@ impl QuasiDynamicSystem {
             update_inputs(&self.scene, settings, q, u, &mut workspace.problem);
         } else {
             // The old key's q keeps its storage for the new key.
-            let mut key_q = workspace
-                .assembled_for
-                .take()
-                .map(|key| key.q)
-                .unwrap_or_default();
+            workspace.forget_assembly();
+            let mut key_q = std::mem::take(&mut workspace.spare_key_q);
             assemble(
                 &self.scene,
                 settings,
@@ -578,24 +589,23 @@ fn solve(
 }
 
 /// The contacts' impulses and forces of a solved step into `contacts`, overwriting the
-/// entries in place (their vectors keep their storage).
+/// entries in place (their vectors keep their storage); entries beyond this step's contacts
+/// move to `spare`, and new ones come from it first.
 fn write_contacts(
     problem: &StepProblem,
     solution: &Solution,
     h: f64,
     contacts: &mut Vec<ContactImpulse>,
+    spare: &mut Vec<ContactImpulse>,
 ) {
-    contacts.truncate(problem.contacts.len());
-    while contacts.len() < problem.contacts.len() {
-        contacts.push(ContactImpulse {
-            geometries: (0, 0),
-            feature: qd_geometry::manifold::ContactFeature::Closest,
-            phi: 0.0,
-            normal_impulse: 0.0,
-            tangent_impulse: Vec::new(),
-            force: Vec::new(),
-        });
-    }
+    crate::pool::resize_pooled(contacts, problem.contacts.len(), spare, || ContactImpulse {
+        geometries: (0, 0),
+        feature: qd_geometry::manifold::ContactFeature::Closest,
+        phi: 0.0,
+        normal_impulse: 0.0,
+        tangent_impulse: Vec::new(),
+        force: Vec::new(),
+    });
     for ((impulse, rows), (normal, tangent)) in contacts
         .iter_mut()
         .zip(&problem.contacts)

@@ -5,7 +5,6 @@ use crate::method::{Derivatives, Linearization, Order, Smoothing, SmoothingRepor
 use crate::monte_carlo::{self, Estimate};
 use crate::noise::{Gaussian, NoiseModel, sample_stream};
 use crate::tangent::TangentMaps;
-use nalgebra::DMatrix;
 use qd_dynamics::{
     ExactSolver, GradientMode, QuasiDynamicSystem, SolveStatus, StepResult, StepSettings,
     StepWorkspace,
@@ -555,34 +554,40 @@ impl Smoother {
     fn mean_configuration(
         &self,
         valid: &[&Sample<'_>],
-    ) -> Result<(Vec<f64>, Vec<Vec<f64>>), qd_geometry::GeometryError> {
+    ) -> Result<(Vec<f64>, Vec<f64>), qd_geometry::GeometryError> {
         let tree = self.system.scene().tree();
-        let n = valid.len() as f64;
+        let (n, n_v) = (valid.len() as f64, tree.nv());
+        // The offsets in one buffer, sample after sample (n_v each): one allocation per time
+        // step, none per sample.
+        let mut offsets = vec![0.0; valid.len() * n_v];
         if self.maps.is_trivial() {
             let mut c = vec![0.0; tree.nq()];
             for sample in valid {
                 c.iter_mut().zip(sample.q_next).for_each(|(c, q)| *c += q);
             }
             c.iter_mut().for_each(|c| *c /= n);
-            let offsets = valid
-                .iter()
-                .map(|sample| sample.q_next.iter().zip(&c).map(|(q, c)| q - c).collect())
-                .collect();
+            for (offset, sample) in offsets.chunks_exact_mut(n_v).zip(valid) {
+                for ((o, q), c) in offset.iter_mut().zip(sample.q_next).zip(&c) {
+                    *o = q - c;
+                }
+            }
             return Ok((c, offsets));
         }
         let reference = valid[0].q_next;
-        let mut mean_offset = vec![0.0; tree.nv()];
-        for sample in valid {
-            let d = tree.difference(reference, sample.q_next)?;
-            mean_offset.iter_mut().zip(d).for_each(|(m, d)| *m += d);
+        let mut mean_offset = vec![0.0; n_v];
+        for (offset, sample) in offsets.chunks_exact_mut(n_v).zip(valid) {
+            tree.difference_into(reference, sample.q_next, offset)?;
+            mean_offset
+                .iter_mut()
+                .zip(&*offset)
+                .for_each(|(m, d)| *m += d);
         }
         mean_offset.iter_mut().for_each(|m| *m /= n);
         let mut c = reference.to_vec();
         tree.integrate(&mut c, &mean_offset)?;
-        let offsets = valid
-            .iter()
-            .map(|sample| tree.difference(&c, sample.q_next))
-            .collect::<Result<_, _>>()?;
+        for (offset, sample) in offsets.chunks_exact_mut(n_v).zip(valid) {
+            tree.difference_into(&c, sample.q_next, offset)?;
+        }
         Ok((c, offsets))
     }
 
@@ -592,33 +597,32 @@ impl Smoother {
     fn bundle<'a>(
         &self,
         valid: &[&Sample<'a>],
-        offsets: &[Vec<f64>],
+        offsets: &[&[f64]],
         pick: impl Fn(&Sample<'a>) -> Option<&'a [f64]>,
         (rows, cols): (usize, usize),
         input_side: bool,
     ) -> Result<Estimate, SmoothingError> {
         let missing = || SmoothingError::InvalidParameter("a sample lacks its derivatives".into());
         if self.maps.is_trivial() {
-            let samples: Vec<&[f64]> = valid
-                .iter()
-                .map(|sample| pick(sample).ok_or_else(missing))
-                .collect::<Result<_, _>>()?;
+            // Sized up front: collecting through `Result` would grow the vector by doubling.
+            let mut samples: Vec<&[f64]> = Vec::with_capacity(valid.len());
+            for sample in valid {
+                samples.push(pick(sample).ok_or_else(missing)?);
+            }
             return monte_carlo::first_order_flat(offsets, &samples, rows, cols);
         }
-        let samples: Vec<DMatrix<f64>> = valid
-            .iter()
-            .zip(offsets)
-            .map(|(sample, d)| {
-                let mut m =
-                    DMatrix::from_column_slice(rows, cols, pick(sample).ok_or_else(missing)?);
-                self.maps.map_rows(&mut m, d);
-                if input_side {
-                    self.maps.map_columns(&mut m, sample.w_q);
-                }
-                Ok(m)
-            })
-            .collect::<Result<_, SmoothingError>>()?;
-        monte_carlo::first_order(offsets, &samples)
+        // The mapped derivatives in one buffer, sample after sample.
+        let size = rows * cols;
+        let mut mapped = vec![0.0; valid.len() * size];
+        for ((sample, d), m) in valid.iter().zip(offsets).zip(mapped.chunks_exact_mut(size)) {
+            m.copy_from_slice(pick(sample).ok_or_else(missing)?);
+            self.maps.map_rows(m, rows, d);
+            if input_side {
+                self.maps.map_columns(m, rows, sample.w_q);
+            }
+        }
+        let samples: Vec<&[f64]> = mapped.chunks_exact(size).collect();
+        monte_carlo::first_order_flat(offsets, &samples, rows, cols)
     }
 
     /// Reduces one time step's samples (in index order) to a linearisation.
@@ -665,12 +669,13 @@ impl Smoother {
                 first_failure: report.first_failure.unwrap_or_else(|| "none".into()),
             });
         }
-        let (c, offsets) =
+        let (c, offset_buffer) =
             self.mean_configuration(&valid)
                 .map_err(|error| SmoothingError::Dynamics {
                     t,
                     error: error.into(),
                 })?;
+        let offsets: Vec<&[f64]> = offset_buffer.chunks_exact(n_v.max(1)).collect();
         let with_a = self.derivatives == Derivatives::AB;
         let (b, a, b_estimate_error, a_estimate_error, c_error) = match order {
             Order::First => {

@@ -9,7 +9,7 @@
 //! - output side: `log(exp([ε]) exp([d])) ≈ d + J_l⁻¹(d) ε`, so rotation rows get J_l⁻¹(d);
 //! - input side: `exp([w + δ]) R ≈ exp([J_l(w) δ]) exp([w]) R`, so rotation columns get J_l(w).
 
-use nalgebra::{DMatrix, Matrix3, Vector3};
+use nalgebra::{Matrix3, Vector3};
 use qd_dynamics::derivatives::coordinates::left_jacobian;
 use qd_geometry::kinematics::{JointKind, MultibodyTree};
 
@@ -30,27 +30,36 @@ impl TangentMaps {
         TangentMaps { rotation_starts }
     }
 
-    /// Rows of each rotation block ← J_l⁻¹(d_rot) · rows (`d` is q⁺_k ⊖ c, n_v).
-    pub(crate) fn map_rows(&self, matrix: &mut DMatrix<f64>, d: &[f64]) {
+    /// Rows of each rotation block ← J_l⁻¹(d_rot) · rows (`d` is q⁺_k ⊖ c, n_v), on the
+    /// column-major `matrix` of `rows` rows; nothing allocated.
+    pub(crate) fn map_rows(&self, matrix: &mut [f64], rows: usize, d: &[f64]) {
         for &s in &self.rotation_starts {
             let rotation = Vector3::new(d[s], d[s + 1], d[s + 2]);
             // log gives |d_rot| ≤ π, where J_l is invertible.
             let inverse = left_jacobian(&rotation)
                 .try_inverse()
                 .unwrap_or_else(Matrix3::identity);
-            let block = matrix.rows(s, 3).into_owned();
-            matrix.rows_mut(s, 3).copy_from(&(inverse * block));
+            for column in matrix.chunks_exact_mut(rows) {
+                let block = &mut column[s..s + 3];
+                let mapped = inverse * Vector3::new(block[0], block[1], block[2]);
+                block.copy_from_slice(mapped.as_slice());
+            }
         }
     }
 
     /// Columns of each rotation block ← columns · J_l(w_rot) (`w` is the sample's q
-    /// perturbation, n_v).
-    pub(crate) fn map_columns(&self, matrix: &mut DMatrix<f64>, w: &[f64]) {
+    /// perturbation, n_v), on the column-major `matrix` of `rows` rows; nothing allocated.
+    pub(crate) fn map_columns(&self, matrix: &mut [f64], rows: usize, w: &[f64]) {
         for &s in &self.rotation_starts {
             let rotation = Vector3::new(w[s], w[s + 1], w[s + 2]);
             let jacobian = left_jacobian(&rotation);
-            let block = matrix.columns(s, 3).into_owned();
-            matrix.columns_mut(s, 3).copy_from(&(block * jacobian));
+            for r in 0..rows {
+                let entry = |c: usize| matrix[(s + c) * rows + r];
+                let mapped = Vector3::new(entry(0), entry(1), entry(2)).transpose() * jacobian;
+                for c in 0..3 {
+                    matrix[(s + c) * rows + r] = mapped[c];
+                }
+            }
         }
     }
 
@@ -62,7 +71,7 @@ impl TangentMaps {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nalgebra::Isometry3;
+    use nalgebra::{DMatrix, Isometry3};
     use qd_geometry::kinematics::{Inertia, Link};
 
     /// A free body followed by a revolute joint: v = (translation, rotation, hinge).
@@ -129,7 +138,11 @@ mod tests {
         let mut q_next = c.clone();
         tree.integrate(&mut q_next, &d).unwrap();
         let mut map = DMatrix::identity(7, 7);
-        maps.map_rows(&mut map, &tree.difference(&c, &q_next).unwrap());
+        maps.map_rows(
+            map.as_mut_slice(),
+            7,
+            &tree.difference(&c, &q_next).unwrap(),
+        );
         assert_columns_match(&map, |j, step| {
             let mut q = q_next.clone();
             let mut e = [0.0; 7];
@@ -148,7 +161,7 @@ mod tests {
         let q0 = configuration(&tree, &[0.3, 0.1, -0.2, -0.5, 0.4, 0.8, -0.2]);
         let w = [0.02, -0.03, 0.01, 0.7, 0.5, -0.9, 0.1];
         let mut map = DMatrix::identity(7, 7);
-        maps.map_columns(&mut map, &w);
+        maps.map_columns(map.as_mut_slice(), 7, &w);
         let base = {
             let mut q = q0.clone();
             tree.integrate(&mut q, &w).unwrap();

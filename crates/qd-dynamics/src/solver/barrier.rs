@@ -468,6 +468,8 @@ pub struct BarrierWorkspace {
     start: start::StartWork,
     /// The cone of the last solve, with what it was built for (a pyramid holds its rays).
     cone: Option<(ConeKind, usize, Cone)>,
+    /// Impulse entries a solution no longer needed, kept with their storage.
+    spare_impulses: Vec<(f64, Vec<f64>)>,
 }
 
 /// The κ continuation of a cold start: the first stage's κ and the growth between stages.
@@ -557,6 +559,7 @@ pub fn solve_into(
         newton,
         start: start_work,
         cone,
+        spare_impulses,
     } = work;
     // The cone is rebuilt only when it changed (a pyramid holds its rays).
     if !matches!(cone, Some((k, t, _)) if *k == kind && *t == problem.n_tangent) {
@@ -623,15 +626,7 @@ pub fn solve_into(
             }
         }
     }
-    out.impulses
-        .resize_with(problem.contacts.len(), Default::default);
-    for (barrier, (normal, tangent)) in objective.barriers().zip(out.impulses.iter_mut()) {
-        let (gy, _) = barrier.derivatives(&barrier.y(x));
-        let w = gy / objective.kappa;
-        *normal = w[0];
-        tangent.clear();
-        tangent.extend((1..barrier.dim).map(|a| w[a]));
-    }
+    write_impulses(&objective, x, &mut out.impulses, spare_impulses);
     if keep_second_order {
         newton.second_order_into(&objective, x, &mut out.barrier)?;
     } else {
@@ -649,4 +644,27 @@ pub fn solve_into(
     out.modes = None;
     out.path = SolvePath::Barrier;
     Ok(())
+}
+
+/// Each contact's impulse ∇B/κ at x into `impulses` (entries overwritten in place; entries
+/// beyond the contacts move to `spare`, and new ones come from it first).
+fn write_impulses(
+    objective: &Objective<'_>,
+    x: &DVector<f64>,
+    impulses: &mut Vec<(f64, Vec<f64>)>,
+    spare: &mut Vec<(f64, Vec<f64>)>,
+) {
+    crate::pool::resize_pooled(
+        impulses,
+        objective.problem.contacts.len(),
+        spare,
+        Default::default,
+    );
+    for (barrier, (normal, tangent)) in objective.barriers().zip(impulses.iter_mut()) {
+        let (gy, _) = barrier.derivatives(&barrier.y(x));
+        let w = gy / objective.kappa;
+        *normal = w[0];
+        tangent.clear();
+        tangent.extend((1..barrier.dim).map(|a| w[a]));
+    }
 }

@@ -332,9 +332,30 @@ impl MultibodyTree {
     /// # Errors
     /// Wrong lengths or non-finite entries.
     pub fn difference(&self, q_from: &[f64], q_to: &[f64]) -> Result<Vec<f64>, GeometryError> {
+        let mut dv = vec![0.0; self.nv];
+        self.difference_into(q_from, q_to, &mut dv)?;
+        Ok(dv)
+    }
+
+    /// [`Self::difference`] into `dv` (n_v entries), allocating nothing.
+    ///
+    /// # Errors
+    /// As [`Self::difference`]; `dv` of the wrong length.
+    pub fn difference_into(
+        &self,
+        q_from: &[f64],
+        q_to: &[f64],
+        dv: &mut [f64],
+    ) -> Result<(), GeometryError> {
         self.check_lengths(q_from, None)?;
         self.check_lengths(q_to, None)?;
-        let mut dv = vec![0.0; self.nv];
+        if dv.len() != self.nv {
+            return Err(GeometryError::Dimension {
+                what: "dv",
+                expected: self.nv,
+                got: dv.len(),
+            });
+        }
         for joint in &self.joints {
             let (nq, nv) = (joint.kind.nq(), joint.kind.nv());
             joint.kind.difference(
@@ -343,7 +364,7 @@ impl MultibodyTree {
                 &mut dv[joint.v_start..joint.v_start + nv],
             );
         }
-        Ok(dv)
+        Ok(())
     }
 
     /// Checks lengths of q (and v) and that every entry of q is finite.

@@ -11,10 +11,11 @@ use nalgebra::{DMatrix, DVector};
 /// Phase 1's storage, kept between solves.
 #[derive(Debug, Clone, Default)]
 pub(super) struct StartWork {
-    /// The Q whose regularised factor `q_factor` holds (`None` before the first factor):
-    /// reused while Q is unchanged — a robot's stiffness and an object's mass matrix are
-    /// constant in most scenes, and a batch of samples at one q always shares Q.
-    factored_q: Option<DMatrix<f64>>,
+    /// The Q whose regularised factor `q_factor` holds, when `q_factored`: reused while Q is
+    /// unchanged — a robot's stiffness and an object's mass matrix are constant in most
+    /// scenes, and a batch of samples at one q always shares Q.
+    factored_q: DMatrix<f64>,
+    q_factored: bool,
     q_factor: DenseCholesky,
     /// The lifted rows of C, row after row (rows × n), and their targets.
     c: Vec<f64>,
@@ -33,12 +34,13 @@ impl StartWork {
     /// The Cholesky factor of Q + δI (δ = 1e-9 of Q's largest diagonal entry), refactored
     /// only when Q changed. False when it cannot be factored.
     fn factor_q(&mut self, q: &DMatrix<f64>) -> bool {
-        if self.factored_q.as_ref() == Some(q) {
+        if self.q_factored && self.factored_q == *q {
             return true;
         }
-        self.factored_q = None;
+        self.q_factored = false;
         let n = q.nrows();
-        let regularisation = 1e-9 * q.diagonal().amax().max(1e-9);
+        let largest_diagonal = (0..n).map(|i| q[(i, i)].abs()).fold(0.0, f64::max);
+        let regularisation = 1e-9 * largest_diagonal.max(1e-9);
         self.w.clear();
         self.w.extend_from_slice(q.as_slice());
         for i in 0..n {
@@ -47,10 +49,12 @@ impl StartWork {
         if !self.q_factor.factor_slice(&self.w, n, 0.0) {
             return false;
         }
-        match &mut self.factored_q {
-            Some(kept) => kept.copy_from(q),
-            None => self.factored_q = Some(q.clone()),
+        if self.factored_q.shape() == q.shape() {
+            self.factored_q.copy_from(q);
+        } else {
+            self.factored_q = q.clone();
         }
+        self.q_factored = true;
         true
     }
 
@@ -103,7 +107,10 @@ impl StartWork {
         };
         // Independent rows: Wᵀ W factors as it is. Dependent ones (two contacts of one pair,
         // a face's corners) make it singular; with a consistent r, a shift of round-off size
-        // still gives x with C x = r (checked) — without the SVD's allocations.
+        // still gives x with C x = r (checked) — without the SVD's allocations. (Taking the
+        // shifted answer unchecked for an inconsistent r was tried: it is not the
+        // pseudo-inverse's to working precision, and a finite-difference test's step then
+        // found no feasible start.)
         let scale = (0..rows).map(|i| gram[i * rows + i]).fold(0.0, f64::max);
         for shift in [0.0, 1e-12 * scale, 1e-9 * scale] {
             if !gram_factor.factor_slice(gram, rows, shift) {
