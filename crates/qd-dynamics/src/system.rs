@@ -122,8 +122,9 @@ pub struct StepWorkspace {
     query: ContactQuery,
     problem: StepProblem,
     rates: ProblemRates,
-    /// The barrier solver's storage and the last solve's answer, overwritten by each step.
+    /// The solvers' storage and the last solve's answer, overwritten by each step.
     barrier: barrier::BarrierWorkspace,
+    exact: continuation::ExactWorkspace,
     solution: Solution,
     /// A caller's guess of δv on the program's variables.
     start: DVector<f64>,
@@ -393,6 +394,7 @@ impl QuasiDynamicSystem {
             problem,
             rates,
             barrier,
+            exact,
             solution,
             start,
             derivatives: derivative_work,
@@ -400,7 +402,13 @@ impl QuasiDynamicSystem {
             ..
         } = workspace;
         let start = has_start.then_some(&*start);
-        solve(problem, settings, with_gradients, start, barrier, solution)?;
+        solve(
+            problem,
+            settings,
+            (with_gradients, start),
+            (barrier, exact),
+            solution,
+        )?;
         if let Some(index) = solution.x.iter().position(|v| !v.is_finite()) {
             return Err(DynamicsError::SolverFailed {
                 mode: "step",
@@ -559,9 +567,11 @@ impl QuasiDynamicSystem {
 fn solve(
     problem: &StepProblem,
     settings: &StepSettings,
-    with_gradients: bool,
-    start: Option<&DVector<f64>>,
-    work: &mut barrier::BarrierWorkspace,
+    (with_gradients, start): (bool, Option<&DVector<f64>>),
+    (work, exact): (
+        &mut barrier::BarrierWorkspace,
+        &mut continuation::ExactWorkspace,
+    ),
     out: &mut Solution,
 ) -> Result<(), DynamicsError> {
     let p = settings;
@@ -579,9 +589,9 @@ fn solve(
         return barrier::solve_into(problem, &solve, start, work, out);
     }
     if p.exact_solver == ExactSolver::Own
-        && let Ok(Some(solution)) = continuation::solve(problem, cone, p.h, with_gradients, start)
+        && let Ok(true) =
+            continuation::solve_into(problem, cone, p.h, (with_gradients, start), exact, out)
     {
-        *out = solution;
         return Ok(());
     }
     *out = conic::solve(problem, cone, p.h, with_gradients)?;

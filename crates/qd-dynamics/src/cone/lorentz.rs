@@ -54,7 +54,16 @@ impl Lorentz {
 
     /// `λ_n = z₀`, `λ_t = μ z_t`.
     pub(super) fn impulse(&self, z: &[f64], mu: f64) -> (f64, Vec<f64>) {
-        (z[0], z[1..].iter().map(|zt| mu * zt).collect())
+        let mut impulse = (0.0, Vec::with_capacity(self.n_tangent));
+        self.impulse_into(z, mu, &mut impulse);
+        impulse
+    }
+
+    /// [`Self::impulse`] into `out`, its vector overwritten in place.
+    pub(super) fn impulse_into(&self, z: &[f64], mu: f64, out: &mut (f64, Vec<f64>)) {
+        out.0 = z[0];
+        out.1.clear();
+        out.1.extend(z[1..].iter().map(|zt| mu * zt));
     }
 
     /// Separated when the normal impulse is at or below the threshold; else sticking (every

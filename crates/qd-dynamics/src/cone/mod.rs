@@ -52,6 +52,24 @@ impl ConeKind {
     }
 }
 
+/// A cone kept between solves while its kind and tangent dimension stay the same: a pyramid
+/// holds its rays, and building it for every step allocated them.
+#[derive(Debug, Clone, Default)]
+pub struct KeptCone(Option<(ConeKind, usize, Cone)>);
+
+impl KeptCone {
+    /// The cone `kind` on `n_tangent` tangent directions, built only when it changed.
+    pub fn get(&mut self, kind: ConeKind, n_tangent: usize) -> &Cone {
+        if !matches!(&self.0, Some((k, t, _)) if *k == kind && *t == n_tangent) {
+            self.0 = None;
+        }
+        let (_, _, cone) = self
+            .0
+            .get_or_insert_with(|| (kind, n_tangent, kind.on(n_tangent)));
+        cone
+    }
+}
+
 /// A friction cone on a given tangent space, ready to evaluate.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cone {
@@ -98,6 +116,28 @@ impl Cone {
         }
     }
 
+    /// Row r of [`Cone::row_map`], padded to 3 entries (the y-space of a contact has at most
+    /// 3): no matrix built.
+    pub fn row_map_row(&self, mu: f64, r: usize) -> Vector3<f64> {
+        let mut row = Vector3::zeros();
+        match self {
+            Cone::Lorentz(_) if r == 0 => row[0] = 1.0,
+            Cone::Lorentz(_) => row[r] = mu,
+            Cone::Pyramid(cone) => {
+                row[0] = 1.0;
+                for (t, d) in cone.directions[r].iter().enumerate() {
+                    row[1 + t] = mu * d;
+                }
+            }
+        }
+        row
+    }
+
+    /// The rows of [`Cone::row_map`] appended to `rows` ([`Cone::row_map_row`] each).
+    pub fn row_map_rows(&self, mu: f64, rows: &mut Vec<Vector3<f64>>) {
+        rows.extend((0..self.rows_per_contact()).map(|r| self.row_map_row(mu, r)));
+    }
+
     /// Writes the contact's rows of Clarabel's `A x + s = b` from row `base`.
     pub fn clarabel_rows(
         &self,
@@ -125,6 +165,14 @@ impl Cone {
         match self {
             Cone::Lorentz(cone) => cone.impulse(z, mu),
             Cone::Pyramid(cone) => cone.impulse(z, mu),
+        }
+    }
+
+    /// [`Cone::impulse`] into `out`, its vector overwritten in place.
+    pub fn impulse_into(&self, z: &[f64], mu: f64, out: &mut (f64, Vec<f64>)) {
+        match self {
+            Cone::Lorentz(cone) => cone.impulse_into(z, mu, out),
+            Cone::Pyramid(cone) => cone.impulse_into(z, mu, out),
         }
     }
 
@@ -208,11 +256,33 @@ pub struct ModeReading {
 
 /// Each contact's conic row map P ([`Cone::row_map`]).
 pub fn conic_row_maps(problem: &StepProblem, cone: &Cone) -> Vec<DMatrix<f64>> {
-    problem
-        .contacts
-        .iter()
-        .map(|rows| cone.row_map(rows.mu))
-        .collect()
+    let mut maps = Vec::new();
+    conic_row_maps_into(problem, cone, &mut maps, &mut Vec::new());
+    maps
+}
+
+/// [`conic_row_maps`] into `maps`, overwriting its matrices in place (entries beyond the
+/// contacts move to `spare`, and new ones come from it first).
+pub(crate) fn conic_row_maps_into(
+    problem: &StepProblem,
+    cone: &Cone,
+    maps: &mut Vec<DMatrix<f64>>,
+    spare: &mut Vec<DMatrix<f64>>,
+) {
+    crate::pool::resize_pooled(maps, problem.contacts.len(), spare, || DMatrix::zeros(0, 0));
+    let dim = 1 + problem.n_tangent;
+    let rows = cone.rows_per_contact();
+    for (map, contact) in maps.iter_mut().zip(&problem.contacts) {
+        if map.shape() != (rows, dim) {
+            *map = DMatrix::zeros(rows, dim);
+        }
+        for r in 0..rows {
+            let row = cone.row_map_row(contact.mu, r);
+            for c in 0..dim {
+                map[(r, c)] = row[c];
+            }
+        }
+    }
 }
 
 /// `y = C x + e = (J_n x + φ, J_t x)` of contact `i` (entries beyond 1 + n_t are zero): the

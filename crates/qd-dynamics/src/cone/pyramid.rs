@@ -84,17 +84,22 @@ impl Pyramid {
 
     /// `λ_n = Σ β_j`, `λ_t = μ Σ β_j d_j`.
     pub(super) fn impulse(&self, z: &[f64], mu: f64) -> (f64, Vec<f64>) {
-        let normal: f64 = z.iter().sum();
-        let tangent = (0..self.n_tangent)
-            .map(|t| {
-                mu * z
-                    .iter()
-                    .zip(&self.directions)
-                    .map(|(beta, d)| beta * d[t])
-                    .sum::<f64>()
-            })
-            .collect();
-        (normal, tangent)
+        let mut impulse = (0.0, Vec::with_capacity(self.n_tangent));
+        self.impulse_into(z, mu, &mut impulse);
+        impulse
+    }
+
+    /// [`Self::impulse`] into `out`, its vector overwritten in place.
+    pub(super) fn impulse_into(&self, z: &[f64], mu: f64, out: &mut (f64, Vec<f64>)) {
+        out.0 = z.iter().sum();
+        out.1.clear();
+        out.1.extend((0..self.n_tangent).map(|t| {
+            mu * z
+                .iter()
+                .zip(&self.directions)
+                .map(|(beta, d)| beta * d[t])
+                .sum::<f64>()
+        }));
     }
 
     /// The rays whose β exceeds the threshold hold with equality; none: separated. Near a

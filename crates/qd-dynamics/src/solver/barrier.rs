@@ -17,7 +17,7 @@ mod start;
 
 use super::dense::DenseCholesky;
 use super::{BarrierAtSolution, Solution, SolvePath, SolveStatus};
-use crate::cone::{Cone, ConeKind};
+use crate::cone::{Cone, ConeKind, KeptCone};
 use crate::error::DynamicsError;
 use crate::problem::{ContactRows, StepProblem};
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
@@ -467,7 +467,7 @@ pub struct BarrierWorkspace {
     newton: Newton,
     start: start::StartWork,
     /// The cone of the last solve, with what it was built for (a pyramid holds its rays).
-    cone: Option<(ConeKind, usize, Cone)>,
+    cone: KeptCone,
     /// Impulse entries a solution no longer needed, kept with their storage.
     spare_impulses: Vec<(f64, Vec<f64>)>,
 }
@@ -561,12 +561,7 @@ pub fn solve_into(
         cone,
         spare_impulses,
     } = work;
-    // The cone is rebuilt only when it changed (a pyramid holds its rays).
-    if !matches!(cone, Some((k, t, _)) if *k == kind && *t == problem.n_tangent) {
-        *cone = None;
-    }
-    let (_, _, cone) =
-        &*cone.get_or_insert_with(|| (kind, problem.n_tangent, kind.on(problem.n_tangent)));
+    let cone = cone.get(kind, problem.n_tangent);
     let mut objective = Objective {
         problem,
         cone,

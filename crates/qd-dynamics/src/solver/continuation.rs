@@ -20,10 +20,10 @@
 //! `z = (w₀, w_t / μ)` with `w = ∇B/κ` the barrier's impulse; for a pyramid `z_j = 1/(κ s_j)`.
 
 use super::barrier;
-use super::polish::{ModeSystem, refine_on_modes};
+use super::polish::{ModeStorage, ModeSystem, refine_on_modes};
 use super::primal_dual;
 use super::{Solution, SolvePath, SolveStatus};
-use crate::cone::{Cone, ConeKind, ContactMode, ModeReading, contact_y, read_modes};
+use crate::cone::{Cone, ConeKind, ContactMode, KeptCone, ModeReading, contact_y, read_modes};
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
@@ -91,7 +91,85 @@ pub fn solve(
     keep_modes: bool,
     start: Option<&DVector<f64>>,
 ) -> Result<Option<Solution>, DynamicsError> {
-    let cone = kind.on(problem.n_tangent);
+    let mut out = Solution::empty();
+    let certified = solve_into(
+        problem,
+        kind,
+        h,
+        (keep_modes, start),
+        &mut ExactWorkspace::default(),
+        &mut out,
+    )?;
+    Ok(certified.then_some(out))
+}
+
+/// The own exact solver's storage, kept between steps (a [`crate::StepWorkspace`] holds one):
+/// the primal–dual iterations' vectors and matrices, and the refinement's. The primal–dual
+/// path then allocates little per step; the barrier continuation (its fallback) still
+/// allocates.
+#[derive(Debug, Default)]
+pub struct ExactWorkspace {
+    /// The cone of the last solve, with what it was built for.
+    cone: KeptCone,
+    primal_dual: primal_dual::PrimalDualWorkspace,
+    modes: ModeStorage,
+}
+
+/// [`solve`] into `out` with kept storage; true when the answer was certified (`out` then
+/// holds it), false when the caller should fall back to Clarabel.
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_into(
+    problem: &StepProblem,
+    kind: ConeKind,
+    h: f64,
+    (keep_modes, start): (bool, Option<&DVector<f64>>),
+    work: &mut ExactWorkspace,
+    out: &mut Solution,
+) -> Result<bool, DynamicsError> {
+    let ExactWorkspace {
+        cone,
+        primal_dual,
+        modes,
+    } = work;
+    let cone = cone.get(kind, problem.n_tangent);
+    // From `start` directly at κ, given up after WARM_ITERATIONS for the cold continuation.
+    // A guess that is not strictly inside every contact's barrier domain would be ignored
+    // by the continuation; it leaves the primal–dual path first.
+    let start = start.filter(|x| {
+        starts_warm(cone)
+            && x.len() == problem.var_to_v.len()
+            && problem.contacts.iter().enumerate().all(|(i, contact)| {
+                cone.barrier_value(&contact_y(problem, i, x), contact.mu)
+                    .is_some()
+            })
+    });
+    // Without a start: the primal–dual iterations first, the continuation as their fallback.
+    if start.is_none() {
+        let path = (kind, h, keep_modes);
+        if primal_dual_answer(problem, cone, path, (primal_dual, modes), out) {
+            return Ok(true);
+        }
+    }
+    match continuation_answer(problem, cone, kind, h, (keep_modes, start))? {
+        Some(solution) => {
+            *out = solution;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// The barrier continuation and the certified refinement (module docs); `None` when the
+/// refinement declines.
+fn continuation_answer(
+    problem: &StepProblem,
+    cone: &Cone,
+    kind: ConeKind,
+    h: f64,
+    (keep_modes, start): (bool, Option<&DVector<f64>>),
+) -> Result<Option<Solution>, DynamicsError> {
     let force_scale = problem.b.amax().max(h);
     let mut kappa = KAPPA_FORCE / force_scale;
     let schedule = barrier::Schedule {
@@ -101,23 +179,6 @@ pub fn solve(
         intermediate_centring: INTERMEDIATE_CENTRING,
         final_centring: FINAL_CENTRING,
     };
-    // From `start` directly at κ, given up after WARM_ITERATIONS for the cold continuation.
-    // A guess that is not strictly inside every contact's barrier domain would be ignored
-    // by the continuation; it leaves the primal–dual path first.
-    let start = start.filter(|x| {
-        starts_warm(&cone)
-            && x.len() == problem.var_to_v.len()
-            && problem.contacts.iter().enumerate().all(|(i, contact)| {
-                cone.barrier_value(&contact_y(problem, i, x), contact.mu)
-                    .is_some()
-            })
-    });
-    // Without a start: the primal–dual iterations first, the continuation as their fallback.
-    if start.is_none()
-        && let Some(solution) = primal_dual_answer(problem, &cone, kind, h, keep_modes)
-    {
-        return Ok(Some(solution));
-    }
     let mut first = barrier::solve_scheduled(problem, kind, kappa, false, start, schedule)?;
     let mut iterations = first.iterations;
     if first.status != SolveStatus::Solved && start.is_some() {
@@ -127,32 +188,32 @@ pub fn solve(
     if first.status != SolveStatus::Solved {
         return Ok(None);
     }
-    let system = ModeSystem::new(problem, &cone, h);
-    let projections = &system.projections;
+    let mut storage = ModeStorage::default();
+    let system = ModeSystem::new(problem, cone, h, &mut storage);
+    let projections = system.projections;
     let interior = first.x.clone();
     // The refinement from (x, duals) on `modes`; the certified answer when it passes.
-    let refined = |(mut x, mut duals): (DVector<f64>, Vec<f64>),
-                   modes: &[ContactMode],
-                   iterations: u32| {
-        if !refine_on_modes(&system, (&mut x, &mut duals), modes) {
-            return None;
-        }
-        let modes = keep_modes.then(|| read_modes(problem, &cone, h, (&x, &duals), projections));
-        let mut solution = certified_solution(problem, &cone, (x, duals), iterations, modes);
-        solution.interior = Some(interior.clone());
-        Some(solution)
-    };
+    let refined =
+        |(mut x, mut duals): (DVector<f64>, Vec<f64>), modes: &[ContactMode], iterations: u32| {
+            if !refine_on_modes(&system, (&mut x, &mut duals), modes) {
+                return None;
+            }
+            let modes = keep_modes.then(|| read_modes(problem, cone, h, (&x, &duals), projections));
+            let mut solution = certified_solution(problem, cone, (x, duals), iterations, modes);
+            solution.interior = Some(interior.clone());
+            Some(solution)
+        };
     let mut early = (
-        barrier_duals(problem, &cone, projections, &first.x, kappa),
+        barrier_duals(problem, cone, projections, &first.x, kappa),
         first.x,
     );
     // First from the one answer and the central path's direction there: what each gap and
     // impulse will do over the next decade, at the cost of one factor of the Hessian (the
     // second answer costs ~5 Newton iterations).
     if let Some(tangent) = barrier::central_path_tangent(problem, kind, kappa, &early.1) {
-        let now = PathReading::at(problem, &cone, projections, (&early.1, &early.0));
-        let next = now.decade_later(problem, &cone, projections, &early.1, &tangent);
-        let modes = modes_from_decay(&cone, &now, &next);
+        let now = PathReading::at(problem, cone, projections, (&early.1, &early.0));
+        let next = now.decade_later(problem, cone, projections, &early.1, &tangent);
+        let modes = modes_from_decay(cone, &now, &next);
         if let Some(solution) = refined((early.1.clone(), early.0.clone()), &modes, iterations) {
             return Ok(Some(solution));
         }
@@ -167,11 +228,11 @@ pub fn solve(
         if late.status != SolveStatus::Solved {
             return Ok(None);
         }
-        let late_duals = barrier_duals(problem, &cone, projections, &late.x, 10.0 * kappa);
+        let late_duals = barrier_duals(problem, cone, projections, &late.x, 10.0 * kappa);
         let modes = modes_from_decay(
-            &cone,
-            &PathReading::at(problem, &cone, projections, (&early.1, &early.0)),
-            &PathReading::at(problem, &cone, projections, (&late.x, &late_duals)),
+            cone,
+            &PathReading::at(problem, cone, projections, (&early.1, &early.0)),
+            &PathReading::at(problem, cone, projections, (&late.x, &late_duals)),
         );
         if let Some(solution) = refined((late.x.clone(), late_duals.clone()), &modes, iterations) {
             return Ok(Some(solution));
@@ -190,26 +251,29 @@ pub fn solve(
 fn primal_dual_answer(
     problem: &StepProblem,
     cone: &Cone,
-    kind: ConeKind,
-    h: f64,
-    keep_modes: bool,
-) -> Option<Solution> {
-    let answer = primal_dual::solve(problem, kind)?;
-    let system = ModeSystem::new(problem, cone, h);
-    let projections = &system.projections;
-    let (mut x, mut duals) = (answer.x, answer.z);
-    let reading = read_modes(problem, cone, h, (&x, &duals), projections);
-    if !refine_on_modes(&system, (&mut x, &mut duals), &reading.modes) {
-        return None;
+    (kind, h, keep_modes): (ConeKind, f64, bool),
+    (primal_dual, storage): (&mut primal_dual::PrimalDualWorkspace, &mut ModeStorage),
+    out: &mut Solution,
+) -> bool {
+    let Some(iterations) = primal_dual::solve_in(problem, kind, primal_dual) else {
+        return false;
+    };
+    let (x, z) = primal_dual.answer();
+    if out.x.len() != x.len() {
+        out.x = DVector::zeros(x.len());
     }
-    let modes = keep_modes.then(|| read_modes(problem, cone, h, (&x, &duals), projections));
-    Some(certified_solution(
-        problem,
-        cone,
-        (x, duals),
-        answer.iterations,
-        modes,
-    ))
+    out.x.copy_from(x);
+    out.duals.clear();
+    out.duals.extend_from_slice(z);
+    let system = ModeSystem::new(problem, cone, h, storage);
+    let projections = system.projections;
+    let reading = read_modes(problem, cone, h, (&out.x, &out.duals), projections);
+    if !refine_on_modes(&system, (&mut out.x, &mut out.duals), &reading.modes) {
+        return false;
+    }
+    out.modes = keep_modes.then(|| read_modes(problem, cone, h, (&out.x, &out.duals), projections));
+    write_certified(problem, cone, iterations, out);
+    true
 }
 
 /// Barrier answers tried after the first (each at ten times the last κ) before giving up.
@@ -224,30 +288,36 @@ fn certified_solution(
     iterations: u32,
     modes: Option<ModeReading>,
 ) -> Solution {
-    let rows_per_contact = cone.rows_per_contact();
-    let impulses = problem
-        .contacts
-        .iter()
-        .enumerate()
-        .map(|(i, contact)| {
-            cone.impulse(
-                &duals[i * rows_per_contact..(i + 1) * rows_per_contact],
-                contact.mu,
-            )
-        })
-        .collect();
-    Solution {
+    let mut solution = Solution {
         x,
-        impulses,
-        status: SolveStatus::Solved,
-        iterations,
         duals,
-        polished: true,
-        barrier: None,
         modes,
-        path: SolvePath::OwnExact,
-        interior: None,
+        ..Solution::empty()
+    };
+    write_certified(problem, cone, iterations, &mut solution);
+    solution
+}
+
+/// Completes `out`, whose x, duals and modes hold a certified answer, as the exact path's
+/// [`Solution`]: impulses from the duals (entries overwritten in place), status and path.
+fn write_certified(problem: &StepProblem, cone: &Cone, iterations: u32, out: &mut Solution) {
+    let rows_per_contact = cone.rows_per_contact();
+    crate::pool::resize_pooled(
+        &mut out.impulses,
+        problem.contacts.len(),
+        &mut Vec::new(),
+        Default::default,
+    );
+    for (i, (contact, impulse)) in problem.contacts.iter().zip(&mut out.impulses).enumerate() {
+        let z = &out.duals[i * rows_per_contact..(i + 1) * rows_per_contact];
+        cone.impulse_into(z, contact.mu, impulse);
     }
+    out.status = SolveStatus::Solved;
+    out.iterations = iterations;
+    out.polished = true;
+    out.barrier = None;
+    out.path = SolvePath::OwnExact;
+    out.interior = None;
 }
 
 /// The barrier answer's duals in Clarabel's convention (module docs), at program weight κ.

@@ -21,7 +21,8 @@
 //! complementarity holding by construction, that certifies it optimal. Otherwise Clarabel's
 //! answer stands and the report says so.
 
-use crate::cone::{Cone, ContactMode, conic_row_maps, read_modes};
+use crate::cone::{Cone, ContactMode, conic_row_maps_into, read_modes};
+use crate::pool::resize_pooled;
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
 
@@ -79,9 +80,10 @@ pub fn polish(
     x: &mut DVector<f64>,
     duals: &mut [f64],
 ) -> bool {
-    let system = ModeSystem::new(problem, cone, h);
+    let mut storage = ModeStorage::default();
+    let system = ModeSystem::new(problem, cone, h, &mut storage);
     // The modes, read off the solver's answer by the rules the derivatives use.
-    let reading = read_modes(problem, cone, h, (x, duals), &system.projections);
+    let reading = read_modes(problem, cone, h, (x, duals), system.projections);
     refine_on_modes(&system, (x, duals), &reading.modes)
 }
 
@@ -122,6 +124,15 @@ pub(crate) fn refine_on_modes(
     true
 }
 
+/// The storage of a [`ModeSystem`]'s matrices, kept between steps.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ModeStorage {
+    projections: Vec<DMatrix<f64>>,
+    pc: Vec<DMatrix<f64>>,
+    /// Matrices a step with fewer contacts did not need.
+    spare: Vec<DMatrix<f64>>,
+}
+
 /// The smooth system of one step's KKT conditions once the modes are fixed: each contact's
 /// conic rows `s = P C x + P e` as `pc` and `projections`.
 pub(crate) struct ModeSystem<'a> {
@@ -129,32 +140,44 @@ pub(crate) struct ModeSystem<'a> {
     cone: &'a Cone,
     rows_per_contact: usize,
     /// P per contact (rows_per_contact × dim).
-    pub(crate) projections: Vec<DMatrix<f64>>,
+    pub(crate) projections: &'a [DMatrix<f64>],
     /// P C per contact (rows_per_contact × n).
-    pc: Vec<DMatrix<f64>>,
+    pc: &'a [DMatrix<f64>],
     /// max(h, ‖b‖∞): the step's force scale.
     force_scale: f64,
 }
 
 impl<'a> ModeSystem<'a> {
-    /// The system's fixed parts for a step's problem in `cone`, time step `h` (s).
-    pub(crate) fn new(problem: &'a StepProblem, cone: &'a Cone, h: f64) -> Self {
+    /// The system's fixed parts for a step's problem in `cone`, time step `h` (s), in
+    /// `storage` (its matrices overwritten in place).
+    pub(crate) fn new(
+        problem: &'a StepProblem,
+        cone: &'a Cone,
+        h: f64,
+        storage: &'a mut ModeStorage,
+    ) -> Self {
         let n = problem.var_to_v.len();
         let nt = problem.n_tangent;
         let rows_per_contact = cone.rows_per_contact();
-        let projections = conic_row_maps(problem, cone);
-        let pc = problem
-            .contacts
-            .iter()
-            .zip(&projections)
-            .map(|(rows, p)| {
-                // P C entry by entry (C = [J_n; J_t] is never formed).
-                DMatrix::from_fn(p.nrows(), n, |r, c| {
+        let ModeStorage {
+            projections,
+            pc,
+            spare,
+        } = storage;
+        conic_row_maps_into(problem, cone, projections, spare);
+        resize_pooled(pc, problem.contacts.len(), spare, || DMatrix::zeros(0, 0));
+        for ((pc, rows), p) in pc.iter_mut().zip(&problem.contacts).zip(projections.iter()) {
+            if pc.shape() != (p.nrows(), n) {
+                *pc = DMatrix::zeros(p.nrows(), n);
+            }
+            // P C entry by entry (C = [J_n; J_t] is never formed).
+            for c in 0..n {
+                for r in 0..p.nrows() {
                     let tangential: f64 = (0..nt).map(|t| p[(r, 1 + t)] * rows.jt[(t, c)]).sum();
-                    p[(r, 0)] * rows.jn[c] + tangential
-                })
-            })
-            .collect();
+                    pc[(r, c)] = p[(r, 0)] * rows.jn[c] + tangential;
+                }
+            }
+        }
         ModeSystem {
             problem,
             cone,

@@ -18,7 +18,7 @@
 
 use super::barrier::{add_congruence, columns_times};
 use super::dense::DenseCholesky;
-use crate::cone::{Cone, ConeKind};
+use crate::cone::{Cone, ConeKind, KeptCone};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
@@ -153,8 +153,42 @@ fn soc_scaling(s: &[f64], z: &[f64]) -> (Matrix3<f64>, Matrix3<f64>) {
 struct Block<'a> {
     columns: &'a [(usize, Vector3<f64>)],
     /// P's rows, padded to 3 entries.
-    p: Vec<Vector3<f64>>,
+    p: &'a [Vector3<f64>],
     phi: f64,
+}
+
+/// Every contact's [`Block`], as views over the problem and the kept row maps (building them
+/// allocates nothing).
+struct Blocks<'a> {
+    problem: &'a StepProblem,
+    p_rows: &'a [Vector3<f64>],
+    rows: usize,
+}
+
+impl<'a> Blocks<'a> {
+    fn iter(&self) -> impl Iterator<Item = Block<'a>> + Clone + 'a {
+        let (problem, p_rows, rows) = (self.problem, self.p_rows, self.rows);
+        problem
+            .contacts
+            .iter()
+            .zip(problem.contact_columns().runs())
+            .zip(p_rows.chunks_exact(rows.max(1)))
+            .map(|((contact, columns), p)| Block {
+                columns,
+                p,
+                phi: contact.phi,
+            })
+    }
+
+    fn len(&self) -> usize {
+        self.problem.contacts.len()
+    }
+}
+
+impl Default for Scalings {
+    fn default() -> Self {
+        Scalings::Orthant(Vec::new())
+    }
 }
 
 impl Block<'_> {
@@ -183,6 +217,7 @@ impl Block<'_> {
 }
 
 /// The scaling of every block: second-order blocks' (W, W⁻¹); orthant rows' `√(z/s)`.
+#[derive(Debug)]
 enum Scalings {
     SecondOrder(Vec<(Matrix3<f64>, Matrix3<f64>)>),
     Orthant(Vec<f64>),
@@ -203,32 +238,61 @@ pub struct PrimalDualAnswer {
 /// tolerances (or a system cannot be factored): the caller falls back to the barrier
 /// continuation.
 pub fn solve(problem: &StepProblem, kind: ConeKind) -> Option<PrimalDualAnswer> {
-    let cone = kind.on(problem.n_tangent);
+    let mut work = PrimalDualWorkspace::default();
+    let iterations = solve_in(problem, kind, &mut work)?;
+    let (x, z) = work.answer();
+    Some(PrimalDualAnswer {
+        x: x.clone(),
+        z: z.to_vec(),
+        iterations,
+    })
+}
+
+/// The iterations' storage, kept between solves (a step workspace holds one): a solve of the
+/// size of the previous one allocates nothing.
+#[derive(Debug, Default)]
+pub struct PrimalDualWorkspace {
+    /// The cone of the last solve, with what it was built for.
+    cone: KeptCone,
+    /// Every contact's row map P, rows padded to 3 entries, contact after contact.
+    p_rows: Vec<Vector3<f64>>,
+    iterate: Iterate,
+    work: Work,
+}
+
+impl PrimalDualWorkspace {
+    /// The last successful solve's x and z ([`solve_in`]).
+    pub fn answer(&self) -> (&DVector<f64>, &[f64]) {
+        (&self.iterate.x, &self.iterate.z)
+    }
+}
+
+/// [`solve`] with kept storage: the answer stays in `workspace` ([`PrimalDualWorkspace::answer`]);
+/// returns the iterations taken, `None` as [`solve`].
+pub fn solve_in(
+    problem: &StepProblem,
+    kind: ConeKind,
+    workspace: &mut PrimalDualWorkspace,
+) -> Option<u32> {
+    let PrimalDualWorkspace {
+        cone,
+        p_rows,
+        iterate,
+        work,
+    } = workspace;
+    let cone = cone.get(kind, problem.n_tangent);
     let second_order = matches!(cone, Cone::Lorentz(_));
     let n = problem.var_to_v.len();
     let rows = cone.rows_per_contact();
-    let columns = problem.contact_columns();
-    let blocks: Vec<Block<'_>> = problem
-        .contacts
-        .iter()
-        .enumerate()
-        .map(|(i, contact)| {
-            let map = cone.row_map(contact.mu);
-            Block {
-                columns: columns.of(i),
-                p: (0..rows)
-                    .map(|r| {
-                        let mut row = Vector3::zeros();
-                        for c in 0..map.ncols() {
-                            row[c] = map[(r, c)];
-                        }
-                        row
-                    })
-                    .collect(),
-                phi: contact.phi,
-            }
-        })
-        .collect();
+    p_rows.clear();
+    for contact in &problem.contacts {
+        cone.row_map_rows(contact.mu, p_rows);
+    }
+    let blocks = Blocks {
+        problem,
+        p_rows,
+        rows,
+    };
     let contacts = blocks.len();
     let m = contacts * rows;
     let degree = if second_order {
@@ -238,10 +302,10 @@ pub fn solve(problem: &StepProblem, kind: ConeKind) -> Option<PrimalDualAnswer> 
     };
     let force_scale = problem.b.amax().max(1e-12);
     let gap_tolerance = TOLERANCE * force_scale * GAP_LENGTH;
-    let mut iterate = Iterate::start(problem, &blocks, rows, second_order, force_scale);
-    let mut work = Work::new(n, m, contacts, second_order);
+    iterate.start(problem, &blocks, second_order, force_scale);
+    work.prepare(n, m, contacts, second_order);
     for iteration in 0..=MAX_ITERATIONS {
-        let measure = iterate.residuals(problem, &blocks, rows, &mut work) / degree;
+        let measure = iterate.residuals(problem, &blocks, rows, work) / degree;
         let x_scale = 1.0 + iterate.x.amax();
         let slack_residual = work.r_s.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
         // Stationarity balances Qx + b against the contact impulses: its round-off grows with
@@ -251,21 +315,18 @@ pub fn solve(problem: &StepProblem, kind: ConeKind) -> Option<PrimalDualAnswer> 
             && slack_residual <= TOLERANCE * x_scale
             && measure <= gap_tolerance
         {
-            return Some(PrimalDualAnswer {
-                x: iterate.x,
-                z: iterate.z,
-                iterations: iteration,
-            });
+            return Some(iteration);
         }
         if iteration == MAX_ITERATIONS || !measure.is_finite() {
             return None;
         }
-        iterate.step(problem, &blocks, rows, measure, &mut work)?;
+        iterate.step(problem, &blocks, rows, measure, work)?;
     }
     None
 }
 
-/// The iterations' storage, sized once per solve.
+/// The iterations' storage, sized by [`Work::prepare`] and kept between solves.
+#[derive(Debug, Default)]
 struct Work {
     r_x: DVector<f64>,
     contact_force: DVector<f64>,
@@ -284,31 +345,52 @@ struct Work {
 }
 
 impl Work {
-    fn new(n: usize, m: usize, contacts: usize, second_order: bool) -> Self {
-        Work {
-            r_x: DVector::zeros(n),
-            contact_force: DVector::zeros(n),
-            r_s: vec![0.0; m],
-            matrix: DMatrix::zeros(n, n),
-            factor: DenseCholesky::default(),
-            scalings: if second_order {
-                Scalings::SecondOrder(vec![(Matrix3::identity(), Matrix3::identity()); contacts])
-            } else {
-                Scalings::Orthant(vec![1.0; m])
-            },
-            lambda: vec![0.0; m],
-            r_c: vec![0.0; m],
-            q: vec![0.0; m],
-            dx: DVector::zeros(n),
-            ds: vec![0.0; m],
-            dz: vec![0.0; m],
-            ds_affine: vec![0.0; m],
-            dz_affine: vec![0.0; m],
+    /// Sizes the storage for n variables, m conic rows over `contacts` contacts (allocating
+    /// only when a size changed) and resets the scalings.
+    fn prepare(&mut self, n: usize, m: usize, contacts: usize, second_order: bool) {
+        for vector in [&mut self.r_x, &mut self.contact_force, &mut self.dx] {
+            if vector.len() != n {
+                *vector = DVector::zeros(n);
+            }
+        }
+        if self.matrix.shape() != (n, n) {
+            self.matrix = DMatrix::zeros(n, n);
+        }
+        for rows in [
+            &mut self.r_s,
+            &mut self.lambda,
+            &mut self.r_c,
+            &mut self.q,
+            &mut self.ds,
+            &mut self.dz,
+            &mut self.ds_affine,
+            &mut self.dz_affine,
+        ] {
+            rows.clear();
+            rows.resize(m, 0.0);
+        }
+        match (&mut self.scalings, second_order) {
+            (Scalings::SecondOrder(blocks), true) => {
+                blocks.clear();
+                blocks.resize(contacts, (Matrix3::identity(), Matrix3::identity()));
+            }
+            (Scalings::Orthant(rows), false) => {
+                rows.clear();
+                rows.resize(m, 1.0);
+            }
+            (scalings, true) => {
+                *scalings = Scalings::SecondOrder(vec![
+                    (Matrix3::identity(), Matrix3::identity());
+                    contacts
+                ]);
+            }
+            (scalings, false) => *scalings = Scalings::Orthant(vec![1.0; m]),
         }
     }
 }
 
 /// The primal–dual point (x, s, z).
+#[derive(Debug)]
 struct Iterate {
     x: DVector<f64>,
     s: Vec<f64>,
@@ -316,18 +398,29 @@ struct Iterate {
     second_order: bool,
 }
 
+impl Default for Iterate {
+    fn default() -> Self {
+        Iterate {
+            x: DVector::zeros(0),
+            s: Vec::new(),
+            z: Vec::new(),
+            second_order: false,
+        }
+    }
+}
+
 impl Iterate {
     /// x = 0; s = P e pushed at least a length scale inside its cone; z on the central path
     /// of s at a duality measure of force scale × length scale. The length scale is
     /// [`START_DEPTH`] times the largest |φ| (at least 1 mm).
     fn start(
+        &mut self,
         problem: &StepProblem,
-        blocks: &[Block<'_>],
-        rows: usize,
+        blocks: &Blocks<'_>,
         second_order: bool,
         force_scale: f64,
-    ) -> Self {
-        let n = problem.var_to_v.len();
+    ) {
+        let (n, rows) = (problem.var_to_v.len(), blocks.rows);
         let length_scale = problem
             .contacts
             .iter()
@@ -335,14 +428,22 @@ impl Iterate {
             .fold(1e-3, f64::max)
             * START_DEPTH;
         let measure = force_scale * length_scale;
-        let mut s = vec![0.0; blocks.len() * rows];
-        let mut z = vec![0.0; blocks.len() * rows];
+        if self.x.len() != n {
+            self.x = DVector::zeros(n);
+        }
+        self.x.fill(0.0);
+        self.second_order = second_order;
+        let (s, z) = (&mut self.s, &mut self.z);
+        s.clear();
+        s.resize(blocks.len() * rows, 0.0);
+        z.clear();
+        z.resize(blocks.len() * rows, 0.0);
         for ((block, si), zi) in blocks
             .iter()
             .zip(s.chunks_exact_mut(rows))
             .zip(z.chunks_exact_mut(rows))
         {
-            for (value, row) in si.iter_mut().zip(&block.p) {
+            for (value, row) in si.iter_mut().zip(block.p) {
                 *value = row[0] * block.phi;
             }
             if second_order {
@@ -364,12 +465,6 @@ impl Iterate {
                 }
             }
         }
-        Iterate {
-            x: DVector::zeros(n),
-            s,
-            z,
-            second_order,
-        }
     }
 
     /// Writes `r_x = Qx + b − Σ Cᵀ Pᵀ z` and `r_s = s − P(Cx + e)`, and the contact
@@ -378,7 +473,7 @@ impl Iterate {
     fn residuals(
         &self,
         problem: &StepProblem,
-        blocks: &[Block<'_>],
+        blocks: &Blocks<'_>,
         rows: usize,
         work: &mut Work,
     ) -> f64 {
@@ -396,7 +491,7 @@ impl Iterate {
             for ((r, s), row) in work.r_s[range.clone()]
                 .iter_mut()
                 .zip(&self.s[range])
-                .zip(&block.p)
+                .zip(block.p)
             {
                 *r = s - row.dot(&y);
             }
@@ -408,7 +503,7 @@ impl Iterate {
     fn step(
         &mut self,
         problem: &StepProblem,
-        blocks: &[Block<'_>],
+        blocks: &Blocks<'_>,
         rows: usize,
         measure: f64,
         work: &mut Work,
@@ -498,7 +593,7 @@ impl Iterate {
     fn scale_and_factor(
         &self,
         problem: &StepProblem,
-        blocks: &[Block<'_>],
+        blocks: &Blocks<'_>,
         rows: usize,
         work: &mut Work,
     ) -> Option<()> {
@@ -524,7 +619,7 @@ impl Iterate {
                 }
                 Scalings::Orthant(ratios) => {
                     let mut metric = Matrix3::zeros();
-                    for (k, row) in range.zip(&block.p) {
+                    for (k, row) in range.zip(block.p) {
                         let ratio = self.z[k] / self.s[k];
                         ratios[k] = ratio.sqrt();
                         work.lambda[k] = (self.s[k] * self.z[k]).sqrt();
@@ -541,7 +636,7 @@ impl Iterate {
     /// Directions (dx, ds, dz) for the complementarity right-hand side `work.r_c`:
     /// `W ds + W⁻¹ dz = q` with `λ ∘ q = r_c`, so `dz = W q − W² ds`, `ds = P C dx − r_s` and
     /// `(Q + Σ Cᵀ Pᵀ W² P C) dx = −r_x + Σ Cᵀ Pᵀ (W q + W² r_s)`.
-    fn directions(&self, blocks: &[Block<'_>], rows: usize, work: &mut Work) {
+    fn directions(&self, blocks: &Blocks<'_>, rows: usize, work: &mut Work) {
         work.dx.copy_from(&work.r_x);
         work.dx.neg_mut();
         for (i, block) in blocks.iter().enumerate() {
@@ -578,7 +673,7 @@ impl Iterate {
             for ((ds, r_s), row) in work.ds[range.clone()]
                 .iter_mut()
                 .zip(&work.r_s[range.clone()])
-                .zip(&block.p)
+                .zip(block.p)
             {
                 *ds = row.dot(&c_dx) - r_s;
             }
