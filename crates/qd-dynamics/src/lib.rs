@@ -35,8 +35,8 @@
 pub mod cone;
 pub mod derivatives;
 mod error;
-mod pool;
 pub mod problem;
+mod reuse;
 mod settings;
 pub mod solver;
 mod system;

@@ -11,7 +11,7 @@
 //! can change them.
 
 use crate::error::DynamicsError;
-use crate::pool::resize_pooled;
+use crate::reuse::resize_pooled;
 use crate::settings::StepSettings;
 use nalgebra::{DMatrix, DVector, Vector3};
 use qd_geometry::manifold::ContactFeature;

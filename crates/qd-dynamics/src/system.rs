@@ -608,7 +608,7 @@ fn write_contacts(
     contacts: &mut Vec<ContactImpulse>,
     spare: &mut Vec<ContactImpulse>,
 ) {
-    crate::pool::resize_pooled(contacts, problem.contacts.len(), spare, || ContactImpulse {
+    crate::reuse::resize_pooled(contacts, problem.contacts.len(), spare, || ContactImpulse {
         geometries: (0, 0),
         feature: qd_geometry::manifold::ContactFeature::Closest,
         phi: 0.0,

@@ -269,7 +269,7 @@ pub(crate) fn conic_row_maps_into(
     maps: &mut Vec<DMatrix<f64>>,
     spare: &mut Vec<DMatrix<f64>>,
 ) {
-    crate::pool::resize_pooled(maps, problem.contacts.len(), spare, || DMatrix::zeros(0, 0));
+    crate::reuse::resize_pooled(maps, problem.contacts.len(), spare, || DMatrix::zeros(0, 0));
     let dim = 1 + problem.n_tangent;
     let rows = cone.rows_per_contact();
     for (map, contact) in maps.iter_mut().zip(&problem.contacts) {

@@ -6,9 +6,9 @@
 //! - θ = q_k (tangent coordinate): `∂G/∂q_k = ∂(Qx + b)/∂q_k − Σᵢ [Dᵢₖᵀ wᵢ + Cᵢᵀ Wᵢ (Dᵢₖ x + ∂eᵢ/∂q_k)]`
 //!   with `Dᵢₖ = ∂Cᵢ/∂q_k`, `Wᵢ = ∇²Bᵢ/κ` and `∂eᵢ/∂q_k = (J_n,i[k], 0, …)`.
 
-use super::coordinates::zeroed;
 use super::problem_rates::ProblemRates;
 use crate::problem::StepProblem;
+use crate::reuse::zeroed;
 use crate::solver::BarrierAtSolution;
 use nalgebra::DMatrix;
 

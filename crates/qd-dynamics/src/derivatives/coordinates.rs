@@ -15,6 +15,7 @@
 //! of `q ↦ step(q)` with q's quaternions normalised first). Then `A_q = N(q⁺) A_v N⁺(q)` and
 //! `B_q = N(q⁺) B_v`.
 
+use crate::reuse::zeroed;
 use nalgebra::{DMatrix, Matrix3, Rotation3, Vector3};
 use qd_geometry::kinematics::{JointKind, MultibodyTree};
 
@@ -169,16 +170,6 @@ pub fn configuration_to_tangent_into(tree: &MultibodyTree, q: &[f64], n: &mut DM
                 }
             }
         }
-    }
-}
-
-/// Sets `m` to the `rows × columns` zero matrix, reusing its storage when the shape matches
-/// (derivatives of one scene keep their shapes from step to step).
-pub(crate) fn zeroed(m: &mut DMatrix<f64>, rows: usize, columns: usize) {
-    if m.shape() == (rows, columns) {
-        m.fill(0.0);
-    } else {
-        *m = DMatrix::zeros(rows, columns);
     }
 }
 

@@ -12,9 +12,9 @@ pub(crate) mod problem_rates;
 
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
+use crate::reuse::zeroed;
 use crate::settings::{ForwardMode, GradientMode, StepSettings};
 use crate::solver::{Solution, SolveStatus};
-use coordinates::zeroed;
 use nalgebra::DMatrix;
 use problem_rates::ProblemRates;
 use qd_geometry::ContactQuery;

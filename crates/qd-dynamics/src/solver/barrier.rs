@@ -649,7 +649,7 @@ fn write_impulses(
     impulses: &mut Vec<(f64, Vec<f64>)>,
     spare: &mut Vec<(f64, Vec<f64>)>,
 ) {
-    crate::pool::resize_pooled(
+    crate::reuse::resize_pooled(
         impulses,
         objective.problem.contacts.len(),
         spare,

@@ -302,7 +302,7 @@ fn certified_solution(
 /// [`Solution`]: impulses from the duals (entries overwritten in place), status and path.
 fn write_certified(problem: &StepProblem, cone: &Cone, iterations: u32, out: &mut Solution) {
     let rows_per_contact = cone.rows_per_contact();
-    crate::pool::resize_pooled(
+    crate::reuse::resize_pooled(
         &mut out.impulses,
         problem.contacts.len(),
         &mut Vec::new(),

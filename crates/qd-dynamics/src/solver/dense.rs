@@ -69,6 +69,14 @@ impl DenseCholesky {
         self.factor_in_place(0.0)
     }
 
+    /// The smallest diagonal entry of L (the square root of the smallest pivot); +∞ for an
+    /// empty factor.
+    pub fn smallest_pivot(&self) -> f64 {
+        (0..self.n)
+            .map(|j| self.l[j * self.n + j])
+            .fold(f64::INFINITY, f64::min)
+    }
+
     /// Makes this a copy of `other`, reusing this one's storage.
     pub fn copy_from(&mut self, other: &DenseCholesky) {
         self.n = other.n;

@@ -14,7 +14,8 @@
 //! dependent rows only shape dm. It costs about a tenth of an SVD of the whole system, which
 //! callers keep as the fallback (quasi-static scenes, where Q is singular).
 
-use super::dense::DenseCholesky;
+use super::dense::{DenseCholesky, dot};
+use crate::reuse::shaped;
 use nalgebra::{DMatrix, SymmetricEigen};
 
 /// Eigenvalues of the Schur complement below this fraction of its largest are treated as zero
@@ -30,11 +31,43 @@ pub(crate) fn schur_solve(
     rhs: &DMatrix<f64>,
     n: usize,
 ) -> Option<DMatrix<f64>> {
+    let mut solution = DMatrix::zeros(0, 0);
+    schur_solve_into(kkt, rhs, n, &mut SchurScratch::default(), &mut solution).then_some(solution)
+}
+
+/// The Schur solve's storage, kept by callers that solve many systems of one size.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SchurScratch {
+    l: DenseCholesky,
+    u: DMatrix<f64>,
+    w: DMatrix<f64>,
+    schur: DMatrix<f64>,
+    schur_factor: DenseCholesky,
+    reduced: DMatrix<f64>,
+}
+
+/// [`schur_solve`] into `solution` with kept storage: no allocation when the rows are
+/// independent by a wide margin (the eigendecomposition of redundant rows allocates). False
+/// where [`schur_solve`] gives `None`.
+pub(crate) fn schur_solve_into(
+    kkt: &DMatrix<f64>,
+    rhs: &DMatrix<f64>,
+    n: usize,
+    scratch: &mut SchurScratch,
+    solution: &mut DMatrix<f64>,
+) -> bool {
     let size = kkt.nrows();
-    let m = size - n;
-    let mut l = DenseCholesky::default();
+    let (m, k) = (size - n, rhs.ncols());
+    let SchurScratch {
+        l,
+        u,
+        w,
+        schur,
+        schur_factor,
+        reduced,
+    } = scratch;
     if !l.factor_leading(kkt, n) {
-        return None;
+        return false;
     }
     let lower = |columns: &mut DMatrix<f64>| {
         for column in columns.as_mut_slice().chunks_exact_mut(n.max(1)) {
@@ -46,30 +79,60 @@ pub(crate) fn schur_solve(
             l.solve_upper_mut(column);
         }
     };
-    let g = kkt.view((n, 0), (m, n));
     // With Q = L Lᵀ, u = L⁻¹ t and W = L⁻¹ Gᵀ: G Q⁻¹ Gᵀ = Wᵀ W, G Q⁻¹ t = Wᵀ u and
     // dx = L⁻ᵀ (u + W dm) — one triangular solve per column of Gᵀ instead of two.
-    let mut u = rhs.rows(0, n).clone_owned();
-    lower(&mut u);
-    let mut solution = DMatrix::zeros(size, rhs.ncols());
+    shaped(u, n, k);
+    u.copy_from(&rhs.rows(0, n));
+    lower(u);
+    shaped(solution, size, k);
     if m == 0 {
-        upper(&mut u);
-        solution.rows_mut(0, n).copy_from(&u);
-        return Some(solution);
+        upper(u);
+        solution.copy_from(u);
+        return solution.iter().all(|v| v.is_finite());
     }
-    let mut w = g.transpose();
-    lower(&mut w);
-    let schur = w.tr_mul(&w);
-    let reduced = rhs.rows(n, m) - w.tr_mul(&u);
-    let dm = match well_conditioned_factor(&schur) {
-        Some(factor) => factor.solve(&reduced),
-        None => least_norm(schur, &reduced)?,
-    };
-    let mut dx = u + w * &dm;
-    upper(&mut dx);
-    solution.rows_mut(0, n).copy_from(&dx);
-    solution.rows_mut(n, m).copy_from(&dm);
-    solution.iter().all(|v| v.is_finite()).then_some(solution)
+    shaped(w, n, m);
+    w.copy_from(&kkt.view((n, 0), (m, n)).transpose());
+    lower(w);
+    shaped(schur, m, m);
+    shaped(reduced, m, k);
+    reduced.copy_from(&rhs.rows(n, m));
+    // Wᵀ W and the reduced right-hand side c − Wᵀ u by column dot products (nalgebra's
+    // general products allocate packing buffers at these sizes).
+    for (i, wi) in w.as_slice().chunks_exact(n.max(1)).enumerate() {
+        for (j, wj) in w.as_slice().chunks_exact(n.max(1)).enumerate() {
+            schur[(i, j)] = dot(wi, wj);
+        }
+        for (j, uj) in u.as_slice().chunks_exact(n.max(1)).enumerate() {
+            reduced[(i, j)] -= dot(wi, uj);
+        }
+    }
+    if well_conditioned_factor(schur, schur_factor) {
+        for column in reduced.as_mut_slice().chunks_exact_mut(m) {
+            schur_factor.solve_lower_mut(column);
+            schur_factor.solve_upper_mut(column);
+        }
+    } else {
+        match least_norm(schur.clone(), reduced) {
+            Some(dm) => reduced.copy_from(&dm),
+            None => return false,
+        }
+    }
+    // dx = L⁻ᵀ (u + W dm), with dm in `reduced`.
+    for (uj, dmj) in u
+        .as_mut_slice()
+        .chunks_exact_mut(n.max(1))
+        .zip(reduced.as_slice().chunks_exact(m))
+    {
+        for (wi, &weight) in w.as_slice().chunks_exact(n.max(1)).zip(dmj) {
+            for (entry, wi_entry) in uj.iter_mut().zip(wi) {
+                *entry += weight * wi_entry;
+            }
+        }
+    }
+    upper(u);
+    solution.rows_mut(0, n).copy_from(u);
+    solution.rows_mut(n, m).copy_from(reduced);
+    solution.iter().all(|v| v.is_finite())
 }
 
 /// Pivots of the Schur complement's Cholesky factor (squared) at or above this fraction of
@@ -78,14 +141,18 @@ pub(crate) fn schur_solve(
 /// above [`SCHUR_CUTOFF`], where the eigendecomposition starts dropping directions.
 const WELL_CONDITIONED: f64 = 1e-8;
 
-/// The Cholesky factor of the Schur complement when its rows are independent by a wide margin
-/// (the usual case: ~a tenth of the eigendecomposition's cost); None for redundant or nearly
+/// Factors the Schur complement into `factor` when its rows are independent by a wide margin
+/// (the usual case: ~a tenth of the eigendecomposition's cost); false for redundant or nearly
 /// redundant rows.
-fn well_conditioned_factor(schur: &DMatrix<f64>) -> Option<nalgebra::Cholesky<f64, nalgebra::Dyn>> {
-    let scale = schur.diagonal().amax();
-    let factor = schur.clone().cholesky()?;
-    let smallest_pivot = factor.l_dirty().diagonal().amin();
-    (smallest_pivot * smallest_pivot >= WELL_CONDITIONED * scale).then_some(factor)
+fn well_conditioned_factor(schur: &DMatrix<f64>, factor: &mut DenseCholesky) -> bool {
+    let scale = (0..schur.nrows())
+        .map(|i| schur[(i, i)])
+        .fold(0.0, f64::max);
+    if !factor.factor(schur) {
+        return false;
+    }
+    let smallest_pivot = factor.smallest_pivot();
+    smallest_pivot * smallest_pivot >= WELL_CONDITIONED * scale
 }
 
 /// The least-norm solution of `schur · dm = reduced` from the eigendecomposition, dropping

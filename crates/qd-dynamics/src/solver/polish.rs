@@ -21,10 +21,13 @@
 //! complementarity holding by construction, that certifies it optimal. Otherwise Clarabel's
 //! answer stands and the report says so.
 
+use super::kkt::SchurScratch;
 use crate::cone::{Cone, ContactMode, conic_row_maps_into, read_modes};
-use crate::pool::resize_pooled;
 use crate::problem::StepProblem;
+use crate::reuse::resize_pooled;
+use crate::reuse::resized;
 use nalgebra::{DMatrix, DVector};
+use std::cell::RefCell;
 
 /// Newton iterations allowed (the system is linear for pyramids and sticking cones, so one
 /// step usually lands; sliding cones converge quadratically from Clarabel's point).
@@ -96,31 +99,33 @@ pub(crate) fn refine_on_modes(
     (x, duals): (&mut DVector<f64>, &mut [f64]),
     modes: &[ContactMode],
 ) -> bool {
-    let mut active = Vec::new();
+    let mut scratch = system.newton.borrow_mut();
+    let scratch = &mut *scratch;
+    scratch.active.clear();
     for (i, mode) in modes.iter().enumerate() {
         let z = &duals[i * system.rows_per_contact..(i + 1) * system.rows_per_contact];
         match mode {
             ContactMode::Separated => {}
-            ContactMode::Rows(rows) => active.extend(rows.iter().map(|&a| ActiveRow {
+            ContactMode::Rows(rows) => scratch.active.extend(rows.iter().map(|&a| ActiveRow {
                 contact: i,
                 kind: RowKind::Linear { row: a },
                 multiplier: z[a],
             })),
-            ContactMode::Sliding => active.push(ActiveRow {
+            ContactMode::Sliding => scratch.active.push(ActiveRow {
                 contact: i,
                 kind: RowKind::Sliding,
                 multiplier: z[0],
             }),
         }
     }
-    let Some(candidate) = system.newton(x, &mut active) else {
+    if !system.newton(x, scratch) {
         return false;
-    };
-    let Some(refined) = system.certified_duals(&candidate, &active, duals.len()) else {
+    }
+    if !system.certified_duals(scratch, duals.len()) {
         return false;
-    };
-    *x = candidate;
-    duals.copy_from_slice(&refined);
+    }
+    x.copy_from(&scratch.candidate);
+    duals.copy_from_slice(&scratch.refined);
     true
 }
 
@@ -131,6 +136,26 @@ pub(crate) struct ModeStorage {
     pc: Vec<DMatrix<f64>>,
     /// Matrices a step with fewer contacts did not need.
     spare: Vec<DMatrix<f64>>,
+    newton: RefCell<NewtonScratch>,
+}
+
+/// The refinement's Newton storage, kept between steps.
+#[derive(Debug, Clone, Default)]
+struct NewtonScratch {
+    active: Vec<ActiveRow>,
+    candidate: DVector<f64>,
+    kkt: DMatrix<f64>,
+    residual: DVector<f64>,
+    /// −residual, as the one-column right-hand side, and the step solving for it.
+    rhs: DMatrix<f64>,
+    step: DMatrix<f64>,
+    r_x: DVector<f64>,
+    slacks: Vec<f64>,
+    gradient: DVector<f64>,
+    refined: Vec<f64>,
+    /// One contact's conic slacks (the cone's row count).
+    slack: DVector<f64>,
+    schur: SchurScratch,
 }
 
 /// The smooth system of one step's KKT conditions once the modes are fixed: each contact's
@@ -145,6 +170,7 @@ pub(crate) struct ModeSystem<'a> {
     pc: &'a [DMatrix<f64>],
     /// max(h, ‖b‖∞): the step's force scale.
     force_scale: f64,
+    newton: &'a RefCell<NewtonScratch>,
 }
 
 impl<'a> ModeSystem<'a> {
@@ -163,6 +189,7 @@ impl<'a> ModeSystem<'a> {
             projections,
             pc,
             spare,
+            newton,
         } = storage;
         conic_row_maps_into(problem, cone, projections, spare);
         resize_pooled(pc, problem.contacts.len(), spare, || DMatrix::zeros(0, 0));
@@ -185,36 +212,59 @@ impl<'a> ModeSystem<'a> {
             projections,
             pc,
             force_scale: problem.b.amax().max(h),
+            newton,
         }
     }
 
-    /// The conic slacks of contact `i` at x.
-    fn slack(&self, i: usize, x: &DVector<f64>) -> DVector<f64> {
-        let mut s = &self.pc[i] * x;
+    /// The conic slacks of contact `i` at x, into `s` (its first `rows_per_contact` entries).
+    fn slack_into(&self, i: usize, x: &DVector<f64>, s: &mut DVector<f64>) {
+        let phi = self.problem.contacts[i].phi;
         for r in 0..self.rows_per_contact {
-            s[r] += self.projections[i][(r, 0)] * self.problem.contacts[i].phi;
+            s[r] = self.pc[i].row(r).tr_dot(x) + self.projections[i][(r, 0)] * phi;
         }
-        s
     }
 
     /// Newton's method on stationarity and the active equalities from `start`, updating the
     /// rows' multipliers. Returns the point once the steps reach round-off and the residuals
     /// are within [`MODE_TOLERANCE`]; `None` when the system cannot be solved consistently, a
     /// sliding contact stops slipping, or the point runs away.
-    fn newton(&self, start: &DVector<f64>, active: &mut [ActiveRow]) -> Option<DVector<f64>> {
+    fn newton(&self, start: &DVector<f64>, scratch: &mut NewtonScratch) -> bool {
         let (problem, nt) = (self.problem, self.problem.n_tangent);
+        let NewtonScratch {
+            active,
+            candidate,
+            kkt,
+            residual,
+            rhs,
+            step,
+            r_x,
+            slacks,
+            gradient,
+            schur,
+            ..
+        } = scratch;
         let n = start.len();
         let m = active.len();
         // The only nonlinear equality is a sliding contact's `s₀ = ‖s_t‖` with a 2-D tangent
         // (with one tangent direction it is linear while the slip keeps its sign).
         let linear = nt == 1 || active.iter().all(|row| row.kind != RowKind::Sliding);
-        let mut candidate = start.clone();
-        let mut kkt = DMatrix::zeros(n + m, n + m);
-        let mut residual = DVector::zeros(n + m);
+        resized(candidate, n);
+        candidate.copy_from(start);
+        if kkt.shape() != (n + m, n + m) {
+            *kkt = DMatrix::zeros(n + m, n + m);
+        }
+        // The m × m block stays zero; everything else is rewritten on every pass.
+        kkt.view_mut((n, n), (m, m)).fill(0.0);
+        resized(residual, n + m);
+        if rhs.shape() != (n + m, 1) {
+            *rhs = DMatrix::zeros(n + m, 1);
+        }
+        resized(r_x, n);
         // Every contact's conic slacks at the candidate, and one equality's gradient: reused
         // by every row and pass instead of allocated per row.
-        let mut slacks = vec![0.0; problem.contacts.len() * self.rows_per_contact];
-        let mut gradient = DVector::zeros(n);
+        slacks.clear();
+        slacks.resize(problem.contacts.len() * self.rows_per_contact, 0.0);
+        resized(gradient, n);
         let mut converged = false;
         // The last Newton step's size in x (∞-norm), once one was taken.
         let mut last_step: Option<f64> = None;
@@ -223,40 +273,48 @@ impl<'a> ModeSystem<'a> {
             // Every entry but the zero m × m block is rewritten here: Q (plus sliding rows'
             // curvature) in the leading block, the rows' gradients in the borders.
             kkt.view_mut((0, 0), (n, n)).copy_from(&problem.q_matrix);
-            let mut r_x = &problem.q_matrix * &candidate + &problem.b;
-            self.slacks_into(&candidate, &mut slacks);
+            r_x.copy_from(&problem.b);
+            r_x.gemv(1.0, &problem.q_matrix, candidate, 1.0);
+            self.slacks_into(candidate, slacks);
             for (k, row) in active.iter().enumerate() {
-                let value = self.equality(row, &slacks, &mut gradient, &mut kkt)?;
-                r_x.axpy(-row.multiplier, &gradient, 1.0);
+                let Some(value) = self.equality(row, slacks, gradient, kkt) else {
+                    return false;
+                };
+                r_x.axpy(-row.multiplier, gradient, 1.0);
                 for c in 0..n {
                     kkt[(n + k, c)] = gradient[c];
                     kkt[(c, n + k)] = -gradient[c];
                 }
                 residual[n + k] = value;
             }
-            residual.rows_mut(0, n).copy_from(&r_x);
+            residual.rows_mut(0, n).copy_from(r_x);
             let scale = candidate.amax().max(1.0);
             if last_step.is_some_and(|size| size <= CONVERGED_STEP * scale) {
                 converged = true;
                 break;
             }
-            let Some(step) = solve(&kkt, &(-&residual), n) else {
+            for (target, value) in rhs.iter_mut().zip(residual.iter()) {
+                *target = -value;
+            }
+            if !solve(kkt, rhs, n, schur, step) {
                 // Once Newton has landed, the residual is round-off and need not be consistent
                 // with the (rank-deficient) system; the certificate below still checks it.
                 if last_step.is_some_and(|size| size <= ROUND_OFF_STEP * scale) {
                     converged = true;
                     break;
                 }
-                return None;
-            };
-            candidate += step.rows(0, n);
-            for (k, row) in active.iter_mut().enumerate() {
-                row.multiplier += step[n + k];
+                return false;
             }
-            if !candidate.iter().all(|v| v.is_finite())
-                || (&candidate - start).amax() > MAX_RELATIVE_MOVE * scale
-            {
-                return None;
+            let mut moved = 0.0f64;
+            for (i, value) in candidate.iter_mut().enumerate() {
+                *value += step[(i, 0)];
+                moved = moved.max((*value - start[i]).abs());
+            }
+            for (k, row) in active.iter_mut().enumerate() {
+                row.multiplier += step[(n + k, 0)];
+            }
+            if !candidate.iter().all(|v| v.is_finite()) || moved > MAX_RELATIVE_MOVE * scale {
+                return false;
             }
             // Without a curved sliding row the system is linear and one step solves it: the
             // next pass only evaluates the residual for the certificate.
@@ -264,10 +322,9 @@ impl<'a> ModeSystem<'a> {
         }
         // Stationarity and the active equalities, at the point the last residual was taken.
         let residual_scale = MODE_TOLERANCE * (1.0 + candidate.amax());
-        let rejected = !converged
-            || residual.rows(0, n).amax() > MODE_TOLERANCE * self.force_scale
-            || residual.rows(n, m).amax() > residual_scale;
-        (!rejected).then_some(candidate)
+        converged
+            && residual.rows(0, n).amax() <= MODE_TOLERANCE * self.force_scale
+            && residual.rows(n, m).amax() <= residual_scale
     }
 
     /// Every contact's conic slacks at x, contact after contact (`rows_per_contact` each).
@@ -308,9 +365,11 @@ impl<'a> ModeSystem<'a> {
                 }
                 let direction = [s_t[0] / slip, s_t[1] / slip];
                 // ∇g in s-space = (1, −ŝ_t), mapped through P C.
-                gradient.tr_copy_from(&pc.row(0));
-                for (t, d) in direction.iter().take(nt).enumerate() {
-                    gradient.axpy(-d, &pc.row(1 + t).transpose(), 1.0);
+                for (c, entry) in gradient.iter_mut().enumerate() {
+                    *entry = pc[(0, c)];
+                    for (t, d) in direction.iter().take(nt).enumerate() {
+                        *entry -= d * pc[(1 + t, c)];
+                    }
                 }
                 if nt == 2 {
                     // I − ŝŝᵀ = d dᵀ with d ⊥ ŝ in the tangent plane: the curvature is the
@@ -336,29 +395,33 @@ impl<'a> ModeSystem<'a> {
 
     /// The duals of the refined point (a sliding contact's z mirrors its slack), if every
     /// mode still holds there: multipliers in their cones, every contact's slack feasible.
-    fn certified_duals(
-        &self,
-        x: &DVector<f64>,
-        active: &[ActiveRow],
-        len: usize,
-    ) -> Option<Vec<f64>> {
+    fn certified_duals(&self, scratch: &mut NewtonScratch, len: usize) -> bool {
         let (nt, rows_per_contact) = (self.problem.n_tangent, self.rows_per_contact);
-        let mut refined = vec![0.0; len];
+        let NewtonScratch {
+            active,
+            candidate: x,
+            refined,
+            slack,
+            ..
+        } = scratch;
+        refined.clear();
+        refined.resize(len, 0.0);
+        // One contact's slacks at a time, in storage of the cone's row count.
+        resized(slack, rows_per_contact);
         let multiplier_tolerance = MODE_TOLERANCE * self.force_scale;
-        for row in active {
+        for row in active.iter() {
             let base = row.contact * rows_per_contact;
             match row.kind {
                 RowKind::Linear { row: a } => refined[base + a] = row.multiplier,
                 RowKind::Sliding => {
                     if row.multiplier < -multiplier_tolerance {
-                        return None;
+                        return false;
                     }
-                    let s = self.slack(row.contact, x);
-                    let s_t = s.rows(1, nt);
-                    let slip = s_t.norm();
+                    self.slack_into(row.contact, x, slack);
+                    let slip = slack.rows(1, nt).norm();
                     refined[base] = row.multiplier;
                     for t in 0..nt {
-                        refined[base + 1 + t] = -row.multiplier * s_t[t] / slip;
+                        refined[base + 1 + t] = -row.multiplier * slack[1 + t] / slip;
                     }
                 }
             }
@@ -366,15 +429,15 @@ impl<'a> ModeSystem<'a> {
         let slack_tolerance = MODE_TOLERANCE * (1.0 + x.amax());
         for i in 0..self.problem.contacts.len() {
             let z = &refined[i * rows_per_contact..(i + 1) * rows_per_contact];
-            let s = self.slack(i, x);
+            self.slack_into(i, x, slack);
             let violated = self
                 .cone
-                .violated(z, &s, (multiplier_tolerance, slack_tolerance));
+                .violated(z, slack, (multiplier_tolerance, slack_tolerance));
             if violated {
-                return None;
+                return false;
             }
         }
-        Some(refined)
+        true
     }
 }
 
@@ -382,28 +445,39 @@ impl<'a> ModeSystem<'a> {
 /// block), least-norm in the multipliers when active rows are redundant: through the Schur
 /// complement ([`super::kkt`]) when Q_eff is positive definite, else by an SVD of the whole
 /// system (quasi-static scenes). `None` when the system is inconsistent.
-fn solve(kkt: &DMatrix<f64>, rhs: &DVector<f64>, n: usize) -> Option<DVector<f64>> {
+fn solve(
+    kkt: &DMatrix<f64>,
+    rhs: &DMatrix<f64>,
+    n: usize,
+    scratch: &mut SchurScratch,
+    solution: &mut DMatrix<f64>,
+) -> bool {
     let size = kkt.nrows();
     if size == 0 {
-        return Some(DVector::zeros(0));
+        *solution = DMatrix::zeros(0, 1);
+        return true;
     }
-    let as_matrix = DMatrix::from_column_slice(size, 1, rhs.as_slice());
-    let solution = match super::kkt::schur_solve(kkt, &as_matrix, n) {
-        Some(solution) => solution.column(0).into_owned(),
-        None => {
-            let svd = super::bounded_svd(kkt.clone())?;
-            let cutoff = 1e-12 * svd.singular_values.max();
-            svd.solve(rhs, cutoff).ok()?
-        }
-    };
+    if !super::kkt::schur_solve_into(kkt, rhs, n, scratch, solution) {
+        // Q_eff not positive definite: an SVD of the whole system (allocates).
+        let Some(svd) = super::bounded_svd(kkt.clone()) else {
+            return false;
+        };
+        let cutoff = 1e-12 * svd.singular_values.max();
+        let Ok(answer) = svd.solve(rhs, cutoff) else {
+            return false;
+        };
+        *solution = answer;
+    }
     // Consistent: the step leaves a residual at round-off relative to the system, or at
     // least removes almost all of the right-hand side (which is itself at round-off once
     // Newton has converged).
-    let error = (kkt * &solution - rhs).amax();
+    let mut error = 0.0f64;
+    for r in 0..size {
+        let row: f64 = (0..size).map(|c| kkt[(r, c)] * solution[(c, 0)]).sum();
+        error = error.max((row - rhs[(r, 0)]).abs());
+    }
     // The largest entry of the KKT matrix is in its first n columns: the last m hold −Gᵀ
     // above a zero block.
     let kkt_scale = kkt.columns(0, n).amax();
-    let consistent =
-        error <= 1e-9 * (rhs.amax() + kkt_scale * solution.amax()) || error <= 1e-3 * rhs.amax();
-    consistent.then_some(solution)
+    error <= 1e-9 * (rhs.amax() + kkt_scale * solution.amax()) || error <= 1e-3 * rhs.amax()
 }
