@@ -75,9 +75,24 @@ impl Lorentz {
         s: impl Fn(usize) -> f64,
         thresholds: ModeThresholds,
     ) -> (ContactMode, bool) {
+        let mut mode = ContactMode::Separated;
+        let near = self.mode_into(z, s, thresholds, &mut mode);
+        (mode, near)
+    }
+
+    /// [`Self::mode`] into `out` (a previous `Rows` keeps its vector); returns whether the
+    /// contact is near a mode switch.
+    pub(super) fn mode_into(
+        &self,
+        z: &[f64],
+        s: impl Fn(usize) -> f64,
+        thresholds: ModeThresholds,
+        out: &mut ContactMode,
+    ) -> bool {
         let normal = z[0];
         if normal <= thresholds.active {
-            return (ContactMode::Separated, s(0) < SLACK_TOLERANCE);
+            *out = ContactMode::Separated;
+            return s(0) < SLACK_TOLERANCE;
         }
         let mut near = normal < thresholds.barely;
         let slip = (1..=self.n_tangent)
@@ -88,14 +103,14 @@ impl Lorentz {
         if slip <= SLACK_TOLERANCE {
             // Sticking; near a switch if the impulse is on the cone's edge.
             near |= normal - z_t < 1e-6 * normal;
-            (
-                ContactMode::Rows((0..self.rows_per_contact()).collect()),
-                near,
-            )
+            let mut rows = super::take_rows(out);
+            rows.extend(0..self.rows_per_contact());
+            *out = ContactMode::Rows(rows);
         } else {
             near |= slip < 1e3 * SLACK_TOLERANCE;
-            (ContactMode::Sliding, near)
+            *out = ContactMode::Sliding;
         }
+        near
     }
 
     /// Whether duals z and slacks s violate the cone (`z₀ ≥ ‖z_t‖`, `s₀ ≥ ‖s_t‖`) by more

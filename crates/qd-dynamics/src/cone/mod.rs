@@ -176,6 +176,21 @@ impl Cone {
         }
     }
 
+    /// [`Cone::mode`] into `out` (a previous `Rows` keeps its vector); returns whether the
+    /// contact is near a mode switch.
+    pub fn mode_into(
+        &self,
+        z: &[f64],
+        s: impl Fn(usize) -> f64,
+        thresholds: ModeThresholds,
+        out: &mut ContactMode,
+    ) -> bool {
+        match self {
+            Cone::Lorentz(cone) => cone.mode_into(z, s, thresholds, out),
+            Cone::Pyramid(cone) => cone.mode_into(z, s, thresholds, out),
+        }
+    }
+
     /// One contact's mode from its duals z and slacks `s(j)`, and whether it is near a switch.
     pub fn mode(
         &self,
@@ -228,6 +243,18 @@ pub const NEAR_SWITCH_IMPULSE_FRACTION: f64 = 1e-3;
 
 /// Slack below which a conic row counts as touching (m; rad·m for rotational contributions).
 pub const SLACK_TOLERANCE: f64 = 1e-7;
+
+/// The row vector of a `Rows` mode, emptied, for reuse (an empty vector otherwise); `mode`
+/// is left `Separated`.
+fn take_rows(mode: &mut ContactMode) -> Vec<usize> {
+    match std::mem::replace(mode, ContactMode::Separated) {
+        ContactMode::Rows(mut rows) => {
+            rows.clear();
+            rows
+        }
+        _ => Vec::new(),
+    }
+}
 
 /// How one contact meets its cone at a solution of an exact form.
 #[derive(Debug, Clone, PartialEq)]
@@ -307,18 +334,33 @@ pub fn read_modes(
     (x, duals): (&DVector<f64>, &[f64]),
     projections: &[DMatrix<f64>],
 ) -> ModeReading {
+    let mut reading = ModeReading::default();
+    read_modes_into(problem, cone, h, (x, duals), projections, &mut reading);
+    reading
+}
+
+/// [`read_modes`] into `reading`, its vectors overwritten in place.
+pub fn read_modes_into(
+    problem: &StepProblem,
+    cone: &Cone,
+    h: f64,
+    (x, duals): (&DVector<f64>, &[f64]),
+    projections: &[DMatrix<f64>],
+    reading: &mut ModeReading,
+) {
     let rows_per_contact = cone.rows_per_contact();
     let thresholds = ModeThresholds::of(problem, h);
-    let mut reading = ModeReading::default();
-    for i in 0..problem.contacts.len() {
+    reading.active_contacts = 0;
+    reading.near_mode_switch = false;
+    reading
+        .modes
+        .resize(problem.contacts.len(), ContactMode::Separated);
+    for (i, mode) in reading.modes.iter_mut().enumerate() {
         let z = &duals[i * rows_per_contact..(i + 1) * rows_per_contact];
         let (p, y) = (&projections[i], contact_y(problem, i, x));
         // Row j of s = P y.
         let s = |j: usize| (0..p.ncols()).map(|a| p[(j, a)] * y[a]).sum::<f64>();
-        let (mode, near) = cone.mode(z, s, thresholds);
-        reading.near_mode_switch |= near;
-        reading.active_contacts += usize::from(mode != ContactMode::Separated);
-        reading.modes.push(mode);
+        reading.near_mode_switch |= cone.mode_into(z, s, thresholds, mode);
+        reading.active_contacts += usize::from(*mode != ContactMode::Separated);
     }
-    reading
 }

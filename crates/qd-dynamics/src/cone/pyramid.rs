@@ -110,8 +110,22 @@ impl Pyramid {
         s: impl Fn(usize) -> f64,
         thresholds: ModeThresholds,
     ) -> (ContactMode, bool) {
+        let mut mode = ContactMode::Separated;
+        let near = self.mode_into(z, s, thresholds, &mut mode);
+        (mode, near)
+    }
+
+    /// [`Self::mode`] into `out` (a previous `Rows` keeps its vector); returns whether the
+    /// contact is near a mode switch.
+    pub(super) fn mode_into(
+        &self,
+        z: &[f64],
+        s: impl Fn(usize) -> f64,
+        thresholds: ModeThresholds,
+        out: &mut ContactMode,
+    ) -> bool {
         let mut near = false;
-        let mut active = Vec::new();
+        let mut active = super::take_rows(out);
         for (j, &beta) in z.iter().enumerate() {
             if beta > thresholds.active {
                 active.push(j);
@@ -120,11 +134,10 @@ impl Pyramid {
                 near = true;
             }
         }
-        if active.is_empty() {
-            (ContactMode::Separated, near)
-        } else {
-            (ContactMode::Rows(active), near)
+        if !active.is_empty() {
+            *out = ContactMode::Rows(active);
         }
+        near
     }
 
     /// Whether some β or some slack is negative beyond the tolerances.

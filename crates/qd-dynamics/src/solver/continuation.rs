@@ -23,7 +23,9 @@ use super::barrier;
 use super::polish::{ModeStorage, ModeSystem, refine_on_modes};
 use super::primal_dual;
 use super::{Solution, SolvePath, SolveStatus};
-use crate::cone::{Cone, ConeKind, ContactMode, KeptCone, ModeReading, contact_y, read_modes};
+use crate::cone::{
+    Cone, ConeKind, ContactMode, KeptCone, ModeReading, contact_y, read_modes, read_modes_into,
+};
 use crate::error::DynamicsError;
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector};
@@ -113,6 +115,8 @@ pub struct ExactWorkspace {
     cone: KeptCone,
     primal_dual: primal_dual::PrimalDualWorkspace,
     modes: ModeStorage,
+    /// The modes read off the primal–dual answer.
+    reading: ModeReading,
 }
 
 /// [`solve`] into `out` with kept storage; true when the answer was certified (`out` then
@@ -132,6 +136,7 @@ pub fn solve_into(
         cone,
         primal_dual,
         modes,
+        reading,
     } = work;
     let cone = cone.get(kind, problem.n_tangent);
     // From `start` directly at κ, given up after WARM_ITERATIONS for the cold continuation.
@@ -148,7 +153,7 @@ pub fn solve_into(
     // Without a start: the primal–dual iterations first, the continuation as their fallback.
     if start.is_none() {
         let path = (kind, h, keep_modes);
-        if primal_dual_answer(problem, cone, path, (primal_dual, modes), out) {
+        if primal_dual_answer(problem, cone, path, (primal_dual, modes, reading), out) {
             return Ok(true);
         }
     }
@@ -252,7 +257,11 @@ fn primal_dual_answer(
     problem: &StepProblem,
     cone: &Cone,
     (kind, h, keep_modes): (ConeKind, f64, bool),
-    (primal_dual, storage): (&mut primal_dual::PrimalDualWorkspace, &mut ModeStorage),
+    (primal_dual, storage, reading): (
+        &mut primal_dual::PrimalDualWorkspace,
+        &mut ModeStorage,
+        &mut ModeReading,
+    ),
     out: &mut Solution,
 ) -> bool {
     let Some(iterations) = primal_dual::solve_in(problem, kind, primal_dual) else {
@@ -267,11 +276,16 @@ fn primal_dual_answer(
     out.duals.extend_from_slice(z);
     let system = ModeSystem::new(problem, cone, h, storage);
     let projections = system.projections;
-    let reading = read_modes(problem, cone, h, (&out.x, &out.duals), projections);
+    read_modes_into(problem, cone, h, (&out.x, &out.duals), projections, reading);
     if !refine_on_modes(&system, (&mut out.x, &mut out.duals), &reading.modes) {
         return false;
     }
-    out.modes = keep_modes.then(|| read_modes(problem, cone, h, (&out.x, &out.duals), projections));
+    if keep_modes {
+        let kept = out.modes.get_or_insert_with(ModeReading::default);
+        read_modes_into(problem, cone, h, (&out.x, &out.duals), projections, kept);
+    } else {
+        out.modes = None;
+    }
     write_certified(problem, cone, iterations, out);
     true
 }
