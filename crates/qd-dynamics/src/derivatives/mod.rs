@@ -62,6 +62,7 @@ pub(crate) struct DerivativeWork {
     n_plus: DMatrix<f64>,
     a_times_n_plus: DMatrix<f64>,
     solve_scratch: Vec<f64>,
+    active_set: active_set::ActiveSetWork,
 }
 
 /// Computes the step's derivatives after a solve into `out` (its matrices overwritten in
@@ -95,6 +96,7 @@ pub(crate) fn compute_into(
         n_plus,
         a_times_n_plus,
         solve_scratch,
+        active_set: active_set_work,
     } = work;
     zeroed(dx_du, n, n_a);
     zeroed(dx_dq, n, n_v);
@@ -123,15 +125,14 @@ pub(crate) fn compute_into(
             }
         }
         ForwardMode::Socp | ForwardMode::Qp => {
-            let outcome = active_set::sensitivities(
+            let kind = crate::cone::ConeKind::of_mode(p.forward_mode, p.nd);
+            let outcome = active_set::sensitivities_in(
                 problem,
-                crate::cone::ConeKind::of_mode(p.forward_mode, p.nd),
-                &scene.split().stiffness,
-                p.h,
+                (kind, &scene.split().stiffness, p.h),
                 (x, &solution.duals, solution.modes.as_ref()),
                 with_a.then_some(&*rates),
-                dx_du,
-                dx_dq,
+                active_set_work,
+                (dx_du, dx_dq),
             );
             report.active_contacts = outcome.active_contacts;
             report.near_mode_switch = outcome.near_mode_switch;

@@ -132,7 +132,7 @@ impl<'a> Objective<'a> {
 /// `C v` for a contact's non-zero columns of C (with their variable index) and any vector v
 /// on the variables.
 #[inline]
-pub(super) fn columns_times(columns: &[(usize, Vector3<f64>)], v: &DVector<f64>) -> Vector3<f64> {
+pub(crate) fn columns_times(columns: &[(usize, Vector3<f64>)], v: &DVector<f64>) -> Vector3<f64> {
     columns
         .iter()
         .fold(Vector3::zeros(), |acc, (i, column)| acc + column * v[*i])

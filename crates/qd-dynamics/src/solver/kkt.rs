@@ -22,19 +22,6 @@ use nalgebra::{DMatrix, SymmetricEigen};
 /// (directions of dm that redundant rows leave free).
 const SCHUR_CUTOFF: f64 = 1e-12;
 
-/// The solution of `kkt · X = rhs` (any number of right-hand sides) through the Schur
-/// complement of the leading `n × n` block Q, least-norm in the multipliers. `None` when Q is
-/// not positive definite or the eigendecomposition fails; the caller then falls back to an
-/// SVD of the whole system. Consistency is the caller's to check.
-pub(crate) fn schur_solve(
-    kkt: &DMatrix<f64>,
-    rhs: &DMatrix<f64>,
-    n: usize,
-) -> Option<DMatrix<f64>> {
-    let mut solution = DMatrix::zeros(0, 0);
-    schur_solve_into(kkt, rhs, n, &mut SchurScratch::default(), &mut solution).then_some(solution)
-}
-
 /// The Schur solve's storage, kept by callers that solve many systems of one size.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SchurScratch {
@@ -46,9 +33,12 @@ pub(crate) struct SchurScratch {
     reduced: DMatrix<f64>,
 }
 
-/// [`schur_solve`] into `solution` with kept storage: no allocation when the rows are
-/// independent by a wide margin (the eigendecomposition of redundant rows allocates). False
-/// where [`schur_solve`] gives `None`.
+/// The solution of `kkt · X = rhs` (any number of right-hand sides) through the Schur
+/// complement of the leading `n × n` block Q, least-norm in the multipliers, into `solution`
+/// with kept storage: no allocation when the rows are independent by a wide margin (the
+/// eigendecomposition of redundant rows allocates). False when Q is not positive definite or
+/// the eigendecomposition fails; the caller then falls back to an SVD of the whole system.
+/// Consistency is the caller's to check.
 pub(crate) fn schur_solve_into(
     kkt: &DMatrix<f64>,
     rhs: &DMatrix<f64>,
