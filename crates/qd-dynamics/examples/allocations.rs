@@ -1,7 +1,8 @@
 //! Counts the heap allocations of one step, per scene, forward mode and gradient mode, with
 //! dhat's counting global allocator (a measuring aid for issue 21's "no allocation per step";
-//! the step is not allocation-free yet, and this prints how far it is). Each step runs with a
-//! warm workspace at the scene's benchmark point; the count is the mean over 100 steps.
+//! `tests/allocations.rs` asserts it). Each step runs `step_into` with a warm workspace and
+//! result at the scene's benchmark point; the count is the mean over 100 steps, with the path
+//! that solved the step.
 //!
 //! `cargo run --release -p qd-dynamics --example allocations -- [SCENE ...]`
 
@@ -31,7 +32,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut system = QuasiDynamicSystem::new(scene)?;
         let q = system.scene().default_q().to_vec();
         let u = qd_scenes::fixtures::pressing_command(system.scene(), &q, 0.1);
-        for mode in [ForwardMode::LogBarrierCone, ForwardMode::Socp] {
+        for mode in [
+            ForwardMode::LogBarrierCone,
+            ForwardMode::LogBarrierPyramid,
+            ForwardMode::Socp,
+            ForwardMode::Qp,
+        ] {
             for (gradient, label) in [
                 (GradientMode::None, "none"),
                 (GradientMode::B, "b"),
@@ -51,9 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 let per_step = (allocations() - before) as f64 / STEPS as f64;
                 println!(
-                    "{name:<16} {:<18} {:<4} {per_step:>7.1} allocations per step",
+                    "{name:<16} {:<20} {:<4} {per_step:>7.1} allocations per step ({})",
                     mode.name(),
-                    label
+                    label,
+                    out.report.path.name()
                 );
             }
         }
