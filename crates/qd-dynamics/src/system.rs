@@ -357,11 +357,11 @@ impl QuasiDynamicSystem {
     }
 
     /// [`QuasiDynamicSystem::step_with`] into `out`, whose vectors are overwritten in place:
-    /// once `out` and `workspace` have held a step of the same scene with the same number of
-    /// contacts, a barrier step — with or without its derivatives — allocates nothing (the
-    /// exact forms' own solver still does), the form for loops that step many times
-    /// (randomized smoothing's samples, benchmarks). On an error, `out` holds no meaningful
-    /// step.
+    /// once `out` and `workspace` have held a step of the scene, a step — in any forward
+    /// mode, with or without its derivatives — allocates nothing, unless it takes a fallback
+    /// (the own exact solver's barrier continuation, Clarabel) or fails: the form for loops
+    /// that step many times (randomized smoothing's samples, benchmarks; docs/dynamics.md,
+    /// "Steps without allocation"). On an error, `out` holds no meaningful step.
     ///
     /// # Errors
     /// As [`QuasiDynamicSystem::step_with`].

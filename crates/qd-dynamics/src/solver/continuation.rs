@@ -107,7 +107,7 @@ pub fn solve(
 
 /// The own exact solver's storage, kept between steps (a [`crate::StepWorkspace`] holds one):
 /// the primal–dual iterations' vectors and matrices, and the refinement's. The primal–dual
-/// path then allocates little per step; the barrier continuation (its fallback) still
+/// path then allocates nothing once sized; the barrier continuation (its fallback) still
 /// allocates.
 #[derive(Debug, Default)]
 pub struct ExactWorkspace {
