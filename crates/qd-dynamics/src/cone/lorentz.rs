@@ -68,20 +68,8 @@ impl Lorentz {
 
     /// Separated when the normal impulse is at or below the threshold; else sticking (every
     /// row an equality) when the tangential slack is within [`SLACK_TOLERANCE`], sliding
-    /// otherwise. Also whether the contact is near a mode switch.
-    pub(super) fn mode(
-        &self,
-        z: &[f64],
-        s: impl Fn(usize) -> f64,
-        thresholds: ModeThresholds,
-    ) -> (ContactMode, bool) {
-        let mut mode = ContactMode::Separated;
-        let near = self.mode_into(z, s, thresholds, &mut mode);
-        (mode, near)
-    }
-
-    /// [`Self::mode`] into `out` (a previous `Rows` keeps its vector); returns whether the
-    /// contact is near a mode switch.
+    /// otherwise; written into `out` (a previous `Rows` keeps its vector). Returns whether
+    /// the contact is near a mode switch.
     pub(super) fn mode_into(
         &self,
         z: &[f64],

@@ -198,10 +198,9 @@ impl Cone {
         s: impl Fn(usize) -> f64,
         thresholds: ModeThresholds,
     ) -> (ContactMode, bool) {
-        match self {
-            Cone::Lorentz(cone) => cone.mode(z, s, thresholds),
-            Cone::Pyramid(cone) => cone.mode(z, s, thresholds),
-        }
+        let mut mode = ContactMode::Separated;
+        let near = self.mode_into(z, s, thresholds, &mut mode);
+        (mode, near)
     }
 
     /// Whether duals z or slacks s leave the cone (dual) or its feasible set (primal) by more

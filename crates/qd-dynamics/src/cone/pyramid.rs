@@ -104,19 +104,8 @@ impl Pyramid {
 
     /// The rays whose β exceeds the threshold hold with equality; none: separated. Near a
     /// switch when an active β is barely above it or an inactive ray touches.
-    pub(super) fn mode(
-        &self,
-        z: &[f64],
-        s: impl Fn(usize) -> f64,
-        thresholds: ModeThresholds,
-    ) -> (ContactMode, bool) {
-        let mut mode = ContactMode::Separated;
-        let near = self.mode_into(z, s, thresholds, &mut mode);
-        (mode, near)
-    }
-
-    /// [`Self::mode`] into `out` (a previous `Rows` keeps its vector); returns whether the
-    /// contact is near a mode switch.
+    /// Written into `out` (a previous `Rows` keeps its vector); returns whether the contact
+    /// is near a mode switch.
     pub(super) fn mode_into(
         &self,
         z: &[f64],
