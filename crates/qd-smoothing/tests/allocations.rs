@@ -65,12 +65,23 @@ fn randomized_batches_allocate_nothing_per_sample() {
                             Smoother::new(&system, method, derivatives).expect("smoother");
                         pool.install(|| smoother.linearize(&q, &u).expect("linearisation"));
                     };
-                    // Warm every worker's kept storage.
+                    // Warm the workers' kept storage. Which worker steps which sample is up
+                    // to rayon's scheduling, so a worker can still be cold in a measured
+                    // batch (its first step sizes its storage, once): the least of three
+                    // measurements is the per-sample cost.
                     batch(64);
                     batch(64);
-                    let small = allocations_during(|| batch(32));
-                    let large = allocations_during(|| batch(64));
-                    let extra = large as f64 - small as f64;
+                    let (mut small, mut large) = (0, 0);
+                    let mut extra = f64::INFINITY;
+                    for _ in 0..3 {
+                        let (s, l) = (
+                            allocations_during(|| batch(32)),
+                            allocations_during(|| batch(64)),
+                        );
+                        if (l as f64 - s as f64) < extra {
+                            (small, large, extra) = (s, l, l as f64 - s as f64);
+                        }
+                    }
                     assert!(
                         extra <= per_extra_sample * 32.0,
                         "{name} {mode:?} {derivatives:?}, σ_q = {sigma_q}, {threads} threads: 32 \
