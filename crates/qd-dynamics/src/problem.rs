@@ -284,13 +284,15 @@ pub fn assemble(
     let epsilon = scene_mass_scale(scene, settings, &mass);
 
     // Reuse the previous step's storage: sizes only change with the scene.
+    // Filled and copied as slices: nalgebra's `fill` walks strided iterators, several times
+    // slower at these sizes.
     if problem.q_matrix.shape() == (n, n) {
-        problem.q_matrix.fill(0.0);
+        problem.q_matrix.as_mut_slice().fill(0.0);
     } else {
         problem.q_matrix = DMatrix::zeros(n, n);
     }
     if problem.b.len() == n {
-        problem.b.fill(0.0);
+        problem.b.as_mut_slice().fill(0.0);
     } else {
         problem.b = DVector::zeros(n);
     }
@@ -367,19 +369,21 @@ fn write_contact_rows(problem: &mut StepProblem, contacts: &[Contact]) {
         rows.phi = contact.distance.distance;
         rows.mu = contact.friction;
         if rows.jn.len() == n {
-            rows.jn.fill(0.0);
+            rows.jn.as_mut_slice().fill(0.0);
         } else {
             rows.jn = DVector::zeros(n);
         }
         if rows.jt.shape() == (nt, n) {
-            rows.jt.fill(0.0);
+            rows.jt.as_mut_slice().fill(0.0);
         } else {
             rows.jt = DMatrix::zeros(nt, n);
         }
         if rows.jn_full.len() != contact.jac_normal.len() {
             rows.jn_full = contact.jac_normal.clone();
         } else {
-            rows.jn_full.copy_from(&contact.jac_normal);
+            rows.jn_full
+                .as_mut_slice()
+                .copy_from_slice(contact.jac_normal.as_slice());
         }
         for &(c, column) in &columns[start..] {
             rows.jn[c] = column[0];

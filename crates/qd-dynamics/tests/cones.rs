@@ -72,6 +72,53 @@ proptest! {
         }
     }
 
+    /// The primal–dual weight of a Lorentz contact maps its gap to its impulse (M y = λ), is
+    /// symmetric positive definite, and at the central point λ = ∇B(y)/κ is the barrier's own
+    /// curvature −∇²B(y)/κ (the Newton iterations it stands in for end as Newton's); the
+    /// gradient alone is the derivatives' gradient. A pyramid has none.
+    #[test]
+    fn primal_dual_weight_maps_gap_to_impulse_and_is_the_curvature_at_the_centre(
+        mu in prop_oneof![Just(0.0), 0.1..1.5f64],
+        tangent in prop::array::uniform2(-0.2..0.2f64),
+        margin in 0.001..0.5f64,
+        impulse_tangent in prop::array::uniform2(-2.0..2.0f64),
+        impulse_margin in 1e-3..3.0f64,
+        kappa in 1.0..1e5f64,
+    ) {
+        for (cone, n_tangent) in cones() {
+            let y = interior(mu, tangent, n_tangent, margin);
+            prop_assert_eq!(cone.barrier_gradient(&y, mu), cone.barrier_derivatives(&y, mu).0);
+            let mut lambda = Vector3::zeros();
+            for t in 0..n_tangent {
+                lambda[1 + t] = if mu == 0.0 { 0.0 } else { impulse_tangent[t] };
+            }
+            let friction = (lambda[1] * lambda[1] + lambda[2] * lambda[2]).sqrt();
+            lambda[0] = if mu == 0.0 { impulse_margin } else { friction / mu + impulse_margin };
+            let Some(m) = cone.primal_dual_weight(&y, &lambda, mu) else {
+                prop_assert!(matches!(cone, Cone::Pyramid(_)), "{cone:?}: no weight");
+                continue;
+            };
+            let scale = m.amax();
+            prop_assert!((m - m.transpose()).amax() <= 1e-12 * scale);
+            let mapped = m * y;
+            prop_assert!((mapped - lambda).amax() <= 1e-9 * (1.0 + lambda.amax()),
+                "{cone:?}: M y = {mapped} vs λ = {lambda}");
+            let dim = if mu == 0.0 { 1 } else { 1 + n_tangent };
+            let block = m.view((0, 0), (dim, dim)).into_owned();
+            let eigenvalues = block.symmetric_eigenvalues();
+            prop_assert!(eigenvalues.min() > 0.0, "{cone:?}: eigenvalues {eigenvalues}");
+            let (g, h) = cone.barrier_derivatives(&y, mu);
+            let centre = g / kappa;
+            let at_centre = cone.primal_dual_weight(&y, &centre, mu).expect("inside");
+            let curvature = -h / kappa;
+            prop_assert!((at_centre - curvature).amax() <= 1e-9 * curvature.amax(),
+                "{cone:?}: {at_centre} vs {curvature}");
+            // Outside the friction cone there is no weight.
+            let outside = Vector3::new(-lambda[0], lambda[1], lambda[2]);
+            prop_assert!(cone.primal_dual_weight(&y, &outside, mu).is_none());
+        }
+    }
+
     #[test]
     fn duals_in_their_cone_stand_for_impulses_in_the_friction_cone(
         mu in 0.1..1.5f64,

@@ -123,6 +123,79 @@ impl Lorentz {
         (y[0] > 0.0 && f > 0.0).then(|| f.ln())
     }
 
+    /// The primal–dual (Nesterov–Todd) weight at a point y of the domain and an impulse λ
+    /// strictly inside the friction cone: the symmetric positive definite M with `M y = λ`
+    /// (entries beyond 1 + n_t zero), or `None` when either is not strictly inside.
+    ///
+    /// In the scaled variables `z = D y`, `s = D⁻¹ λ` (`D = diag(1/μ, 1, …)`, which make both
+    /// cones the standard second-order cone) M is `D W² D`, W the Nesterov–Todd scaling
+    /// (`W² z = s`). Written out, with `J = diag(1, −1, …)`, `γ_z = √(zᵀJz)`, `γ_s = √(sᵀJs)`
+    /// and `u = γ_z s + γ_s J z`:
+    /// `W² = u uᵀ / (γ_z² (γ_z γ_s + sᵀz)) − (γ_s / γ_z) J`, a rank-one term and a diagonal.
+    /// At the central point `λ = ∇B(y)/κ` it equals the barrier's `−∇²B(y)/κ`; away from it,
+    /// it weighs each contact by its impulse as well as its gap, which is what lets the
+    /// barrier's Newton method take long steps from a start at the domain's edge. With μ = 0
+    /// the cone is the normal half-line and M = λ₀ / y₀ on the normal.
+    #[inline]
+    pub(super) fn primal_dual_weight(
+        &self,
+        y: &Vector3<f64>,
+        lambda: &Vector3<f64>,
+        mu: f64,
+    ) -> Option<Matrix3<f64>> {
+        let mut m = Matrix3::zeros();
+        if mu == 0.0 {
+            if !(y[0] > 0.0 && lambda[0] > 0.0) {
+                return None;
+            }
+            m[(0, 0)] = lambda[0] / y[0];
+            return Some(m);
+        }
+        // Entries beyond 1 + n_t are zero in y and λ, so the sums over all three are exact.
+        let inverse_mu = 1.0 / mu;
+        let z = Vector3::new(y[0] * inverse_mu, y[1], y[2]);
+        let s = Vector3::new(lambda[0] * mu, lambda[1], lambda[2]);
+        let det_z = z[0] * z[0] - z[1] * z[1] - z[2] * z[2];
+        let det_s = s[0] * s[0] - s[1] * s[1] - s[2] * s[2];
+        if !(z[0] > 0.0 && s[0] > 0.0 && det_z > 0.0 && det_s > 0.0) {
+            return None;
+        }
+        let (gamma_z, gamma_s) = (det_z.sqrt(), det_s.sqrt());
+        let rank_one = 1.0 / (det_z * (gamma_z * gamma_s + s.dot(&z)));
+        let diagonal = gamma_s / gamma_z;
+        // v = D u.
+        let v = Vector3::new(
+            (gamma_z * s[0] + gamma_s * z[0]) * inverse_mu,
+            gamma_z * s[1] - gamma_s * z[1],
+            gamma_z * s[2] - gamma_s * z[2],
+        );
+        m = v * (v.transpose() * rank_one);
+        // − (γ_s/γ_z) D J D = (γ_s/γ_z) diag(−1/μ², 1, …).
+        m[(0, 0)] -= diagonal * inverse_mu * inverse_mu;
+        for a in 1..1 + self.n_tangent {
+            m[(a, a)] += diagonal;
+        }
+        Some(m)
+    }
+
+    /// `∇B` at a point of the domain: `∇f / f` for `f = y₀²/μ² − ‖y_t‖²`.
+    #[inline]
+    pub(super) fn barrier_gradient(&self, y: &Vector3<f64>, mu: f64) -> Vector3<f64> {
+        let mut g = Vector3::zeros();
+        if mu == 0.0 {
+            g[0] = 2.0 / y[0];
+            return g;
+        }
+        // The same arithmetic as the gradient of `barrier_derivatives` (bit for bit: the
+        // exact solver's continuation and the derivatives read that one).
+        let f = y[0] * y[0] / (mu * mu) - self.tangential_norm_squared(y);
+        g[0] = 2.0 * y[0] / (mu * mu);
+        for a in 1..1 + self.n_tangent {
+            g[a] = -2.0 * y[a];
+        }
+        g / f
+    }
+
     /// `(∇B, ∇²B)` at a point of the domain.
     #[inline]
     pub(super) fn barrier_derivatives(

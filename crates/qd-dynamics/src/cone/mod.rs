@@ -221,6 +221,32 @@ impl Cone {
         }
     }
 
+    /// `∇B` in y at a point of the domain (the first part of [`Self::barrier_derivatives`]).
+    #[inline]
+    pub fn barrier_gradient(&self, y: &Vector3<f64>, mu: f64) -> Vector3<f64> {
+        match self {
+            Cone::Lorentz(cone) => cone.barrier_gradient(y, mu),
+            Cone::Pyramid(cone) => cone.barrier_derivatives(y, mu).0,
+        }
+    }
+
+    /// The primal–dual weight M (`M y = λ`, symmetric positive definite) of a contact at y
+    /// with impulse λ, both strictly inside: the Lorentz cone's Nesterov–Todd weight
+    /// (`W² z = s` in the cone's scaled variables). `None` for a pyramid (its barrier has one dual per
+    /// ray, which λ does not determine) or when y or λ is not strictly inside.
+    #[inline]
+    pub fn primal_dual_weight(
+        &self,
+        y: &Vector3<f64>,
+        lambda: &Vector3<f64>,
+        mu: f64,
+    ) -> Option<Matrix3<f64>> {
+        match self {
+            Cone::Lorentz(cone) => cone.primal_dual_weight(y, lambda, mu),
+            Cone::Pyramid(_) => None,
+        }
+    }
+
     /// `(∇B, ∇²B)` in y at a point of the domain (entries beyond 1 + n_t are zero).
     #[inline]
     pub fn barrier_derivatives(&self, y: &Vector3<f64>, mu: f64) -> (Vector3<f64>, Matrix3<f64>) {

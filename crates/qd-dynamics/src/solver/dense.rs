@@ -216,6 +216,53 @@ impl DenseCholesky {
     }
 }
 
+/// The rows where each column of a square matrix has its non-zero entries (`first..end`,
+/// empty for a zero column), for products that skip a sparse matrix's zeros. The step's Q is
+/// diagonal on the robots' joints with one small block per object: on the Allegro hand its
+/// product with a vector is ~60 multiply-adds where a dense product does 529.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ColumnBands {
+    bands: Vec<(usize, usize)>,
+}
+
+impl ColumnBands {
+    /// The bands of `a` (allocates only when its size grew).
+    pub(crate) fn update(&mut self, a: &DMatrix<f64>) {
+        let n = a.nrows();
+        self.bands.clear();
+        self.bands.extend(
+            a.as_slice()
+                .chunks_exact(n.max(1))
+                .take(a.ncols())
+                .map(|column| match column.iter().position(|v| *v != 0.0) {
+                    Some(first) => {
+                        let last = column.iter().rposition(|v| *v != 0.0).unwrap_or(first);
+                        (first, last + 1)
+                    }
+                    None => (0, 0),
+                }),
+        );
+    }
+
+    /// `out = a x` for the matrix whose bands these are: column after column, as a dense
+    /// product sums them, so the result is the dense product's (skipped terms are exact
+    /// zeros).
+    pub(crate) fn mul_into(&self, a: &DMatrix<f64>, x: &[f64], out: &mut [f64]) {
+        let n = a.nrows();
+        debug_assert_eq!(self.bands.len(), a.ncols());
+        out.fill(0.0);
+        for ((column, &(first, end)), xj) in
+            a.as_slice().chunks_exact(n.max(1)).zip(&self.bands).zip(x)
+        {
+            if *xj != 0.0 {
+                for (o, v) in out[first..end].iter_mut().zip(&column[first..end]) {
+                    *o += v * xj;
+                }
+            }
+        }
+    }
+}
+
 /// `aᵀ b` over the shorter of the two, summed in four interleaved partial sums: one chain of
 /// dependent additions per entry was the backward substitution's bottleneck, and four chains
 /// let the additions overlap (and vectorise). Deterministic: the order depends on the length
@@ -286,6 +333,32 @@ mod tests {
             let expected = a.clone().lu().solve(&columns).ok_or_else(|| TestCaseError::fail("LU"))?;
             factor.solve_columns_mut(&mut columns);
             prop_assert!((&columns - &expected).amax() <= 1e-10 * (1.0 + expected.amax()));
+        }
+    }
+
+    proptest! {
+        /// The banded product equals the dense one for a matrix with zero blocks, zero
+        /// columns and zero entries inside a band.
+        #[test]
+        fn banded_product_matches_the_dense_one(
+            n in 1usize..12,
+            seed in prop::collection::vec(-1.0f64..1.0, 11),
+            x in prop::collection::vec(-10.0f64..10.0, 12),
+        ) {
+            let mut a = arrowhead(n, &seed);
+            for (i, j) in [(0, 0), (n / 2, n / 2), (n - 1, 0)] {
+                a[(i, j)] = 0.0;
+            }
+            let zero_column = n / 3;
+            a.column_mut(zero_column).fill(0.0);
+            let mut bands = super::ColumnBands::default();
+            bands.update(&a);
+            let mut out = vec![1.0; n];
+            bands.mul_into(&a, &x[..n], &mut out);
+            let dense = &a * DVector::from_column_slice(&x[..n]);
+            for (o, d) in out.iter().zip(dense.iter()) {
+                prop_assert!((o - d).abs() <= 1e-12 * (1.0 + d.abs()));
+            }
         }
     }
 

@@ -34,7 +34,12 @@ impl StartWork {
     /// The Cholesky factor of Q + δI (δ = 1e-9 of Q's largest diagonal entry), refactored
     /// only when Q changed. False when it cannot be factored.
     fn factor_q(&mut self, q: &DMatrix<f64>) -> bool {
-        if self.q_factored && self.factored_q == *q {
+        // Compared as slices: nalgebra's matrix equality walks the entries through strided
+        // iterators, several times slower at these sizes.
+        if self.q_factored
+            && self.factored_q.shape() == q.shape()
+            && self.factored_q.as_slice() == q.as_slice()
+        {
             return true;
         }
         self.q_factored = false;
