@@ -8,7 +8,7 @@
 
 use super::problem_rates::ProblemRates;
 use crate::problem::StepProblem;
-use crate::reuse::zeroed;
+use crate::reuse::{shaped, zeroed};
 use crate::solver::BarrierAtSolution;
 use nalgebra::DMatrix;
 
@@ -38,8 +38,8 @@ pub fn configuration_sensitivity(
     scratch: &mut Vec<f64>,
 ) {
     let (rows, columns) = rates.force.shape();
-    zeroed(dx_dq, rows, columns);
-    dx_dq.copy_from(&rates.force);
+    shaped(dx_dq, rows, columns);
+    dx_dq.as_mut_slice().copy_from_slice(rates.force.as_slice());
     for (i, (rows, (w, big_w))) in problem.contacts.iter().zip(&data.contact_terms).enumerate() {
         let dim = 1 + rows.jt.nrows();
         for &k in &rates.moving[i] {
@@ -64,5 +64,5 @@ pub fn configuration_sensitivity(
         }
     }
     data.hessian.solve_columns_with(dx_dq, scratch);
-    dx_dq.neg_mut();
+    dx_dq.as_mut_slice().iter_mut().for_each(|v| *v = -*v);
 }

@@ -463,7 +463,7 @@ impl Newton {
         };
         dx.copy_from(g);
         factor.solve_mut(dx);
-        dx.neg_mut();
+        dx.as_mut_slice().iter_mut().for_each(|v| *v = -*v);
         let decrement = -g.dot(dx);
         // Along the direction: F(x + t dx) = quadratic + t slope + ½ t² curvature − Σ B(y + t C dx)/κ.
         let slope = qx_plus_b.dot(dx);

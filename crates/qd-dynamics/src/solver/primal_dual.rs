@@ -431,7 +431,7 @@ impl Iterate {
         if self.x.len() != n {
             self.x = DVector::zeros(n);
         }
-        self.x.fill(0.0);
+        self.x.as_mut_slice().fill(0.0);
         self.second_order = second_order;
         let (s, z) = (&mut self.s, &mut self.z);
         s.clear();
@@ -477,7 +477,7 @@ impl Iterate {
         rows: usize,
         work: &mut Work,
     ) -> f64 {
-        work.contact_force.fill(0.0);
+        work.contact_force.as_mut_slice().fill(0.0);
         for (i, block) in blocks.iter().enumerate() {
             let w = block.p_transpose(&self.z[i * rows..(i + 1) * rows]);
             block.scatter(&w, &mut work.contact_force);
@@ -638,7 +638,7 @@ impl Iterate {
     /// `(Q + Σ Cᵀ Pᵀ W² P C) dx = −r_x + Σ Cᵀ Pᵀ (W q + W² r_s)`.
     fn directions(&self, blocks: &Blocks<'_>, rows: usize, work: &mut Work) {
         work.dx.copy_from(&work.r_x);
-        work.dx.neg_mut();
+        work.dx.as_mut_slice().iter_mut().for_each(|v| *v = -*v);
         for (i, block) in blocks.iter().enumerate() {
             let range = i * rows..(i + 1) * rows;
             // Pᵀ (W q + W² r_s) in y-space.

@@ -102,7 +102,7 @@ impl StartWork {
             }
         }
         let back = |weights: &[f64], x: &mut DVector<f64>| {
-            x.fill(0.0);
+            x.as_mut_slice().fill(0.0);
             for (wi, &weight) in w.chunks_exact(n).zip(weights) {
                 for (xj, wij) in x.iter_mut().zip(wi) {
                     *xj += weight * wij;
@@ -163,7 +163,7 @@ pub(super) fn feasible_start(
     if x.len() != n {
         *x = DVector::zeros(n);
     }
-    x.fill(0.0);
+    x.as_mut_slice().fill(0.0);
     let feasible = |x: &DVector<f64>| objective.barriers().all(|b| b.value(&b.y(x)).is_some());
     if feasible(x) {
         return true;
@@ -217,7 +217,7 @@ pub(super) fn feasible_start(
     // target gap. Lifting moves contact points sideways, which can leave a touching contact
     // outside its friction cone (gap below μ‖y_t‖), so a contact's target grows past μ‖y_t‖
     // until every contact is strictly inside; the lifted set grows as others are violated.
-    x.fill(0.0);
+    x.as_mut_slice().fill(0.0);
     work.targets.clear();
     work.targets.resize(problem.contacts.len(), margin);
     work.lifted.clear();
