@@ -170,12 +170,12 @@ pub(crate) fn object_mass_and_gravity(
     if mass.shape() != (nv, nv) {
         *mass = DMatrix::zeros(nv, nv);
     } else {
-        mass.fill(0.0);
+        mass.as_mut_slice().fill(0.0);
     }
     if tau.len() != nv {
         *tau = DVector::zeros(nv);
     } else {
-        tau.fill(0.0);
+        tau.as_mut_slice().fill(0.0);
     }
     let MassScratch {
         jac_com,

@@ -189,7 +189,7 @@ impl KinematicsCache {
         if out.nrows() != 3 || out.ncols() != tree.nv() {
             *out = DMatrix::zeros(3, tree.nv());
         } else {
-            out.fill(0.0);
+            out.as_mut_slice().fill(0.0);
         }
         self.accumulate_point_jacobian(tree, link, point, 1.0, out);
     }
@@ -200,7 +200,7 @@ impl KinematicsCache {
         if out.nrows() != 3 || out.ncols() != tree.nv() {
             *out = DMatrix::zeros(3, tree.nv());
         } else {
-            out.fill(0.0);
+            out.as_mut_slice().fill(0.0);
         }
         while let Some(j) = tree.links()[link].parent_joint {
             let joint = &tree.joints()[j];
