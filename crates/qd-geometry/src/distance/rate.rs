@@ -14,8 +14,8 @@
 //! that the map moves the sphere: `d = L_A (ξ_A − ξ_B) + transport(ξ_B)`.)
 //!
 //! How L is found:
-//! - **sphere–sphere**, **sphere–box** and **sphere–half-space** (a contact manifold's corner on
-//!   a table): in closed form;
+//! - **sphere–sphere**, **sphere–box**, **sphere–capsule**, **sphere–cylinder** and
+//!   **sphere–half-space** (a contact manifold's corner on a table): in closed form;
 //! - **a sphere on either side**: the answer does not depend on the sphere's orientation,
 //!   only on its centre, so three central differences of the centre's position (six queries);
 //! - **any other pair**: six central differences, rotations about and translations of B's
@@ -128,6 +128,41 @@ impl PairRate {
                         Moving::A,
                         pose_a,
                         [-dn, d_sphere, d_box],
+                    )),
+                    None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
+                }
+            }
+            (Shape::Capsule { radius: rc, length }, Shape::Sphere { radius }) => {
+                match sphere_capsule_centre_rates(pose_b, *radius, pose_a, (*rc, *length)) {
+                    Some(rates) => Ok(Self::from_centre_rates(nominal, Moving::B, pose_b, rates)),
+                    None => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true),
+                }
+            }
+            (Shape::Sphere { radius }, Shape::Capsule { radius: rc, length }) => {
+                match sphere_capsule_centre_rates(pose_a, *radius, pose_b, (*rc, *length)) {
+                    // The capsule-first rates with the roles exchanged: n flips, witnesses swap.
+                    Some([dn, d_capsule, d_sphere]) => Ok(Self::from_centre_rates(
+                        nominal,
+                        Moving::A,
+                        pose_a,
+                        [-dn, d_sphere, d_capsule],
+                    )),
+                    None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
+                }
+            }
+            (Shape::Cylinder { radius: rc, length }, Shape::Sphere { radius }) => {
+                match sphere_cylinder_centre_rates(pose_b, *radius, pose_a, (*rc, *length)) {
+                    Some(rates) => Ok(Self::from_centre_rates(nominal, Moving::B, pose_b, rates)),
+                    None => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true),
+                }
+            }
+            (Shape::Sphere { radius }, Shape::Cylinder { radius: rc, length }) => {
+                match sphere_cylinder_centre_rates(pose_a, *radius, pose_b, (*rc, *length)) {
+                    Some([dn, d_cylinder, d_sphere]) => Ok(Self::from_centre_rates(
+                        nominal,
+                        Moving::A,
+                        pose_a,
+                        [-dn, d_sphere, d_cylinder],
                     )),
                     None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
                 }
@@ -394,6 +429,108 @@ fn held_feature_rates(
             [Vector3::zeros(), v, tangential(v)]
         }
     }
+}
+
+/// Rates of a capsule–sphere answer (capsule first: n from the capsule toward the sphere,
+/// the capsule's witness, the sphere's witness) with respect to the sphere's centre c, in
+/// closed form; `None` when c is on the capsule's core segment (the normal is then a choice),
+/// left to differences.
+///
+/// With the core segment's point s nearest c, d = c − s and n = d/|d|: s slides with c along
+/// the segment's axis u (rate u uᵀ) inside the segment and holds at an end, so d's rate is
+/// I − u uᵀ or I, n turns by (I − n nᵀ) d'/|d|, the capsule's witness s + r_c n moves by
+/// s' + r_c n' and the sphere's c − r n by I − r n'.
+fn sphere_capsule_centre_rates(
+    sphere_pose: &Pose,
+    radius: f64,
+    capsule_pose: &Pose,
+    (capsule_radius, length): (f64, f64),
+) -> Option<[Matrix3<f64>; 3]> {
+    let axis = capsule_pose.rotation * Vector3::z();
+    let centre = sphere_pose.translation.vector;
+    let origin = capsule_pose.translation.vector;
+    let along = axis.dot(&(centre - origin));
+    let half = 0.5 * length;
+    let inside = along.abs() < half;
+    let nearest = origin + axis * along.clamp(-half, half);
+    let d = centre - nearest;
+    let gap = d.norm();
+    if gap <= 1e-12 {
+        return None;
+    }
+    let n = d / gap;
+    let slide = if inside {
+        axis * axis.transpose()
+    } else {
+        Matrix3::zeros()
+    };
+    let dn = (Matrix3::identity() - n * n.transpose()) * (Matrix3::identity() - slide) / gap;
+    Some([
+        dn,
+        slide + dn * capsule_radius,
+        Matrix3::identity() - dn * radius,
+    ])
+}
+
+/// Rates of a cylinder–sphere answer (cylinder first, as [`sphere_capsule_centre_rates`])
+/// with respect to the sphere's centre, in closed form; `None` on the axis (where the side's
+/// radial direction is a choice) and within round-off of a switch between side, cap and rim,
+/// left to differences.
+///
+/// In the cylinder frame, with p = (ρ r̂, z) the centre, the region the distance query picks
+/// (outside: side, cap or rim; inside: the nearer of side and cap) decides the witness:
+/// on the side (R r̂, z), whose rate is R/ρ (I − r̂ r̂ᵀ) across and 1 along z, with the normal
+/// r̂ turning by (I − r̂ r̂ᵀ)/ρ; on a cap (x, y, ±h), rate diag(1, 1, 0), normal fixed; on the
+/// rim (R r̂, ±h), the side's rate across and 0 along z, with the normal m = (p − s)/|p − s|
+/// turning by (I − m mᵀ)(I − s')/|p − s|. The sphere's witness is c − r n.
+fn sphere_cylinder_centre_rates(
+    sphere_pose: &Pose,
+    radius: f64,
+    cylinder_pose: &Pose,
+    (cylinder_radius, length): (f64, f64),
+) -> Option<[Matrix3<f64>; 3]> {
+    const TIE: f64 = 1e-12;
+    let rotation = cylinder_pose.rotation.to_rotation_matrix().into_inner();
+    let p = rotation.tr_mul(&(sphere_pose.translation.vector - cylinder_pose.translation.vector));
+    let half = 0.5 * length;
+    let rho = (p.x * p.x + p.y * p.y).sqrt();
+    let (dr, dz) = (rho - cylinder_radius, p.z.abs() - half);
+    if dr.abs() <= TIE || dz.abs() <= TIE || (dr < 0.0 && dz < 0.0 && (dr - dz).abs() <= TIE) {
+        return None;
+    }
+    let cap = Matrix3::from_diagonal(&Vector3::new(1.0, 1.0, 0.0));
+    let on_side = dr > 0.0 || (dz < 0.0 && dr >= dz);
+    if !on_side {
+        // A cap's witness, with its fixed normal.
+        let world = |local: Matrix3<f64>| rotation * local * rotation.transpose();
+        return Some([Matrix3::zeros(), world(cap), Matrix3::identity()]);
+    }
+    if rho <= TIE {
+        return None;
+    }
+    let radial = Vector3::new(p.x / rho, p.y / rho, 0.0);
+    // Across the axis: the projection onto the circle of radius R.
+    let across = (cap - radial * radial.transpose()) * (cylinder_radius / rho);
+    let (witness_rate, normal_rate) = if dz > 0.0 {
+        // The rim: the witness is the circle point at the cap's height.
+        let rim = Vector3::new(
+            cylinder_radius * radial.x,
+            cylinder_radius * radial.y,
+            p.z.signum() * half,
+        );
+        let offset = p - rim;
+        let gap = offset.norm();
+        let m = offset / gap;
+        let turn = (Matrix3::identity() - m * m.transpose()) * (Matrix3::identity() - across) / gap;
+        (across, turn)
+    } else {
+        let mut along = across;
+        along[(2, 2)] = 1.0;
+        (along, (cap - radial * radial.transpose()) / rho)
+    };
+    let world = |local: Matrix3<f64>| rotation * local * rotation.transpose();
+    let dn = world(normal_rate);
+    Some([dn, world(witness_rate), Matrix3::identity() - dn * radius])
 }
 
 /// Rates of a box–sphere answer (box first: n from the box toward the sphere, the box's
