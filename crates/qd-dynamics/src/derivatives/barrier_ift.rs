@@ -40,6 +40,8 @@ pub fn configuration_sensitivity(
     let (rows, columns) = rates.force.shape();
     shaped(dx_dq, rows, columns);
     dx_dq.as_mut_slice().copy_from_slice(rates.force.as_slice());
+    let columns = problem.contact_columns();
+    let n = problem.var_to_v.len();
     for (i, (rows, (w, big_w))) in problem.contacts.iter().zip(&data.contact_terms).enumerate() {
         let dim = 1 + rows.jt.nrows();
         for &k in &rates.moving[i] {
@@ -50,16 +52,14 @@ pub fn configuration_sensitivity(
             let mut y_rate = d.times_x();
             y_rate[0] += rows.jn_full[k];
             let weighted = big_w * y_rate;
-            let mut column = dx_dq.column_mut(k);
+            let column = &mut dx_dq.as_mut_slice()[k * n..(k + 1) * n];
+            // Cᵀ W (D x + ∂e/∂q_k) over C's non-zero columns, then Dᵀ w over D's.
+            for (c, c_column) in columns.of(i) {
+                column[*c] -= c_column.dot(&weighted);
+            }
             for (index, &c) in d.columns.iter().enumerate() {
-                let mut value = rows.jn[c] * weighted[0];
-                for (entry, w_a) in d.column(index).iter().zip(w.iter()) {
-                    value += entry * w_a;
-                }
-                for t in 0..dim - 1 {
-                    value += rows.jt[(t, c)] * weighted[1 + t];
-                }
-                column[c] -= value;
+                let entries = d.column(index);
+                column[c] -= (0..dim).map(|a| entries[a] * w[a]).sum::<f64>();
             }
         }
     }
