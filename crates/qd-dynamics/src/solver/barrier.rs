@@ -225,11 +225,23 @@ impl PrimalDual {
         self.weights.resize(contacts, Matrix3::zeros());
     }
 
+    /// Starts the impulses at the barrier's forces ∇B/κ at x for the weight `kappa` (the
+    /// previous stage's: its central point's impulses, which change little with κ).
+    fn start_at_forces(&mut self, objective: &Objective<'_>, x: &DVector<f64>, kappa: f64) {
+        self.impulses.clear();
+        self.impulses.extend(objective.barriers().map(|barrier| {
+            barrier
+                .cone
+                .barrier_gradient(&barrier.y(x), barrier.rows.mu)
+                / kappa
+        }));
+    }
+
     /// Moves each impulse along its Newton direction `f − λ − M C dx` (the linearised
     /// stationarity of the barrier force at x + dx), as far as its friction cone allows (99 %
     /// of the way to the cone's boundary, at most the full step). The first call, with no
     /// impulses yet, starts them at the forces.
-    fn update(&mut self, cone: &Cone, contacts: &[ContactRows], c_dx: &[Vector3<f64>]) {
+    fn update(&mut self, contacts: &[ContactRows], c_dx: &[Vector3<f64>]) {
         if self.impulses.is_empty() {
             self.impulses.extend_from_slice(&self.forces);
         }
@@ -240,7 +252,7 @@ impl PrimalDual {
             let step = if strictly_inside(&(lambda + direction * (1.0 / 0.99)), rows.mu) {
                 1.0
             } else {
-                (0.99 * max_step_in_cone(&lambda, &direction, rows.mu, cone)).min(1.0)
+                (0.99 * max_step_in_cone(&lambda, &direction, rows.mu)).min(1.0)
             };
             self.impulses[i] = lambda + direction * step;
         }
@@ -256,27 +268,24 @@ fn strictly_inside(lambda: &Vector3<f64>, mu: f64) -> bool {
 }
 
 /// The largest α with `λ + α d` inside the friction cone `μ λ₀ ≥ ‖λ_t‖` (its boundary's
-/// first crossing; +∞ when the ray stays inside), for λ strictly inside.
-fn max_step_in_cone(lambda: &Vector3<f64>, d: &Vector3<f64>, mu: f64, cone: &Cone) -> f64 {
-    let dim = cone.rows_per_contact().min(3);
+/// first crossing; +∞ when the ray stays inside), for λ strictly inside. Entries beyond
+/// 1 + n_t are zero in both.
+fn max_step_in_cone(lambda: &Vector3<f64>, d: &Vector3<f64>, mu: f64) -> f64 {
+    if mu == 0.0 {
+        return if d[0] < 0.0 {
+            -lambda[0] / d[0]
+        } else {
+            f64::INFINITY
+        };
+    }
     // Scaled to the standard second-order cone: s = (μ λ₀, λ_t); f(α) = A α² + 2 B α + C is
     // the cone's determinant along the ray, positive inside.
-    let (s0, d0) = if mu == 0.0 {
-        (lambda[0], d[0])
-    } else {
-        (mu * lambda[0], mu * d[0])
-    };
-    let tangential = if mu == 0.0 { 1 } else { dim };
-    let (mut a, mut b, mut c) = (d0 * d0, s0 * d0, s0 * s0);
-    for t in 1..tangential {
-        a -= d[t] * d[t];
-        b -= lambda[t] * d[t];
-        c -= lambda[t] * lambda[t];
-    }
-    if mu == 0.0 {
-        return if d0 < 0.0 { -s0 / d0 } else { f64::INFINITY };
-    }
-    // The smallest positive root of A α² + 2 B α + C (C > 0).
+    let (s0, d0) = (mu * lambda[0], mu * d[0]);
+    let a = d0 * d0 - d[1] * d[1] - d[2] * d[2];
+    let b = s0 * d0 - lambda[1] * d[1] - lambda[2] * d[2];
+    let c = s0 * s0 - lambda[1] * lambda[1] - lambda[2] * lambda[2];
+    // The smallest positive root of A α² + 2 B α + C (C > 0); a ray along the cone's
+    // surface direction (A = 0) crosses it once at most.
     if a.abs() <= 1e-300 {
         return if b < 0.0 {
             -c / (2.0 * b)
@@ -501,7 +510,7 @@ impl Newton {
         x.axpy(t, dx, 1.0);
         *carried_barrier_sum = Some(sum);
         if *primal_dual_on {
-            primal_dual.update(objective.cone, &problem.contacts, c_dx);
+            primal_dual.update(&problem.contacts, c_dx);
             // The decrement here is measured in the primal–dual weights: the stopping
             // rules below belong to Newton's own iterations.
             if decrement * objective.kappa <= PRIMAL_DUAL_UNTIL {
@@ -798,12 +807,16 @@ pub fn solve_into(
             schedule.intermediate_centring
         };
         converged = false;
-        // The primal–dual iterations open each stage; a later stage keeps the impulses of
-        // the one before (they change little with κ, while the barrier's forces at the old
-        // point are a factor `growth` off).
+        // The primal–dual iterations open each stage. A later stage starts its impulses at
+        // the previous stage's answer, ∇B/κ at the κ before (they change little with κ; the
+        // forces at the new κ are a factor `growth` off).
         newton.primal_dual_on = schedule.primal_dual && matches!(objective.cone, Cone::Lorentz(_));
-        if newton.primal_dual_on && stage == 0 {
+        if newton.primal_dual_on {
             newton.primal_dual.reset(problem.contacts.len());
+            if stage > 0 {
+                let previous = objective.kappa / schedule.growth;
+                newton.primal_dual.start_at_forces(&objective, x, previous);
+            }
         }
         let allowed = if warm.is_some() {
             schedule.warm_iterations
@@ -868,7 +881,6 @@ fn write_impulses(
 #[cfg(test)]
 mod tests {
     use super::{max_step_in_cone, strictly_inside};
-    use crate::cone::ConeKind;
     use nalgebra::Vector3;
     use proptest::prelude::*;
 
@@ -884,7 +896,6 @@ mod tests {
             planar in any::<bool>(),
         ) {
             let n_tangent = if planar { 1 } else { 2 };
-            let cone = ConeKind::Lorentz.on(n_tangent);
             let mut lambda = Vector3::zeros();
             let mut d = Vector3::new(direction[0], 0.0, 0.0);
             if mu > 0.0 {
@@ -895,7 +906,7 @@ mod tests {
             }
             lambda[0] = if mu == 0.0 { margin } else { lambda.norm() / mu + margin };
             prop_assert!(strictly_inside(&lambda, mu));
-            let step = max_step_in_cone(&lambda, &d, mu, &cone);
+            let step = max_step_in_cone(&lambda, &d, mu);
             prop_assert!(step > 0.0);
             if step.is_finite() {
                 prop_assert!(strictly_inside(&(lambda + d * (0.999 * step)), mu));
