@@ -1,6 +1,7 @@
 //! The Lorentz (second-order) friction cone `μ λ_n ≥ ‖λ_t‖`: the SOCP form's rows, impulses
 //! and modes, and its log-barrier `log(y₀²/μ² − ‖y_t‖²)`.
 
+use super::second_order::soc_scaling_squared;
 use super::{ContactMode, ModeThresholds, SLACK_TOLERANCE};
 use crate::problem::ContactRows;
 use clarabel::solver::SupportedConeT;
@@ -128,14 +129,12 @@ impl Lorentz {
     /// (entries beyond 1 + n_t zero), or `None` when either is not strictly inside.
     ///
     /// In the scaled variables `z = D y`, `s = D⁻¹ λ` (`D = diag(1/μ, 1, …)`, which make both
-    /// cones the standard second-order cone) M is `D W² D`, W the Nesterov–Todd scaling
-    /// (`W² z = s`). Written out, with `J = diag(1, −1, …)`, `γ_z = √(zᵀJz)`, `γ_s = √(sᵀJs)`
-    /// and `u = γ_z s + γ_s J z`:
-    /// `W² = u uᵀ / (γ_z² (γ_z γ_s + sᵀz)) − (γ_s / γ_z) J`, a rank-one term and a diagonal.
-    /// At the central point `λ = ∇B(y)/κ` it equals the barrier's `−∇²B(y)/κ`; away from it,
-    /// it weighs each contact by its impulse as well as its gap, which is what lets the
-    /// barrier's Newton method take long steps from a start at the domain's edge. With μ = 0
-    /// the cone is the normal half-line and M = λ₀ / y₀ on the normal.
+    /// cones the standard second-order cone) M is `D W² D`, W the Nesterov–Todd scaling of
+    /// (z, s) ([`super::second_order::soc_scaling_squared`]). At the central point
+    /// `λ = ∇B(y)/κ` it equals the barrier's `−∇²B(y)/κ`; away from it, it weighs each contact
+    /// by its impulse as well as its gap, which is what lets the barrier's Newton method take
+    /// long steps from a start at the domain's edge. With μ = 0 the cone is the normal
+    /// half-line and M = λ₀ / y₀ on the normal.
     #[inline]
     pub(super) fn primal_dual_weight(
         &self,
@@ -143,37 +142,27 @@ impl Lorentz {
         lambda: &Vector3<f64>,
         mu: f64,
     ) -> Option<Matrix3<f64>> {
-        let mut m = Matrix3::zeros();
         if mu == 0.0 {
+            let mut m = Matrix3::zeros();
             if !(y[0] > 0.0 && lambda[0] > 0.0) {
                 return None;
             }
             m[(0, 0)] = lambda[0] / y[0];
             return Some(m);
         }
-        // Entries beyond 1 + n_t are zero in y and λ, so the sums over all three are exact.
+        // Entries beyond 1 + n_t are zero in y and λ, so the padded vectors are the cone's.
         let inverse_mu = 1.0 / mu;
         let z = Vector3::new(y[0] * inverse_mu, y[1], y[2]);
         let s = Vector3::new(lambda[0] * mu, lambda[1], lambda[2]);
-        let det_z = z[0] * z[0] - z[1] * z[1] - z[2] * z[2];
-        let det_s = s[0] * s[0] - s[1] * s[1] - s[2] * s[2];
-        if !(z[0] > 0.0 && s[0] > 0.0 && det_z > 0.0 && det_s > 0.0) {
+        let inside = |v: &Vector3<f64>| v[0] > 0.0 && v[0] * v[0] > v[1] * v[1] + v[2] * v[2];
+        if !(inside(&z) && inside(&s)) {
             return None;
         }
-        let (gamma_z, gamma_s) = (det_z.sqrt(), det_s.sqrt());
-        let rank_one = 1.0 / (det_z * (gamma_z * gamma_s + s.dot(&z)));
-        let diagonal = gamma_s / gamma_z;
-        // v = D u.
-        let v = Vector3::new(
-            (gamma_z * s[0] + gamma_s * z[0]) * inverse_mu,
-            gamma_z * s[1] - gamma_s * z[1],
-            gamma_z * s[2] - gamma_s * z[2],
-        );
-        m = v * (v.transpose() * rank_one);
-        // − (γ_s/γ_z) D J D = (γ_s/γ_z) diag(−1/μ², 1, …).
-        m[(0, 0)] -= diagonal * inverse_mu * inverse_mu;
-        for a in 1..1 + self.n_tangent {
-            m[(a, a)] += diagonal;
+        let mut m = soc_scaling_squared(&z, &s, 1 + self.n_tangent);
+        // D W² D: the normal's row and column carry 1/μ.
+        for k in 0..3 {
+            m[(0, k)] *= inverse_mu;
+            m[(k, 0)] *= inverse_mu;
         }
         Some(m)
     }

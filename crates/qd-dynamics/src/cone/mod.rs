@@ -11,6 +11,7 @@
 
 mod lorentz;
 mod pyramid;
+pub(crate) mod second_order;
 
 pub use lorentz::Lorentz;
 pub use pyramid::{Pyramid, pyramid_directions};

@@ -22,6 +22,7 @@ mod start;
 
 use super::dense::{ColumnBands, DenseCholesky};
 use super::{BarrierAtSolution, Solution, SolvePath, SolveStatus};
+use crate::cone::second_order::{jordan_det, soc_step_limit};
 use crate::cone::{Cone, ConeKind, KeptCone};
 use crate::error::DynamicsError;
 use crate::problem::{ContactRows, StepProblem};
@@ -259,52 +260,39 @@ impl PrimalDual {
     }
 }
 
-/// Whether λ is strictly inside the friction cone `μ λ₀ > ‖λ_t‖` (`λ₀ > 0` when μ = 0).
+/// λ in the standard second-order cone's variables, `(μ λ₀, λ_t)` (just `λ₀` when μ = 0),
+/// padded: the friction cone `μ λ₀ ≥ ‖λ_t‖` is that cone there.
 #[inline]
-fn strictly_inside(lambda: &Vector3<f64>, mu: f64) -> bool {
-    let normal = mu * lambda[0];
-    lambda[0] > 0.0
-        && (mu == 0.0 || normal * normal > lambda[1] * lambda[1] + lambda[2] * lambda[2])
+fn scaled_impulse(lambda: &Vector3<f64>, mu: f64) -> ([f64; 3], usize) {
+    if mu == 0.0 {
+        ([lambda[0], 0.0, 0.0], 1)
+    } else {
+        ([mu * lambda[0], lambda[1], lambda[2]], 3)
+    }
 }
 
-/// The largest α with `λ + α d` inside the friction cone `μ λ₀ ≥ ‖λ_t‖` (its boundary's
-/// first crossing; +∞ when the ray stays inside), for λ strictly inside. Entries beyond
-/// 1 + n_t are zero in both.
+/// Whether λ is strictly inside the friction cone.
+#[inline]
+fn strictly_inside(lambda: &Vector3<f64>, mu: f64) -> bool {
+    let (s, dim) = scaled_impulse(lambda, mu);
+    s[0] > 0.0 && jordan_det(&s[..dim]) > 0.0
+}
+
+/// The largest α with `λ + α d` inside the friction cone (its boundary's first crossing; +∞
+/// when the ray stays inside), for λ strictly inside. Entries beyond 1 + n_t are zero in both.
 fn max_step_in_cone(lambda: &Vector3<f64>, d: &Vector3<f64>, mu: f64) -> f64 {
     if mu == 0.0 {
+        // The half-line λ₀ ≥ 0: in closed form (as a one-dimensional cone its determinant
+        // λ₀² has a double root, which the quadratic's discriminant finds only to ~1e-8).
         return if d[0] < 0.0 {
             -lambda[0] / d[0]
         } else {
             f64::INFINITY
         };
     }
-    // Scaled to the standard second-order cone: s = (μ λ₀, λ_t); f(α) = A α² + 2 B α + C is
-    // the cone's determinant along the ray, positive inside.
-    let (s0, d0) = (mu * lambda[0], mu * d[0]);
-    let a = d0 * d0 - d[1] * d[1] - d[2] * d[2];
-    let b = s0 * d0 - lambda[1] * d[1] - lambda[2] * d[2];
-    let c = s0 * s0 - lambda[1] * lambda[1] - lambda[2] * lambda[2];
-    // The smallest positive root of A α² + 2 B α + C (C > 0); a ray along the cone's
-    // surface direction (A = 0) crosses it once at most.
-    if a.abs() <= 1e-300 {
-        return if b < 0.0 {
-            -c / (2.0 * b)
-        } else {
-            f64::INFINITY
-        };
-    }
-    let discriminant = b * b - a * c;
-    if discriminant < 0.0 {
-        return f64::INFINITY;
-    }
-    let root = discriminant.sqrt();
-    // Roots (−B ± √disc)/A, written to avoid cancellation: q = −(B + sign(B)√disc).
-    let q = -(b + b.signum() * root);
-    let roots = [q / a, if q != 0.0 { c / q } else { f64::INFINITY }];
-    roots
-        .into_iter()
-        .filter(|r| *r > 0.0)
-        .fold(f64::INFINITY, f64::min)
+    let (s, dim) = scaled_impulse(lambda, mu);
+    let (ds, _) = scaled_impulse(d, mu);
+    soc_step_limit(&s[..dim], &ds[..dim], f64::INFINITY)
 }
 
 /// What a Newton iteration's stopping rules read of the step it took.

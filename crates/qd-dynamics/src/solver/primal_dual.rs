@@ -18,6 +18,7 @@
 
 use super::barrier::{add_congruence, columns_times};
 use super::dense::DenseCholesky;
+use crate::cone::second_order::{jordan_det, soc_scaling, soc_step_limit};
 use crate::cone::{Cone, ConeKind, KeptCone};
 use crate::problem::StepProblem;
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
@@ -56,11 +57,6 @@ const TOLERANCE: f64 = 1e-8;
 /// (`tests/own_exact.rs`: 399 against 400 of 420).
 const GAP_LENGTH: f64 = 1e-2;
 
-/// The second-order cone's Jordan determinant `v₀² − ‖v_t‖²`.
-fn jordan_det(v: &[f64]) -> f64 {
-    v[0] * v[0] - v[1..].iter().map(|t| t * t).sum::<f64>()
-}
-
 /// `u ∘ v` of the second-order cone: `(uᵀv, u₀ v_t + v₀ u_t)`.
 fn soc_product(u: &[f64], v: &[f64], out: &mut [f64]) {
     out[0] = u.iter().zip(v).map(|(a, b)| a * b).sum();
@@ -77,76 +73,6 @@ fn soc_arrow_solve(lambda: &[f64], r: &[f64], q: &mut [f64]) {
     for k in 1..lambda.len() {
         q[k] = (r[k] - lambda[k] * q[0]) / lambda[0];
     }
-}
-
-/// Largest α ≤ `limit` keeping `v + α d` in the closed second-order cone (v inside):
-/// the smallest positive root of `det(v + α d) = a α² + 2 b α + c` (c > 0).
-fn soc_step_limit(v: &[f64], d: &[f64], limit: f64) -> f64 {
-    let a = jordan_det(d);
-    if d[0] >= 0.0 && a >= 0.0 {
-        // d is in the cone itself: v + α d stays inside for every α ≥ 0.
-        return limit;
-    }
-    let b = v[0] * d[0] - v[1..].iter().zip(&d[1..]).map(|(x, y)| x * y).sum::<f64>();
-    let c = jordan_det(v);
-    if a == 0.0 {
-        return if b < 0.0 {
-            limit.min(-c / (2.0 * b))
-        } else {
-            limit
-        };
-    }
-    let disc = b * b - a * c;
-    if disc < 0.0 {
-        // det never vanishes: the path stays inside.
-        return limit;
-    }
-    // Both roots without cancellation.
-    let q = -(b + b.signum() * disc.sqrt());
-    [q / a, c / q]
-        .into_iter()
-        .filter(|r| *r > 0.0)
-        .fold(limit, f64::min)
-}
-
-/// The Nesterov–Todd scaling of a second-order block at (s, z), both inside: the symmetric
-/// W with `W s = W⁻¹ z` (= λ), as `(W, W⁻¹)` padded with the identity to 3 × 3.
-fn soc_scaling(s: &[f64], z: &[f64]) -> (Matrix3<f64>, Matrix3<f64>) {
-    let dim = s.len();
-    let (s_norm, z_norm) = (jordan_det(s).sqrt(), jordan_det(z).sqrt());
-    // Reciprocals once: divisions dominated this function's time.
-    let (s_scale, z_scale) = (1.0 / s_norm, 1.0 / z_norm);
-    let (mut s_bar, mut z_bar) = (Vector3::zeros(), Vector3::zeros());
-    for k in 0..dim {
-        s_bar[k] = s[k] * s_scale;
-        z_bar[k] = z[k] * z_scale;
-    }
-    let half_inverse_gamma = 0.5 / ((1.0 + s_bar.dot(&z_bar)) / 2.0).sqrt();
-    // w̄ = (s̄ + J z̄) / (2γ) has unit determinant; H(w̄) = [w̄₀ w̄_tᵀ; w̄_t I + w̄_t w̄_tᵀ/(1 + w̄₀)]
-    // and its inverse (w̄_t negated) give W = H⁻¹/β, W⁻¹ = β H with β = (det s / det z)^¼.
-    let mut w_bar = Vector3::zeros();
-    w_bar[0] = (s_bar[0] + z_bar[0]) * half_inverse_gamma;
-    for k in 1..dim {
-        w_bar[k] = (s_bar[k] - z_bar[k]) * half_inverse_gamma;
-    }
-    let beta = (s_norm / z_norm).sqrt();
-    let tail = 1.0 / (1.0 + w_bar[0]);
-    let mut h = Matrix3::identity();
-    let mut h_inverse = Matrix3::identity();
-    h[(0, 0)] = w_bar[0];
-    h_inverse[(0, 0)] = w_bar[0];
-    for k in 1..dim {
-        h[(0, k)] = w_bar[k];
-        h[(k, 0)] = w_bar[k];
-        h_inverse[(0, k)] = -w_bar[k];
-        h_inverse[(k, 0)] = -w_bar[k];
-        for l in 1..dim {
-            let extra = w_bar[k] * w_bar[l] * tail;
-            h[(k, l)] += extra;
-            h_inverse[(k, l)] += extra;
-        }
-    }
-    (h_inverse * (1.0 / beta), h * beta)
 }
 
 /// One contact's fixed data: its columns of C and its cone's row map P (rows × 3, padded).
@@ -747,22 +673,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nt_scaling_maps_s_and_z_to_the_same_point() {
-        for (s, z) in [
-            (vec![2.0, 0.5, -0.7], vec![1.5, -0.3, 0.9]),
-            (vec![1.0, 0.999], vec![3.0, -2.0]),
-            (vec![0.5, 0.0, 0.0], vec![2.0, 0.0, 0.0]),
-        ] {
-            let (w, w_inverse) = soc_scaling(&s, &z);
-            let ws = w * padded(&s);
-            let wz = w_inverse * padded(&z);
-            assert!((ws - wz).amax() < 1e-12 * ws.amax(), "{ws} vs {wz}");
-            assert!((w * w_inverse - Matrix3::identity()).amax() < 1e-12);
-            assert!((w - w.transpose()).amax() < 1e-15);
-        }
-    }
-
-    #[test]
     fn the_arrow_solve_inverts_the_jordan_product() {
         let lambda = [2.0, 0.5, -0.7];
         let r = [0.3, 1.0, -2.0];
@@ -773,20 +683,5 @@ mod tests {
         for k in 0..3 {
             assert!((back[k] - r[k]).abs() < 1e-12);
         }
-    }
-
-    #[test]
-    fn the_step_limit_reaches_the_boundary_and_no_further() {
-        let v = [2.0, 0.5, -0.7];
-        for d in [[-1.0, 0.4, 0.2], [-3.0, 0.0, 0.0], [0.1, 2.0, 0.0]] {
-            let alpha = soc_step_limit(&v, &d, 10.0);
-            let at: Vec<f64> = v.iter().zip(&d).map(|(a, b)| a + alpha * b).collect();
-            assert!(
-                jordan_det(&at).abs() < 1e-12 && at[0] > 0.0,
-                "{d:?}: α = {alpha}"
-            );
-        }
-        // A direction into the cone never leaves it.
-        assert_eq!(soc_step_limit(&v, &[1.0, 0.0, 0.0], 10.0), 10.0);
     }
 }
