@@ -103,6 +103,9 @@ impl PairRate {
     /// As [`signed_distance`] (for the nominal or a displaced query).
     pub fn new(a: &Shape, pose_a: &Pose, b: &Shape, pose_b: &Pose) -> Result<Self, GeometryError> {
         let nominal = signed_distance(a, pose_a, b, pose_b)?;
+        if let Some(closed_form) = Self::sphere_and_solid(nominal, a, pose_a, b, pose_b) {
+            return closed_form;
+        }
         match (a, b) {
             (Shape::Sphere { radius: ra }, Shape::Sphere { radius: rb }) => {
                 let centre_a = Point3::from(pose_a.translation.vector);
@@ -113,59 +116,6 @@ impl PairRate {
                 }
                 // Concentric spheres: the normal is a fallback choice; difference it.
                 Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, false)
-            }
-            (Shape::Cuboid { half_extents }, Shape::Sphere { radius }) => {
-                match sphere_box_centre_rates(pose_b, *radius, pose_a, half_extents) {
-                    Some(rates) => Ok(Self::from_centre_rates(nominal, Moving::B, pose_b, rates)),
-                    None => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true),
-                }
-            }
-            (Shape::Sphere { radius }, Shape::Cuboid { half_extents }) => {
-                match sphere_box_centre_rates(pose_a, *radius, pose_b, half_extents) {
-                    // The box-first rates with the roles exchanged: n flips, witnesses swap.
-                    Some([dn, d_box, d_sphere]) => Ok(Self::from_centre_rates(
-                        nominal,
-                        Moving::A,
-                        pose_a,
-                        [-dn, d_sphere, d_box],
-                    )),
-                    None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
-                }
-            }
-            (Shape::Capsule { radius: rc, length }, Shape::Sphere { radius }) => {
-                match sphere_capsule_centre_rates(pose_b, *radius, pose_a, (*rc, *length)) {
-                    Some(rates) => Ok(Self::from_centre_rates(nominal, Moving::B, pose_b, rates)),
-                    None => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true),
-                }
-            }
-            (Shape::Sphere { radius }, Shape::Capsule { radius: rc, length }) => {
-                match sphere_capsule_centre_rates(pose_a, *radius, pose_b, (*rc, *length)) {
-                    // The capsule-first rates with the roles exchanged: n flips, witnesses swap.
-                    Some([dn, d_capsule, d_sphere]) => Ok(Self::from_centre_rates(
-                        nominal,
-                        Moving::A,
-                        pose_a,
-                        [-dn, d_sphere, d_capsule],
-                    )),
-                    None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
-                }
-            }
-            (Shape::Cylinder { radius: rc, length }, Shape::Sphere { radius }) => {
-                match sphere_cylinder_centre_rates(pose_b, *radius, pose_a, (*rc, *length)) {
-                    Some(rates) => Ok(Self::from_centre_rates(nominal, Moving::B, pose_b, rates)),
-                    None => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, true),
-                }
-            }
-            (Shape::Sphere { radius }, Shape::Cylinder { radius: rc, length }) => {
-                match sphere_cylinder_centre_rates(pose_a, *radius, pose_b, (*rc, *length)) {
-                    Some([dn, d_cylinder, d_sphere]) => Ok(Self::from_centre_rates(
-                        nominal,
-                        Moving::A,
-                        pose_a,
-                        [-dn, d_sphere, d_cylinder],
-                    )),
-                    None => Self::differenced(nominal, Moving::A, a, pose_a, b, pose_b, true),
-                }
             }
             // A ball on a plane (a manifold's corner on a table, a fingertip on the ground).
             (Shape::HalfSpace, Shape::Sphere { .. }) => {
@@ -182,6 +132,65 @@ impl PairRate {
             }
             _ => Self::differenced(nominal, Moving::B, a, pose_a, b, pose_b, false),
         }
+    }
+
+    /// A sphere against a box, a capsule or a cylinder, in either order: the closed form of
+    /// the sphere's centre rates, or differences of the centre where the answer is not smooth
+    /// enough for it. `None` for any other pair.
+    fn sphere_and_solid(
+        nominal: SignedDistance,
+        a: &Shape,
+        pose_a: &Pose,
+        b: &Shape,
+        pose_b: &Pose,
+    ) -> Option<Result<Self, GeometryError>> {
+        let (moving, radius, sphere_pose, solid, solid_pose) = match (a, b) {
+            (solid, Shape::Sphere { radius }) => (Moving::B, *radius, pose_b, solid, pose_a),
+            (Shape::Sphere { radius }, solid) => (Moving::A, *radius, pose_a, solid, pose_b),
+            _ => return None,
+        };
+        // Each closed form gives the solid-first rates (n from the solid toward the sphere,
+        // the solid's witness, the sphere's witness) with respect to the sphere's centre.
+        let rates = match solid {
+            Shape::Cuboid { half_extents } => {
+                sphere_box_centre_rates(sphere_pose, radius, solid_pose, half_extents)
+            }
+            Shape::Capsule {
+                radius: solid_radius,
+                length,
+            } => sphere_capsule_centre_rates(
+                sphere_pose,
+                radius,
+                solid_pose,
+                (*solid_radius, *length),
+            ),
+            Shape::Cylinder {
+                radius: solid_radius,
+                length,
+            } => sphere_cylinder_centre_rates(
+                sphere_pose,
+                radius,
+                solid_pose,
+                (*solid_radius, *length),
+            ),
+            _ => return None,
+        };
+        Some(match (rates, moving) {
+            (Some(rates), Moving::B) => Ok(Self::from_centre_rates(
+                nominal,
+                Moving::B,
+                sphere_pose,
+                rates,
+            )),
+            // The sphere is A: n flips, the witnesses swap.
+            (Some([dn, d_solid, d_sphere]), Moving::A) => Ok(Self::from_centre_rates(
+                nominal,
+                Moving::A,
+                sphere_pose,
+                [-dn, d_sphere, d_solid],
+            )),
+            (None, _) => Self::differenced(nominal, moving, a, pose_a, b, pose_b, true),
+        })
     }
 
     /// Rates of (n, p_A, p_B) when A moves with `twist_a` and B with `twist_b`.
